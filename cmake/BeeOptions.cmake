@@ -1,0 +1,20 @@
+# Warning and sanitizer flags, applied to our own targets only (never globally).
+function(bee_configure_target target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+    -Wold-style-cast -Wnon-virtual-dtor -Woverloaded-virtual)
+  if(BEE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  bee_sanitize(${target})
+endfunction()
+
+# Sanitizers apply to every target that runs our code (also generated code).
+function(bee_sanitize target)
+  if(BEE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=${BEE_SANITIZE}
+                           -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=${BEE_SANITIZE})
+  endif()
+endfunction()
