@@ -1,0 +1,146 @@
+// Core: a single-writer, append-only, signed merkle log of byte blocks,
+// byte-compatible with hypercore 11 (../shared/spec/FORMAT.md part B).
+//
+// Every Append() adds leaves to a BLAKE2b merkle tree and signs the new
+// (tree hash, length, fork) once with Ed25519. Anyone holding the key can
+// verify any block. Storage is a directory of files (docs/FORMAT.md) written
+// so that a crash at any instant leaves a log that reopens at a length that
+// was once signed; or, with an in-memory Env, nothing touches the disk.
+//
+// Thread safety: one writer and any number of concurrent readers. Append,
+// Truncate and the proof-applying calls serialize on an internal lock;
+// Get and the accessors may run concurrently with them and with each other.
+// A reader that captured length() = L may read any block < L until the log
+// is truncated below L.
+#ifndef BEE_LOG_CORE_H_
+#define BEE_LOG_CORE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "encoding/result.h"
+#include "log/crypto.h"
+#include "log/env.h"
+
+namespace bee::log {
+
+enum class Durability : uint8_t {
+  kNoSync = 0,  // no fsync: survives a process crash, not power loss
+  kSync = 1,    // fsync data, tree and head on every append and truncate
+};
+
+struct CoreOptions {
+  // Where the files live; nullptr means Env::Default() (the disk).
+  Env* env = nullptr;
+  Durability durability = Durability::kSync;
+  // Hypercore-10 "compat" core: key = public key, 80-byte signable, raw
+  // 64-byte signatures (FORMAT.md §15.3). Only used when creating.
+  bool compat = false;
+};
+
+// The signed head of a log: what one signature covers.
+struct SignedHead {
+  uint64_t length = 0;
+  uint64_t fork = 0;
+  uint64_t byte_length = 0;
+  Hash32 tree_hash{};
+  // As hypercore stores it: the 68-byte container (v1) or 64 raw bytes
+  // (compat). Empty when nothing was ever signed (a new, empty log).
+  std::string signature;
+};
+
+class Core {
+ public:
+  // Creates a new writable log in directory `dir` (created if missing; it
+  // must not already hold a log). The key pair's secret key is stored.
+  static Result<std::unique_ptr<Core>> Create(const std::string& dir,
+                                              const KeyPair& key_pair,
+                                              const CoreOptions& options = {});
+  // Opens an existing log. Verifies the stored head's signature; a log
+  // holding a secret key is writable and locks the directory.
+  static Result<std::unique_ptr<Core>> Open(const std::string& dir,
+                                            const CoreOptions& options = {});
+  // Creates an empty read-only replica that knows only the core key and
+  // manifest (or, for compat cores, the public key, with an empty manifest).
+  // Blocks and lengths arrive as verified proofs (log/proof.h).
+  static Result<std::unique_ptr<Core>> CreateReplica(
+      const std::string& dir, const Hash32& key, std::string_view manifest,
+      const CoreOptions& options = {});
+  // A writable log that lives only in memory.
+  static Result<std::unique_ptr<Core>> CreateInMemory(const KeyPair& key_pair,
+                                                      bool compat = false);
+
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+  ~Core();
+
+  // Appends blocks as one atomic step with one signature for the new length.
+  // An empty span appends nothing. REQUIRES: writable().
+  Status Append(std::span<const std::string_view> blocks);
+  Status Append(std::span<const std::string> blocks);
+
+  // Reads block `index`, verified against the signed merkle tree: Corruption
+  // if the stored bytes do not match, Unavailable if a sparse replica lacks
+  // the block, InvalidArgument if index >= length().
+  Status Get(uint64_t index, std::string* out) const;
+  Result<std::string> Get(uint64_t index) const;
+  bool Has(uint64_t index) const;
+
+  // Keeps blocks < new_length, increments the fork and signs at once.
+  // REQUIRES: writable(), new_length <= length().
+  Status Truncate(uint64_t new_length);
+
+  // Blocks until length() > known_length or the timeout passes; returns the
+  // length then.
+  uint64_t WaitForAppend(uint64_t known_length,
+                         std::chrono::milliseconds timeout) const;
+
+  // Makes everything written so far durable (a no-op with kSync).
+  Status Sync();
+  // Syncs and releases the directory lock. Further writes fail.
+  Status Close();
+
+  bool writable() const;
+  bool compat() const;
+  uint64_t length() const;
+  uint64_t byte_length() const;
+  uint64_t fork() const;
+  // A consistent copy of the current signed head.
+  SignedHead head() const;
+  Hash32 tree_hash() const;
+  std::string signature() const;
+  const Hash32& key() const;
+  const Hash32& discovery_key() const;
+  const PublicKey& public_key() const;
+  // The encoded manifest (empty for compat cores).
+  const std::string& manifest() const;
+
+  // The roots of the tree at `length` (REQUIRES: length <= this->length()).
+  Result<std::vector<TreeNode>> RootsAt(uint64_t length) const;
+  // A stored merkle node, verified; Unavailable if a replica lacks it.
+  Result<TreeNode> GetNode(uint64_t index) const;
+  // Verifies every stored block and node against the signed head.
+  Status VerifyAll() const;
+
+  // The bytes a signature for (tree_hash, length, fork) covers, for this
+  // core's signing mode.
+  std::string SignableFor(const Hash32& tree_hash, uint64_t length,
+                          uint64_t fork) const;
+
+  class Impl;  // log/internal/core_impl.h
+
+ private:
+  explicit Core(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  friend class ProofAccess;
+};
+
+}  // namespace bee::log
+
+#endif  // BEE_LOG_CORE_H_

@@ -1,0 +1,72 @@
+// Env: the file-system operations the log needs, so the same storage code
+// runs on disk (PosixEnv), in memory (MemEnv, for in-memory stores and tests)
+// and under fault injection (tests/util/fault_env.h).
+//
+// Thread safety: Env and File implementations are safe for concurrent use,
+// except that concurrent writes to overlapping ranges of one file race.
+#ifndef BEE_LOG_ENV_H_
+#define BEE_LOG_ENV_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "encoding/result.h"
+
+namespace bee::log {
+
+// A file read and written at explicit offsets.
+class File {
+ public:
+  virtual ~File() = default;
+  // Reads up to n bytes at offset into *out (replacing its contents); a
+  // shorter result means the file ended.
+  virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
+  // Writes all of data at offset, extending the file as needed.
+  virtual Status Write(uint64_t offset, std::string_view data) = 0;
+  // Makes every write so far durable.
+  virtual Status Sync() = 0;
+  virtual Status Truncate(uint64_t size) = 0;
+  virtual Result<uint64_t> Size() const = 0;
+};
+
+// Held while a directory is owned by one writer; released on destruction.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX environment (never destroyed).
+  static Env* Default();
+
+  // Opens path for reading and writing, creating it when create is true.
+  // NotFound when it does not exist and create is false.
+  virtual Result<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                                 bool create) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+  // Creates the directory (and parents); OK if it exists.
+  virtual Status CreateDir(const std::string& path) = 0;
+  // Names of the entries in a directory (no "." or "..").
+  virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
+  // Atomically replaces `to` with `from`.
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Makes directory entries (creates, renames) durable.
+  virtual Status SyncDir(const std::string& path) = 0;
+  // Takes an exclusive lock on path (created empty if needed); Busy when
+  // another holder has it.
+  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+};
+
+// A fresh, empty in-memory file system. Writes are always durable.
+std::unique_ptr<Env> NewMemEnv();
+
+}  // namespace bee::log
+
+#endif  // BEE_LOG_ENV_H_
