@@ -42,6 +42,13 @@ struct CoreOptions {
   // Hypercore-10 "compat" core: key = public key, 80-byte signable, raw
   // 64-byte signatures (FORMAT.md §15.3). Only used when creating.
   bool compat = false;
+  // Open without the secret key and without taking the writer lock, so
+  // readers can open a log another process writes.
+  bool read_only = false;
+  // When the newest signed head does not verify against the stored tree
+  // (damage, or power loss under kNoSync), open at the previous head
+  // instead of failing with Corruption. Blocks past it are then lost.
+  bool fall_back_to_previous_head = false;
 };
 
 // The signed head of a log: what one signature covers.

@@ -72,6 +72,8 @@ void InitCrypto() {
   });
 }
 
+Hash32 Blake2b256(std::string_view data) { return HashOf(data); }
+
 Hash32 LeafHash(std::string_view data) {
   // One contiguous buffer for small blocks is measurably faster than three
   // incremental updates.

@@ -38,11 +38,15 @@ void InitCrypto();
 // H(0x00 ‖ u64le(len) ‖ data)
 Hash32 LeafHash(std::string_view data);
 TreeNode LeafNode(uint64_t block_index, std::string_view data);
-// H(0x01 ‖ u64le(a.size + b.size) ‖ a.hash ‖ b.hash). REQUIRES: a.index < b.index.
+// H(0x01 ‖ u64le(a.size + b.size) ‖ a.hash ‖ b.hash). REQUIRES: a.index <
+// b.index.
 Hash32 ParentHash(const TreeNode& a, const TreeNode& b);
 TreeNode ParentNode(const TreeNode& a, const TreeNode& b);
 // H(0x02 ‖ (hash ‖ u64le(index) ‖ u64le(size))*) over the roots, left to right.
 Hash32 TreeHash(std::span<const TreeNode> roots);
+
+// Plain BLAKE2b-256 of bytes: checksums in our own files (docs/FORMAT.md).
+Hash32 Blake2b256(std::string_view data);
 
 // The hypercore namespaces: H(H("hypercore") ‖ byte(i)).
 enum class Namespace : uint8_t {
@@ -71,7 +75,8 @@ class KeyPair {
 
   const PublicKey& public_key() const { return public_key_; }
   bool has_secret_key() const { return secret_ != nullptr; }
-  // The 64-byte libsodium secret key (seed ‖ public key). REQUIRES: has_secret_key().
+  // The 64-byte libsodium secret key (seed ‖ public key). REQUIRES:
+  // has_secret_key().
   std::span<const uint8_t> secret_key() const;
   // REQUIRES: has_secret_key().
   Signature64 Sign(std::string_view message) const;

@@ -61,7 +61,8 @@ class Env {
   virtual Status SyncDir(const std::string& path) = 0;
   // Takes an exclusive lock on path (created empty if needed); Busy when
   // another holder has it.
-  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<FileLock>> LockFile(
+      const std::string& path) = 0;
 };
 
 // A fresh, empty in-memory file system. Writes are always durable.

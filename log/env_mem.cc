@@ -82,7 +82,8 @@ class MemEnv final : public Env {
 
   Result<std::vector<std::string>> ListDir(const std::string& path) override {
     std::lock_guard<std::mutex> l(mu_);
-    if (!dirs_.count(path)) return Status::NotFound(path + ": no such directory");
+    if (!dirs_.count(path))
+      return Status::NotFound(path + ": no such directory");
     std::vector<std::string> names;
     std::string prefix = path + "/";
     for (const auto& [name, data] : files_) {
@@ -105,7 +106,8 @@ class MemEnv final : public Env {
 
   Status RemoveFile(const std::string& path) override {
     std::lock_guard<std::mutex> l(mu_);
-    if (files_.erase(path) == 0) return Status::NotFound(path + ": no such file");
+    if (files_.erase(path) == 0)
+      return Status::NotFound(path + ": no such file");
     return Status::OK();
   }
 
@@ -123,7 +125,8 @@ class MemEnv final : public Env {
  private:
   class MemLock final : public FileLock {
    public:
-    MemLock(MemEnv* env, std::string path) : env_(env), path_(std::move(path)) {}
+    MemLock(MemEnv* env, std::string path)
+        : env_(env), path_(std::move(path)) {}
     ~MemLock() override {
       std::lock_guard<std::mutex> l(env_->mu_);
       env_->locks_.erase(path_);

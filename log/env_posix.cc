@@ -149,7 +149,8 @@ class PosixEnv final : public Env {
   }
 
   Status RemoveFile(const std::string& path) override {
-    if (::unlink(path.c_str()) != 0) return ErrnoStatus(path + ": unlink", errno);
+    if (::unlink(path.c_str()) != 0)
+      return ErrnoStatus(path + ": unlink", errno);
     return Status::OK();
   }
 

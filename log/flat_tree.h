@@ -25,9 +25,7 @@ inline uint64_t Index(uint64_t depth, uint64_t offset) {
 inline uint64_t Parent(uint64_t i) {
   return Index(Depth(i) + 1, Offset(i) >> 1);
 }
-inline uint64_t Sibling(uint64_t i) {
-  return Index(Depth(i), Offset(i) ^ 1);
-}
+inline uint64_t Sibling(uint64_t i) { return Index(Depth(i), Offset(i) ^ 1); }
 // REQUIRES: i is odd (a parent).
 inline uint64_t LeftChild(uint64_t i) {
   return Index(Depth(i) - 1, Offset(i) * 2);

@@ -1,0 +1,112 @@
+// Proofs: how a reader holding only a core's key verifies a block (and the
+// length it belongs to) fetched from an untrusted peer. The shapes and wire
+// encodings are hypercore 11's request/data messages (FORMAT.md §16), so a
+// future replication protocol can carry them unchanged.
+//
+//   responder: CreateProof(core, request)        -> Proof
+//   requester: MakeRequest(replica, block, len)  -> ProofRequest
+//              ApplyProof(replica, proof)        -> verified and stored
+//
+// Every byte of a Proof is hostile until ApplyProof has checked it against
+// the replica's stored nodes and the signer's public key.
+#ifndef BEE_LOG_PROOF_H_
+#define BEE_LOG_PROOF_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "encoding/result.h"
+#include "log/core.h"
+#include "log/crypto.h"
+
+namespace bee::log {
+
+struct ProofRequest {
+  struct Range {
+    uint64_t index = 0;
+    uint64_t nodes = 0;  // how many ancestors (leaf first) the requester lacks
+  };
+  struct Seek {
+    uint64_t bytes = 0;
+    uint64_t padding = 0;
+  };
+  struct Upgrade {
+    uint64_t start = 0;   // the requester's length
+    uint64_t length = 0;  // how many more blocks it wants verified
+  };
+  uint64_t id = 0;
+  uint64_t fork = 0;
+  std::optional<Range> block;
+  std::optional<Range> hash;
+  std::optional<Seek> seek;
+  std::optional<Upgrade> upgrade;
+  bool manifest = false;
+  std::optional<uint64_t> priority;
+};
+
+struct Proof {
+  struct Block {
+    uint64_t index = 0;
+    std::string value;
+    std::vector<TreeNode> nodes;  // uncles, bottom-up
+  };
+  struct Hash {
+    uint64_t index = 0;
+    std::vector<TreeNode> nodes;
+  };
+  struct Seek {
+    uint64_t bytes = 0;
+    std::vector<TreeNode> nodes;
+  };
+  struct Upgrade {
+    uint64_t start = 0;
+    uint64_t length = 0;
+    std::vector<TreeNode> nodes;
+    std::vector<TreeNode> additional_nodes;
+    std::string signature;  // as stored (68-byte container or raw 64)
+  };
+  uint64_t request = 0;  // the id of the request this answers
+  uint64_t fork = 0;
+  std::optional<Block> block;
+  std::optional<Hash> hash;
+  std::optional<Seek> seek;
+  std::optional<Upgrade> upgrade;
+  std::optional<std::string> manifest;
+};
+
+// Wire encodings (compact-encoding, FORMAT.md §16.1).
+std::string EncodeRequest(const ProofRequest& request);
+Result<ProofRequest> DecodeRequest(std::string_view bytes);
+std::string EncodeProof(const Proof& proof);
+Result<Proof> DecodeProof(std::string_view bytes);
+
+// Builds the proof answering `request` from a core that holds the blocks
+// and nodes it needs (a full log, or a replica that has them). Hash and seek
+// requests are NotSupported for now.
+Result<Proof> CreateProof(const Core& core, const ProofRequest& request);
+
+// What a replica must ask for to verify block `index` of a log whose remote
+// length is `remote_length` (0 = no upgrade wanted).
+ProofRequest MakeRequest(const Core& replica, std::optional<uint64_t> block,
+                         uint64_t remote_length);
+
+// Verifies `proof` against the replica's key, stored nodes and signature
+// rules, then stores the block, the nodes and (for an upgrade) the new
+// signed length. VerificationFailed or Corruption on any mismatch; nothing
+// is stored then. REQUIRES: replica is a replica (CreateReplica).
+Status ApplyProof(Core* replica, const Proof& proof);
+
+// Fills an empty replica with a complete log received out of band (e.g. an
+// export of every block): verifies the tree built from `blocks` against
+// `signature` for (length, fork) and only then stores everything.
+// VerificationFailed leaves the replica empty.
+Status ImportLog(Core* replica, std::span<const std::string> blocks,
+                 uint64_t fork, std::string_view signature);
+
+}  // namespace bee::log
+
+#endif  // BEE_LOG_PROOF_H_

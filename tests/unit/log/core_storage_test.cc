@@ -1,0 +1,213 @@
+// The log on disk: reopen, locking, read-only opens, and damaged files.
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "log/core.h"
+#include "log/internal/storage_format.h"
+#include "tests/util/fault_env.h"
+#include "tests/util/temp_dir.h"
+
+namespace bee::log {
+namespace {
+
+KeyPair TestKey() {
+  Seed seed{};
+  seed.fill(0x42);
+  return KeyPair::FromSeed(seed);
+}
+
+std::vector<std::string> Blocks(int first, int n) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + n; i++) {
+    out.push_back("block-" + std::to_string(i) +
+                  std::string(static_cast<size_t>(i % 7), '*'));
+  }
+  return out;
+}
+
+TEST_CASE("a log on disk reopens with the same signed state", "[log]") {
+  test::TempDir tmp;
+  std::string dir = tmp.Sub("log");
+  SignedHead before;
+  {
+    auto core = Core::Create(dir, TestKey()).value();
+    REQUIRE(core->Append(Blocks(0, 5)).ok());
+    REQUIRE(core->Append(Blocks(5, 30)).ok());
+    before = core->head();
+    REQUIRE(core->Close().ok());
+  }
+  auto core = Core::Open(dir).value();
+  CHECK(core->writable());
+  CHECK(core->length() == 35);
+  SignedHead after = core->head();
+  CHECK(after.signature == before.signature);
+  CHECK(after.tree_hash == before.tree_hash);
+  CHECK(after.byte_length == before.byte_length);
+  std::vector<std::string> expect = Blocks(0, 35);
+  for (uint64_t i = 0; i < 35; i++) CHECK(core->Get(i).value() == expect[i]);
+  REQUIRE(core->Append(Blocks(35, 1)).ok());
+  CHECK(core->Get(35).value() == Blocks(35, 1)[0]);
+  REQUIRE(core->VerifyAll().ok());
+}
+
+TEST_CASE("creating over an existing log is refused", "[log]") {
+  test::TempDir tmp;
+  auto core = Core::Create(tmp.path(), TestKey()).value();
+  REQUIRE(core->Close().ok());
+  auto again = Core::Create(tmp.path(), TestKey());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().message().find("already holds a log") !=
+        std::string::npos);
+}
+
+TEST_CASE("only one writer may hold a log; readers may open it", "[log]") {
+  test::TempDir tmp;
+  auto writer = Core::Create(tmp.path(), TestKey()).value();
+  REQUIRE(writer->Append(Blocks(0, 3)).ok());
+  auto second = Core::Open(tmp.path());
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().IsBusy());
+  CoreOptions ro;
+  ro.read_only = true;
+  auto reader = Core::Open(tmp.path(), ro).value();
+  CHECK_FALSE(reader->writable());
+  CHECK(reader->length() == 3);
+  CHECK(reader->Append(Blocks(3, 1)).IsInvalidArgument());
+  REQUIRE(writer->Close().ok());
+  writer.reset();
+  CHECK(Core::Open(tmp.path()).ok());
+}
+
+TEST_CASE("opening a directory that is not a log names the problem", "[log]") {
+  test::TempDir tmp;
+  auto missing = Core::Open(tmp.Sub("nope"));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().IsNotFound());
+  auto empty = Core::Open(tmp.path());
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.status().message().find("not a bee log") != std::string::npos);
+}
+
+struct Damaged {
+  test::FaultEnv env;
+  CoreOptions options;
+  std::vector<std::string> blocks = Blocks(0, 12);
+  Damaged() {
+    options.env = &env;
+    auto core = Core::Create("/d", TestKey(), options).value();
+    REQUIRE(core->Append(std::span(blocks).subspan(0, 8)).ok());
+    REQUIRE(core->Append(std::span(blocks).subspan(8)).ok());
+    REQUIRE(core->Close().ok());
+  }
+};
+
+TEST_CASE("a flipped bit in a block is reported with file and offset",
+          "[log]") {
+  Damaged d;
+  d.env.FlipBit("/d/data", 10, 3);  // inside block 1
+  auto core = Core::Open("/d", d.options).value();
+  CHECK(core->Get(0).ok());
+  auto bad = core->Get(1);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().IsCorruption());
+  CHECK(bad.status().message().find("data: block 1 at offset 7") !=
+        std::string::npos);
+  CHECK(core->VerifyAll().IsCorruption());
+}
+
+TEST_CASE("a truncated data file is reported, not read past", "[log]") {
+  Damaged d;
+  std::string data = d.env.Contents("/d/data");
+  d.env.SetContents("/d/data", data.substr(0, data.size() - 3));
+  auto core = Core::Open("/d", d.options).value();
+  auto bad = core->Get(11);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("truncated") != std::string::npos);
+}
+
+TEST_CASE("a flipped bit in a tree node is detected", "[log]") {
+  Damaged d;
+  // Leaf of block 2 (node 4): its hash no longer chains up to the root.
+  d.env.FlipBit("/d/tree", 4 * internal::kTreeRecordSize + 20, 0);
+  auto core = Core::Open("/d", d.options).value();
+  auto bad = core->Get(2);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().IsCorruption());
+  CHECK(bad.status().message().find("tree: merkle nodes 4 and 6") !=
+        std::string::npos);
+  CHECK(core->Get(9).ok());
+}
+
+TEST_CASE("a damaged root node makes open fail clearly", "[log]") {
+  Damaged d;
+  // Node 19 is the root of blocks 8..11, signed only by the newest head.
+  d.env.FlipBit("/d/tree", 19 * internal::kTreeRecordSize + 9, 0);
+  auto core = Core::Open("/d", d.options);
+  REQUIRE_FALSE(core.ok());
+  CHECK(core.status().IsCorruption());
+  CHECK(core.status().message().find("newest signed head (length 12") !=
+        std::string::npos);
+  // Asked to, open falls back to the previous head, which still verifies.
+  d.options.fall_back_to_previous_head = true;
+  auto fallback = Core::Open("/d", d.options).value();
+  CHECK(fallback->length() == 8);
+  CHECK(fallback->VerifyAll().ok());
+  // Node 7 is signed by both heads: nothing verifies.
+  d.env.FlipBit("/d/tree", 7 * internal::kTreeRecordSize + 9, 0);
+  fallback.reset();
+  auto none = Core::Open("/d", d.options);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.status().message().find("no signed head verifies") !=
+        std::string::npos);
+}
+
+TEST_CASE("a damaged newest head slot falls back to the previous head",
+          "[log]") {
+  Damaged d;
+  // Two appends: generation 2 lives in slot 0.
+  d.env.FlipBit("/d/head", 20, 1);
+  auto core = Core::Open("/d", d.options).value();
+  CHECK(core->length() == 8);
+  for (uint64_t i = 0; i < 8; i++) CHECK(core->Get(i).value() == d.blocks[i]);
+  REQUIRE(core->Append(Blocks(8, 1)).ok());
+  CHECK(core->length() == 9);
+}
+
+TEST_CASE("a damaged meta file is refused", "[log]") {
+  Damaged d;
+  d.env.FlipBit("/d/meta", 40, 2);
+  auto core = Core::Open("/d", d.options);
+  REQUIRE_FALSE(core.ok());
+  CHECK(core.status().IsCorruption());
+  CHECK(core.status().message().find("/d/meta: checksum mismatch") !=
+        std::string::npos);
+}
+
+TEST_CASE("truncate survives reopen and later appends reuse the space",
+          "[log]") {
+  test::FaultEnv env;
+  CoreOptions options;
+  options.env = &env;
+  {
+    auto core = Core::Create("/t", TestKey(), options).value();
+    REQUIRE(core->Append(Blocks(0, 10)).ok());
+    REQUIRE(core->Truncate(4).ok());
+    CHECK(core->fork() == 1);
+    CHECK(core->Get(4).status().IsInvalidArgument());
+    REQUIRE(core->Close().ok());
+  }
+  auto core = Core::Open("/t", options).value();
+  CHECK(core->length() == 4);
+  CHECK(core->fork() == 1);
+  REQUIRE(core->Append(Blocks(100, 3)).ok());
+  CHECK(core->Get(5).value() == Blocks(101, 1)[0]);
+  REQUIRE(core->VerifyAll().ok());
+  REQUIRE(core->Close().ok());
+  core.reset();
+  auto again = Core::Open("/t", options).value();
+  CHECK(again->length() == 7);
+  CHECK(again->Get(6).value() == Blocks(102, 1)[0]);
+}
+
+}  // namespace
+}  // namespace bee::log
