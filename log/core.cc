@@ -26,17 +26,6 @@ namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
-NodeState LoadState(const std::vector<uint8_t>& states, uint64_t index) {
-  auto& cell = const_cast<uint8_t&>(states[index]);
-  return static_cast<NodeState>(
-      std::atomic_ref<uint8_t>(cell).load(std::memory_order_acquire));
-}
-
-void StoreState(std::vector<uint8_t>& states, uint64_t index, NodeState s) {
-  std::atomic_ref<uint8_t>(states[index])
-      .store(static_cast<uint8_t>(s), std::memory_order_release);
-}
-
 // Appends leaves for `blocks` to `roots` (merging siblings) and collects every
 // new node in `created`.
 void GrowTree(std::vector<TreeNode>* roots, uint64_t first_block,
@@ -69,27 +58,44 @@ uint64_t SumSizes(std::span<const TreeNode> roots) {
 
 Core::Impl::~Impl() = default;
 
-bool Core::Impl::HasNode(uint64_t index) const {
-  return index < node_state_.size() &&
-         LoadState(node_state_, index) != NodeState::kAbsent;
-}
-
-TreeNode Core::Impl::NodeAt(uint64_t index) const {
-  return TreeNode{index, nodes_[index].size, nodes_[index].hash};
-}
-
-void Core::Impl::PutNode(const TreeNode& node) {
-  if (nodes_.size() <= node.index) {
-    size_t want = static_cast<size_t>(node.index) + 1;
-    if (nodes_.capacity() < want) {
-      nodes_.reserve(std::max(want, nodes_.capacity() * 2));
-      node_state_.reserve(nodes_.capacity());
-    }
-    nodes_.resize(want);
-    node_state_.resize(want, 0);
+NodeState NodeStore::State(uint64_t index) const {
+  uint64_t chunk = index >> kChunkBits;
+  if (chunk >= chunks_.size() || chunks_[chunk] == nullptr) {
+    return NodeState::kAbsent;
   }
-  nodes_[node.index] = NodeRecord{node.size, node.hash};
-  StoreState(node_state_, node.index, NodeState::kVerified);
+  auto& cell = chunks_[chunk]->states[index & (kChunkSize - 1)];
+  return static_cast<NodeState>(
+      std::atomic_ref<uint8_t>(cell).load(std::memory_order_acquire));
+}
+
+void NodeStore::SetState(uint64_t index, NodeState state) const {
+  auto& cell = chunks_[index >> kChunkBits]->states[index & (kChunkSize - 1)];
+  std::atomic_ref<uint8_t>(cell).store(static_cast<uint8_t>(state),
+                                       std::memory_order_release);
+}
+
+void NodeStore::Reserve(uint64_t index) {
+  uint64_t chunk = index >> kChunkBits;
+  if (chunks_.size() <= chunk) chunks_.resize(static_cast<size_t>(chunk) + 1);
+  if (chunks_[chunk] == nullptr) chunks_[chunk] = std::make_unique<Chunk>();
+}
+
+void NodeStore::Put(const TreeNode& node, NodeState state) {
+  Chunk& c = *chunks_[node.index >> kChunkBits];
+  c.records[node.index & (kChunkSize - 1)] = NodeRecord{node.size, node.hash};
+  SetState(node.index, state);
+}
+
+bool Core::Impl::HasNode(uint64_t index) const { return nodes_.Has(index); }
+
+TreeNode Core::Impl::NodeAt(uint64_t index) const { return nodes_.Node(index); }
+
+void Core::Impl::PutNodes(std::span<const TreeNode> nodes) {
+  {
+    std::unique_lock<std::shared_mutex> l(mu_);
+    for (const TreeNode& n : nodes) nodes_.Reserve(n.index);
+  }
+  for (const TreeNode& n : nodes) nodes_.Put(n, NodeState::kVerified);
 }
 
 // A replica may simply not have a node yet; a full log must have them all.
@@ -115,17 +121,18 @@ Result<std::vector<TreeNode>> Core::Impl::RootsFor(uint64_t length) const {
 // checked as verified so later checks stop early.
 Status Core::Impl::VerifyNode(uint64_t index) const {
   if (!HasNode(index)) return MissingNode(index);
-  if (LoadState(node_state_, index) == NodeState::kVerified) {
+  if (nodes_.State(index) == NodeState::kVerified) {
     return Status::OK();
   }
   for (const TreeNode& root : roots_) {
     if (root.index == index) {
-      if (root.hash != nodes_[index].hash || root.size != nodes_[index].size) {
+      if (root.hash != nodes_.Get(index).hash ||
+          root.size != nodes_.Get(index).size) {
         return Status::Corruption("tree: root node " + Num(index) +
                                   " at offset " + Num(index * kTreeRecordSize) +
                                   " does not match the signed head");
       }
-      StoreState(node_state_, index, NodeState::kVerified);
+      nodes_.SetState(index, NodeState::kVerified);
       return Status::OK();
     }
   }
@@ -138,16 +145,16 @@ Status Core::Impl::VerifyNode(uint64_t index) const {
   BEE_RETURN_IF_ERROR(VerifyNode(parent));
   TreeNode a = NodeAt(std::min(index, sibling));
   TreeNode b = NodeAt(std::max(index, sibling));
-  if (ParentHash(a, b) != nodes_[parent].hash ||
-      a.size + b.size != nodes_[parent].size) {
+  if (ParentHash(a, b) != nodes_.Get(parent).hash ||
+      a.size + b.size != nodes_.Get(parent).size) {
     return Status::Corruption("tree: merkle nodes " + Num(a.index) + " and " +
                               Num(b.index) + " (offsets " +
                               Num(a.index * kTreeRecordSize) + ", " +
                               Num(b.index * kTreeRecordSize) +
                               ") do not hash to their parent " + Num(parent));
   }
-  StoreState(node_state_, a.index, NodeState::kVerified);
-  StoreState(node_state_, b.index, NodeState::kVerified);
+  nodes_.SetState(a.index, NodeState::kVerified);
+  nodes_.SetState(b.index, NodeState::kVerified);
   return Status::OK();
 }
 
@@ -168,7 +175,7 @@ Result<uint64_t> Core::Impl::ByteOffset(uint64_t block,
         node = left;
       } else {
         if (!HasNode(left)) return MissingNode(left);
-        offset += nodes_[left].size;
+        offset += nodes_.Get(left).size;
         node = flat::RightChild(node);
       }
     }
@@ -196,14 +203,14 @@ Status Core::Impl::ReadBlock(uint64_t block, std::string* out) const {
   uint64_t leaf = 2 * block;
   BEE_RETURN_IF_ERROR(VerifyNode(leaf));
   BEE_ASSIGN_OR_RETURN(uint64_t offset, ByteOffset(block, roots_));
-  uint64_t size = nodes_[leaf].size;
+  uint64_t size = nodes_.Get(leaf).size;
   BEE_RETURN_IF_ERROR(data_file_->Read(offset, static_cast<size_t>(size), out));
   if (out->size() != size) {
     return Status::Corruption(
         "data: block " + Num(block) + " at offset " + Num(offset) +
         " is truncated (" + Num(out->size()) + " of " + Num(size) + " bytes)");
   }
-  if (LeafHash(*out) != nodes_[leaf].hash) {
+  if (LeafHash(*out) != nodes_.Get(leaf).hash) {
     return Status::Corruption("data: block " + Num(block) + " at offset " +
                               Num(offset) + " (" + Num(size) +
                               " bytes) does not match its merkle hash");
@@ -361,15 +368,14 @@ Status Core::Impl::LoadTree() {
   std::string bytes;
   BEE_RETURN_IF_ERROR(tree_file_->Read(0, static_cast<size_t>(size), &bytes));
   uint64_t count = bytes.size() / kTreeRecordSize;
-  nodes_.assign(static_cast<size_t>(count), NodeRecord{});
-  node_state_.assign(static_cast<size_t>(count), 0);
   static const char kZero[kTreeRecordSize] = {};
   for (uint64_t i = 0; i < count; i++) {
     const char* rec = bytes.data() + i * kTreeRecordSize;
     if (std::memcmp(rec, kZero, kTreeRecordSize) == 0) continue;
-    nodes_[i].size = DecodeFixed64(rec);
-    std::memcpy(nodes_[i].hash.data(), rec + 8, 32);
-    node_state_[i] = static_cast<uint8_t>(NodeState::kStored);
+    TreeNode node{i, DecodeFixed64(rec), {}};
+    std::memcpy(node.hash.data(), rec + 8, 32);
+    nodes_.Reserve(i);
+    nodes_.Put(node, NodeState::kStored);
   }
   return Status::OK();
 }
@@ -450,7 +456,7 @@ Status Core::Impl::LoadHead() {
     generation_ = slot.generation;
     roots_ = std::move(roots).value();
     for (const TreeNode& r : roots_) {
-      StoreState(node_state_, r.index, NodeState::kVerified);
+      nodes_.SetState(r.index, NodeState::kVerified);
     }
     return Status::OK();
   }
@@ -485,30 +491,36 @@ Status Core::Impl::WriteHead(const SignedHead& head, uint64_t generation) {
   return Status::OK();
 }
 
-// Writes the records of `nodes` (unsorted, possibly sparse) with one write
-// per contiguous run.
-Status Core::Impl::WriteNodes(const std::vector<TreeNode>& nodes) {
-  if (nodes.empty()) return Status::OK();
-  std::vector<const TreeNode*> sorted;
-  sorted.reserve(nodes.size());
-  for (const TreeNode& n : nodes) sorted.push_back(&n);
-  std::sort(
-      sorted.begin(), sorted.end(),
-      [](const TreeNode* a, const TreeNode* b) { return a->index < b->index; });
-  std::string run;
-  uint64_t run_start = sorted[0]->index;
-  uint64_t next = run_start;
-  for (const TreeNode* n : sorted) {
-    if (n->index != next) {
-      BEE_RETURN_IF_ERROR(tree_file_->Write(run_start * kTreeRecordSize, run));
-      run.clear();
-      run_start = n->index;
+Status Core::Impl::WriteNodeRange(uint64_t lo, uint64_t hi) {
+  std::string& run = tree_scratch_;
+  run.resize(static_cast<size_t>((hi - lo + 1) * kTreeRecordSize));
+  char* p = run.data();
+  for (uint64_t i = lo; i <= hi; i++, p += kTreeRecordSize) {
+    if (!nodes_.Has(i)) {
+      std::memset(p, 0, kTreeRecordSize);
+      continue;
     }
-    PutFixed64(&run, n->size);
-    run.append(AsChars(n->hash));
-    next = n->index + 1;
+    const NodeRecord& r = nodes_.Get(i);
+    EncodeFixed64(p, r.size);
+    std::memcpy(p + 8, r.hash.data(), 32);
   }
-  return tree_file_->Write(run_start * kTreeRecordSize, run);
+  return tree_file_->Write(lo * kTreeRecordSize, run);
+}
+
+// One write per contiguous run of indexes.
+Status Core::Impl::WriteNodes(std::span<const TreeNode> nodes) {
+  std::vector<uint64_t> indexes;
+  indexes.reserve(nodes.size());
+  for (const TreeNode& n : nodes) indexes.push_back(n.index);
+  std::sort(indexes.begin(), indexes.end());
+  size_t start = 0;
+  for (size_t i = 1; i <= indexes.size(); i++) {
+    if (i == indexes.size() || indexes[i] != indexes[i - 1] + 1) {
+      BEE_RETURN_IF_ERROR(WriteNodeRange(indexes[start], indexes[i - 1]));
+      start = i;
+    }
+  }
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------
@@ -651,13 +663,20 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   created.reserve(2 * blocks.size() + 64);
   GrowTree(&roots, old_length, blocks, &created);
 
-  std::string data;
-  size_t total = 0;
-  for (std::string_view b : blocks) total += b.size();
-  data.reserve(total);
+  std::string& data = m.data_scratch_;
+  data.clear();
   for (std::string_view b : blocks) data.append(b);
   BEE_RETURN_IF_ERROR(m.data_file_->Write(m.head_.byte_length, data));
-  BEE_RETURN_IF_ERROR(m.WriteNodes(created));
+  // The new nodes lie past the signed tree, so readers never look at them
+  // until the new head is published; the run [lo, hi] may also cover older
+  // nodes, rewritten with identical bytes.
+  m.PutNodes(created);
+  uint64_t lo = created[0].index, hi = created[0].index;
+  for (const TreeNode& n : created) {
+    lo = std::min(lo, n.index);
+    hi = std::max(hi, n.index);
+  }
+  BEE_RETURN_IF_ERROR(m.WriteNodeRange(lo, hi));
   if (m.durability_ == Durability::kSync) {
     BEE_RETURN_IF_ERROR(m.data_file_->Sync());
     BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
@@ -666,7 +685,6 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
-    for (const TreeNode& n : created) m.PutNode(n);
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;
@@ -707,9 +725,9 @@ Status Core::Truncate(uint64_t new_length) {
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     // Forget every node that covers a block past the new length.
-    for (uint64_t i = 0; i < m.nodes_.size(); i++) {
-      if (flat::RightSpan(i) >= 2 * new_length) {
-        StoreState(m.node_state_, i, NodeState::kAbsent);
+    for (uint64_t i = 0; i < m.nodes_.limit(); i++) {
+      if (flat::RightSpan(i) >= 2 * new_length && m.nodes_.Has(i)) {
+        m.nodes_.SetState(i, NodeState::kAbsent);
       }
     }
     m.roots_ = std::move(roots);

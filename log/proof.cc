@@ -450,8 +450,8 @@ class ProofVerifier {
 
   Status CheckAgainstStored(const TreeNode& top) {
     if (!m_.HasNode(top.index) || m_.VerifyNode(top.index).ok() == false ||
-        m_.nodes_[top.index].hash != top.hash ||
-        m_.nodes_[top.index].size != top.size) {
+        m_.nodes_.Get(top.index).hash != top.hash ||
+        m_.nodes_.Get(top.index).size != top.size) {
       return Status::VerificationFailed(
           "block proof does not chain to a verified node (node " +
           Num(top.index) + ")");
@@ -572,11 +572,8 @@ Status ApplyProof(Core* replica, const Proof& proof) {
   }
   std::vector<TreeNode> nodes;
   for (const auto& [index, node] : verifier.verified_) nodes.push_back(node);
+  m.PutNodes(nodes);
   BEE_RETURN_IF_ERROR(m.WriteNodes(nodes));
-  {
-    std::unique_lock<std::shared_mutex> l(m.mu_);
-    for (const TreeNode& n : nodes) m.PutNode(n);
-  }
   const std::vector<TreeNode>& roots =
       verifier.new_head_ ? verifier.new_roots_ : m.roots_;
   if (proof.block) {
@@ -631,6 +628,7 @@ Status ImportLog(Core* replica, std::span<const std::string> blocks,
         "signature does not verify for the imported blocks (length " +
         Num(head.length) + ", fork " + Num(fork) + ")");
   }
+  m.PutNodes(nodes);
   BEE_RETURN_IF_ERROR(m.WriteNodes(nodes));
   std::string data;
   for (std::string_view b : views) data.append(b);
@@ -646,7 +644,6 @@ Status ImportLog(Core* replica, std::span<const std::string> blocks,
   BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
   BEE_RETURN_IF_ERROR(m.head_file_->Sync());
   std::unique_lock<std::shared_mutex> l(m.mu_);
-  for (const TreeNode& n : nodes) m.PutNode(n);
   m.bitfield_.assign(bits.begin(), bits.end());
   m.roots_ = std::move(roots);
   m.head_ = std::move(head);

@@ -13,7 +13,7 @@
 
 namespace bee::log {
 
-// A stored merkle node; its index is its position in Impl::nodes_.
+// A stored merkle node; its index is its position in the NodeStore.
 struct NodeRecord {
   uint64_t size = 0;
   Hash32 hash{};
@@ -23,6 +23,46 @@ enum class NodeState : uint8_t {
   kAbsent = 0,
   kStored = 1,    // read from disk, not yet checked against the signed roots
   kVerified = 2,  // its hash chains up to a signed root
+};
+
+// Merkle nodes by flat-tree index, in fixed-size chunks allocated on first
+// use: growing never copies, and a sparse replica pays only for the regions
+// it holds.
+//
+// Thread safety: Reserve() changes the chunk table and needs the owner's
+// exclusive lock; records and states of existing chunks may be read under a
+// shared lock while the single writer fills indexes no reader looks at
+// (past the signed length). States are atomic so readers can mark nodes
+// verified.
+class NodeStore {
+ public:
+  static constexpr uint64_t kChunkBits = 12;
+  static constexpr uint64_t kChunkSize = uint64_t{1} << kChunkBits;
+
+  bool Has(uint64_t index) const { return State(index) != NodeState::kAbsent; }
+  NodeState State(uint64_t index) const;
+  // REQUIRES: a chunk holds index (Has(index) or after Reserve(index)).
+  void SetState(uint64_t index, NodeState state) const;
+  const NodeRecord& Get(uint64_t index) const {
+    return chunks_[index >> kChunkBits]->records[index & (kChunkSize - 1)];
+  }
+  TreeNode Node(uint64_t index) const {
+    const NodeRecord& r = Get(index);
+    return TreeNode{index, r.size, r.hash};
+  }
+  // Allocates the chunks covering [0, index].
+  void Reserve(uint64_t index);
+  // REQUIRES: Reserve(node.index) happened.
+  void Put(const TreeNode& node, NodeState state);
+  // One past the highest index a chunk covers.
+  uint64_t limit() const { return chunks_.size() << kChunkBits; }
+
+ private:
+  struct Chunk {
+    NodeRecord records[kChunkSize];
+    uint8_t states[kChunkSize];
+  };
+  std::vector<std::unique_ptr<Chunk>> chunks_;
 };
 
 class Core::Impl {
@@ -51,16 +91,17 @@ class Core::Impl {
 
   // Serializes writers (Append, Truncate, proofs, Close).
   std::mutex writer_mu_;
+  // Writer-owned scratch buffers, reused so large appends do not fault in
+  // fresh pages every time. REQUIRES: writer_mu_ held.
+  std::string data_scratch_;
+  std::string tree_scratch_;
   // Guards the fields below: shared for readers, unique for the brief
   // moment a writer publishes a new state.
   mutable std::shared_mutex mu_;
   SignedHead head_;
   uint64_t generation_ = 0;
   std::vector<TreeNode> roots_;
-  std::vector<NodeRecord> nodes_;
-  // NodeState per node; readers upgrade kStored to kVerified through
-  // std::atomic_ref under the shared lock.
-  mutable std::vector<uint8_t> node_state_;
+  NodeStore nodes_;
   std::vector<uint8_t> bitfield_;  // replicas only
 
   mutable std::mutex wait_mu_;
@@ -76,12 +117,18 @@ class Core::Impl {
   Status LoadBitfield();
   Status LoadHead();
   Status WriteHead(const SignedHead& head, uint64_t generation);
-  Status WriteNodes(const std::vector<TreeNode>& nodes);
+  // Writes the records of nodes [lo, hi] from nodes_ in one write.
+  Status WriteNodeRange(uint64_t lo, uint64_t hi);
+  // Writes the records of an unordered set of stored nodes.
+  Status WriteNodes(std::span<const TreeNode> nodes);
 
   // Tree state. REQUIRES: mu_ held (shared is enough) unless noted.
   bool HasNode(uint64_t index) const;
   TreeNode NodeAt(uint64_t index) const;
-  void PutNode(const TreeNode& node);  // REQUIRES: unique mu_ or writer only
+  // Stores verified nodes: the chunk table changes under the exclusive lock,
+  // the records are filled without it. REQUIRES: writer_mu_ held, and no
+  // reader can reach these nodes yet (or they are identical).
+  void PutNodes(std::span<const TreeNode> nodes);
   Result<std::vector<TreeNode>> RootsFor(uint64_t length) const;
   Status VerifyNode(uint64_t index) const;
   Status MissingNode(uint64_t index) const;

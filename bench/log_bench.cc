@@ -1,0 +1,181 @@
+// Benchmarks of the signed log. Durability is named in every benchmark:
+// "nosync" (no fsync, survives process crashes) or "sync" (fsync per append).
+// The "floor" benchmarks measure only the cryptography an append cannot avoid
+// (BLAKE2b of the same bytes plus one Ed25519 signature per append), so the
+// ratio append/floor is the overhead of everything else.
+#include <benchmark/benchmark.h>
+#include <sodium.h>
+
+#include "bench/bench_common.h"
+#include "log/core.h"
+#include "log/crypto.h"
+#include "log/proof.h"
+
+namespace bee::bench {
+namespace {
+
+log::KeyPair BenchKey() {
+  log::Seed seed{};
+  seed.fill(7);
+  return log::KeyPair::FromSeed(seed);
+}
+
+// Appends range(1) blocks of range(0) bytes per call to an on-disk log.
+void AppendToDisk(benchmark::State& state, log::Durability durability) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const size_t per_call = static_cast<size_t>(state.range(1));
+  auto blocks = RandomBlocks(per_call, size);
+  std::vector<std::string_view> views(blocks.begin(), blocks.end());
+  ScratchDir dir;
+  log::CoreOptions options;
+  options.durability = durability;
+  auto core =
+      log::Core::Create(dir.path() + "/log", BenchKey(), options).value();
+  for (auto _ : state) {
+    if (!core->Append(views).ok()) state.SkipWithError("append failed");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(per_call));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(per_call * size));
+}
+
+void BM_Append_NoSync(benchmark::State& state) {
+  AppendToDisk(state, log::Durability::kNoSync);
+}
+BENCHMARK(BM_Append_NoSync)
+    ->ArgNames({"bytes", "per_call"})
+    ->Args({100, 1})
+    ->Args({100, 1000})
+    ->Args({4096, 1})
+    ->Args({4096, 1000});
+
+void BM_Append_Sync(benchmark::State& state) {
+  AppendToDisk(state, log::Durability::kSync);
+}
+BENCHMARK(BM_Append_Sync)
+    ->ArgNames({"bytes", "per_call"})
+    ->Args({100, 1})
+    ->Args({100, 1000});
+
+// The floor: a leaf hash per block, the parent hashes a merkle tree needs
+// (one per block, amortized), the tree hash and one signature per call.
+void BM_Floor(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const size_t per_call = static_cast<size_t>(state.range(1));
+  auto blocks = RandomBlocks(per_call, size);
+  log::KeyPair kp = BenchKey();
+  uint8_t out[32];
+  const uint8_t parent_input[73] = {1};
+  for (auto _ : state) {
+    for (const std::string& b : blocks) {
+      crypto_generichash(out, 32, reinterpret_cast<const uint8_t*>(b.data()),
+                         b.size(), nullptr, 0);
+      crypto_generichash(out, 32, parent_input, sizeof(parent_input), nullptr,
+                         0);
+    }
+    benchmark::DoNotOptimize(kp.Sign(
+        std::string_view(reinterpret_cast<const char*>(out), sizeof(out))));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(per_call));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<int64_t>(per_call * size));
+}
+BENCHMARK(BM_Floor)
+    ->ArgNames({"bytes", "per_call"})
+    ->Args({100, 1})
+    ->Args({100, 1000})
+    ->Args({4096, 1})
+    ->Args({4096, 1000});
+
+// Only the hashing (no signature): BLAKE2b over the same blocks.
+void BM_FloorHashOnly(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  auto blocks = RandomBlocks(1000, size);
+  uint8_t out[32];
+  for (auto _ : state) {
+    for (const std::string& b : blocks) {
+      crypto_generichash(out, 32, reinterpret_cast<const uint8_t*>(b.data()),
+                         b.size(), nullptr, 0);
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_FloorHashOnly)->Arg(100)->Arg(4096);
+
+struct FilledLog {
+  ScratchDir dir;
+  std::unique_ptr<log::Core> core;
+  explicit FilledLog(size_t n) {
+    log::CoreOptions options;
+    options.durability = log::Durability::kNoSync;
+    core = log::Core::Create(dir.path() + "/log", BenchKey(), options).value();
+    auto blocks = RandomBlocks(n, 100);
+    if (!core->Append(blocks).ok()) std::abort();
+  }
+};
+
+void BM_Get(benchmark::State& state) {
+  FilledLog log(100000);
+  Rng rng(1);
+  std::string out;
+  for (auto _ : state) {
+    if (!log.core->Get(rng.Next() % 100000, &out).ok()) {
+      state.SkipWithError("get failed");
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Get);
+
+void BM_ProofCreate(benchmark::State& state) {
+  FilledLog log(100000);
+  Rng rng(2);
+  for (auto _ : state) {
+    log::ProofRequest r;
+    r.block = log::ProofRequest::Range{rng.Next() % 100000, 0};
+    r.upgrade = log::ProofRequest::Upgrade{0, 100000};
+    auto proof = log::CreateProof(*log.core, r);
+    if (!proof.ok()) state.SkipWithError("proof failed");
+    benchmark::DoNotOptimize(proof);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ProofCreate);
+
+// A replica that already verified the head fetches random blocks: each
+// proof carries the block and the uncles it lacks (steady-state reads).
+void BM_ProofVerify(benchmark::State& state) {
+  FilledLog log(100000);
+  std::unique_ptr<log::Env> env = log::NewMemEnv();
+  log::CoreOptions options;
+  options.env = env.get();
+  options.durability = log::Durability::kNoSync;
+  auto replica = log::Core::CreateReplica("/r", log.core->key(),
+                                          log.core->manifest(), options)
+                     .value();
+  auto upgrade = log::MakeRequest(*replica, 0, 100000);
+  if (!log::ApplyProof(replica.get(),
+                       log::CreateProof(*log.core, upgrade).value())
+           .ok()) {
+    std::abort();
+  }
+  Rng rng(3);
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto request = log::MakeRequest(*replica, rng.Next() % 100000, 100000);
+    auto proof = log::CreateProof(*log.core, request).value();
+    state.ResumeTiming();
+    if (!log::ApplyProof(replica.get(), proof).ok()) {
+      state.SkipWithError("verify failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ProofVerify);
+
+}  // namespace
+}  // namespace bee::bench
+
+BENCHMARK_MAIN();
