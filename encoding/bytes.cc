@@ -34,8 +34,9 @@ Result<std::string> HexDecode(std::string_view hex) {
     int hi = HexValue(hex[2 * i]);
     int lo = HexValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return Status::InvalidArgument("invalid hex character at position " +
-                                     std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+      return Status::InvalidArgument(
+          "invalid hex character at position " +
+          std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<char>((hi << 4) | lo);
   }

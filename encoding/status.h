@@ -22,14 +22,14 @@ class [[nodiscard]] Status {
  public:
   enum class Code : uint8_t {
     kOk = 0,
-    kInvalidArgument = 1,    // the caller asked for something malformed
-    kIOError = 2,            // the operating system refused a file operation
-    kCorruption = 3,         // stored or received bytes are damaged
-    kVerificationFailed = 4, // a hash or signature does not match
-    kNotSupported = 5,       // a valid request this build cannot serve
-    kUnavailable = 6,        // e.g. a block a sparse replica does not hold
-    kNotFound = 7,           // e.g. no store in that directory
-    kBusy = 8,               // e.g. another writer holds the lock
+    kInvalidArgument = 1,     // the caller asked for something malformed
+    kIOError = 2,             // the operating system refused a file operation
+    kCorruption = 3,          // stored or received bytes are damaged
+    kVerificationFailed = 4,  // a hash or signature does not match
+    kNotSupported = 5,        // a valid request this build cannot serve
+    kUnavailable = 6,         // e.g. a block a sparse replica does not hold
+    kNotFound = 7,            // e.g. no store in that directory
+    kBusy = 8,                // e.g. another writer holds the lock
   };
 
   Status() noexcept = default;
@@ -91,9 +91,9 @@ const char* CodeName(Status::Code code);
 }  // namespace bee
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define BEE_RETURN_IF_ERROR(expr)              \
-  do {                                         \
-    ::bee::Status bee_status_tmp_ = (expr);    \
+#define BEE_RETURN_IF_ERROR(expr)                      \
+  do {                                                 \
+    ::bee::Status bee_status_tmp_ = (expr);            \
     if (!bee_status_tmp_.ok()) return bee_status_tmp_; \
   } while (0)
 

@@ -14,6 +14,12 @@ const nlohmann::json& Vectors();
 
 // Decodes hex from the vectors (trusted test data: aborts on bad hex).
 std::string Unhex(std::string_view hex);
+inline std::string Unhex(const char* hex) {
+  return Unhex(std::string_view(hex));
+}
+inline std::string Unhex(const std::string& hex) {
+  return Unhex(std::string_view(hex));
+}
 inline std::string Unhex(const nlohmann::json& hex) {
   return Unhex(std::string_view(hex.get_ref<const std::string&>()));
 }

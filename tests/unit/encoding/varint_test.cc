@@ -1,7 +1,8 @@
+#include "encoding/varint.h"
+
 #include <catch2/catch.hpp>
 
 #include "encoding/bytes.h"
-#include "encoding/varint.h"
 
 namespace bee {
 namespace {
@@ -10,8 +11,8 @@ TEST_CASE("varint round trips and known bytes", "[encoding]") {
   std::string out;
   PutVarint64(&out, 300);
   CHECK(HexEncode(out) == "ac02");
-  for (uint64_t v : {0ull, 1ull, 127ull, 128ull, 16383ull, 16384ull,
-                     (1ull << 53), ~0ull}) {
+  for (uint64_t v :
+       {0ull, 1ull, 127ull, 128ull, 16383ull, 16384ull, (1ull << 53), ~0ull}) {
     std::string s;
     PutVarint64(&s, v);
     CHECK(s.size() == VarintLength(v));
