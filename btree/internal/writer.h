@@ -1,0 +1,130 @@
+// Writer: applies puts and deletes to an in-memory copy of the tree and
+// produces the blocks hyperbee 2 would write for them, byte for byte
+// (../shared/spec/FORMAT.md §5-§8). One Writer is one batch: a single put or
+// del is a batch of one.
+//
+// The object graph mirrors hyperbee's on purpose, because bytes depend on
+// it: child references are shared objects (parents and pending blocks point
+// at the same ChildRef), nodes carry a CHANGED flag that survives refused
+// operations within a batch (§8.4), and merges free a reference by zeroing
+// its seq (§21.2.4).
+//
+// Thread safety: a Writer is used by one thread at a time.
+#ifndef BEE_BTREE_INTERNAL_WRITER_H_
+#define BEE_BTREE_INTERNAL_WRITER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "btree/entry.h"
+#include "btree/internal/block_cache.h"
+#include "encoding/result.h"
+
+namespace bee::btree::internal {
+
+struct WNode;
+
+// Level `offset` of block `seq`, and the node once it is in memory.
+struct ChildRef {
+  uint64_t seq = 0;
+  uint64_t offset = 0;
+  WNode* node = nullptr;
+};
+
+// A key of a node: the seq of the block that holds it; its bytes are
+// resolved on first comparison and stay valid for the Writer's life.
+struct KeyRef {
+  uint64_t seq = 0;
+  std::string_view key;
+  bool resolved = false;
+};
+
+struct WNode {
+  std::vector<KeyRef> keys;
+  std::vector<ChildRef*> children;
+  bool changed = false;
+  bool leaf() const { return children.empty(); }
+};
+
+// Compare-and-swap predicate (FORMAT.md §5.4): called with the stored entry
+// and the entry about to replace it (value absent for a delete) only when
+// the key exists; false refuses the operation.
+using CasFn = std::function<bool(const Entry& prev, const Entry& next)>;
+
+class Writer {
+ public:
+  // REQUIRES: cache outlives the Writer; `length` is the committed log
+  // length (an append boundary) the batch starts from.
+  Writer(const BlockCache* cache, uint64_t length);
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Returns whether a block is pending for the operation (false: refused by
+  // cas, an unchanged value with always_duplicate off, or an absent key).
+  Result<bool> Put(std::string_view key, std::optional<std::string_view> value,
+                   const CasFn& cas, bool always_duplicate);
+  Result<bool> Del(std::string_view key, const CasFn& cas);
+  // Reads through the pending state.
+  Result<std::optional<Entry>> Get(std::string_view key);
+
+  size_t pending() const { return pending_.size(); }
+  // Encodes the pending blocks in seq order, compacting every non-final one
+  // (§8.3). Call once, at flush.
+  std::vector<std::string> EncodeBlocks();
+
+ private:
+  struct Pending {
+    uint64_t seq;
+    std::string_view key;
+    std::optional<std::string> value;
+    std::vector<ChildRef*> levels;  // P of §8.3; P[0] is the root's own ref
+  };
+  struct Found {
+    size_t pos;  // keys strictly smaller than the target
+    bool found;
+  };
+
+  Result<WNode*> Root();
+  Result<WNode*> ChildAt(WNode* node, size_t i);
+  Result<WNode*> Load(uint64_t seq, uint64_t offset);
+  Result<std::string_view> KeyOf(KeyRef* k);
+  Result<Entry> EntryOf(uint64_t seq);
+  Result<Found> Search(WNode* node, std::string_view key);
+  Result<bool> Allowed(const KeyRef& existing, uint64_t seq,
+                       std::string_view key,
+                       std::optional<std::string_view> value, const CasFn& cas,
+                       bool always_duplicate);
+  Status Split(WNode* node, std::vector<WNode*>* path, WNode** root);
+  Status ReplaceWithNearestLeafKey(
+      WNode* node, size_t j, std::vector<std::pair<WNode*, size_t>>* path);
+  Result<size_t> EdgeLeafKeys(WNode* node, bool rightmost);
+  Result<WNode*> Rebalance(std::vector<std::pair<WNode*, size_t>>* path);
+  void WriteBlock(WNode* root, uint64_t seq, std::string_view key,
+                  std::optional<std::string_view> value);
+  size_t Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p);
+  void EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
+                    std::string* out) const;
+
+  WNode* NewNode();
+  ChildRef* NewRef(uint64_t seq, uint64_t offset, WNode* node);
+  uint64_t NextSeq() const { return length_ + pending_.size(); }
+
+  const BlockCache* cache_;
+  const uint64_t length_;
+  WNode* root_ = nullptr;
+  bool root_loaded_ = false;
+  std::deque<WNode> nodes_;
+  std::deque<ChildRef> refs_;
+  std::deque<std::string> owned_keys_;
+  std::vector<BlockPtr> pins_;  // keeps resolved key bytes alive
+  std::vector<Pending> pending_;
+};
+
+}  // namespace bee::btree::internal
+
+#endif  // BEE_BTREE_INTERNAL_WRITER_H_

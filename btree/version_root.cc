@@ -1,0 +1,67 @@
+#include "btree/version_root.h"
+
+#include <string>
+
+namespace bee::btree {
+
+using internal::BlockPtr;
+using internal::NodeRef;
+
+Result<std::optional<NodeRef>> RootOfVersion(const internal::BlockCache& cache,
+                                             uint64_t version) {
+  if (version < 2) return std::optional<NodeRef>();
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache.Get(version - 1));
+  if (block->levels.empty()) {
+    return Status::Corruption("version " + std::to_string(version) +
+                              " ends inside a batch: block " +
+                              std::to_string(version - 1) + " holds no root");
+  }
+  const IndexLevel& root = block->levels[0];
+  if (root.keys.empty() && root.children.empty()) {
+    return std::optional<NodeRef>();
+  }
+  return std::optional<NodeRef>(NodeRef{version - 1, 0});
+}
+
+Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
+                                    std::optional<NodeRef> root,
+                                    std::string_view key) {
+  if (!root) return std::optional<Entry>();
+  NodeRef ref = *root;
+  // A tree of 2^64 blocks is at most ~40 levels deep at fill 4..8; more
+  // steps than that means a reference cycle in hostile data.
+  for (int depth = 0; depth < 64; depth++) {
+    BEE_ASSIGN_OR_RETURN(BlockPtr block, cache.GetNode(ref));
+    const IndexLevel& level = internal::LevelOf(*block, ref);
+    size_t lo = 0, hi = level.keys.size();
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      uint64_t seq = level.keys[mid];
+      BEE_ASSIGN_OR_RETURN(BlockPtr holder, cache.Get(seq));
+      int c = std::string_view(holder->key).compare(key);
+      if (c == 0) {
+        return std::optional<Entry>(Entry{seq, holder->key, holder->value});
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (level.children.empty()) return std::optional<Entry>();
+    if (2 * lo + 1 >= level.children.size()) {
+      return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                                std::to_string(ref.offset) +
+                                " has too few children");
+    }
+    ref = NodeRef{level.children[2 * lo], level.children[2 * lo + 1]};
+  }
+  return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+}
+
+Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq) {
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache.Get(seq));
+  return Entry{seq, block->key, block->value};
+}
+
+}  // namespace bee::btree

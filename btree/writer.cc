@@ -1,0 +1,415 @@
+// The hyperbee 2 write algorithms: put (FORMAT.md §5), write_block (§6),
+// del with borrow/merge/collapse (§7) and batch compaction (§8).
+#include "btree/internal/writer.h"
+
+#include <algorithm>
+
+namespace bee::btree::internal {
+namespace {
+
+constexpr size_t kMinKeys = 4;    // T - 1: non-root underflow threshold
+constexpr size_t kSplitKeys = 9;  // a node splits when it reaches 9 keys
+
+int Compare(std::string_view a, std::string_view b) {
+  return a.compare(b);  // bytewise on char_traits<char>: memcmp, unsigned
+}
+
+}  // namespace
+
+Writer::Writer(const BlockCache* cache, uint64_t length)
+    : cache_(cache), length_(length) {}
+
+WNode* Writer::NewNode() { return &nodes_.emplace_back(); }
+
+ChildRef* Writer::NewRef(uint64_t seq, uint64_t offset, WNode* node) {
+  return &refs_.emplace_back(ChildRef{seq, offset, node});
+}
+
+Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
+  if (seq >= length_) {
+    return Status::Corruption("tree references block " + std::to_string(seq) +
+                              " beyond the version " + std::to_string(length_));
+  }
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->GetNode(NodeRef{seq, offset}));
+  const IndexLevel& level = LevelOf(*block, NodeRef{seq, offset});
+  WNode* node = NewNode();
+  node->keys.reserve(level.keys.size() + 1);
+  for (uint64_t k : level.keys) node->keys.push_back(KeyRef{k, {}, false});
+  node->children.reserve(level.children.size() / 2 + 1);
+  for (size_t i = 0; i + 1 < level.children.size(); i += 2) {
+    node->children.push_back(
+        NewRef(level.children[i], level.children[i + 1], nullptr));
+  }
+  return node;
+}
+
+Result<WNode*> Writer::Root() {
+  if (root_loaded_) return root_;
+  root_loaded_ = true;
+  if (length_ < 2) return root_ = nullptr;
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->Get(length_ - 1));
+  if (block->levels.empty()) {
+    return Status::Corruption("block " + std::to_string(length_ - 1) +
+                              " ends a version but holds no tree root");
+  }
+  BEE_ASSIGN_OR_RETURN(root_, Load(length_ - 1, 0));
+  return root_;
+}
+
+Result<WNode*> Writer::ChildAt(WNode* node, size_t i) {
+  ChildRef* ref = node->children[i];
+  if (ref->node == nullptr) {
+    BEE_ASSIGN_OR_RETURN(ref->node, Load(ref->seq, ref->offset));
+  }
+  return ref->node;
+}
+
+Result<std::string_view> Writer::KeyOf(KeyRef* k) {
+  if (k->resolved) return k->key;
+  if (k->seq >= length_) {
+    uint64_t i = k->seq - length_;
+    if (i >= pending_.size()) {
+      return Status::Corruption("key seq " + std::to_string(k->seq) +
+                                " is not written");
+    }
+    k->key = pending_[i].key;
+  } else {
+    BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->Get(k->seq));
+    k->key = block->key;
+    pins_.push_back(std::move(block));
+  }
+  k->resolved = true;
+  return k->key;
+}
+
+Result<Entry> Writer::EntryOf(uint64_t seq) {
+  if (seq >= length_) {
+    const Pending& p = pending_[seq - length_];
+    return Entry{seq, std::string(p.key), p.value};
+  }
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->Get(seq));
+  return Entry{seq, block->key, block->value};
+}
+
+Result<Writer::Found> Writer::Search(WNode* node, std::string_view key) {
+  size_t lo = 0, hi = node->keys.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    BEE_ASSIGN_OR_RETURN(std::string_view k, KeyOf(&node->keys[mid]));
+    int c = Compare(k, key);
+    if (c == 0) return Found{mid, true};
+    if (c < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return Found{lo, false};
+}
+
+Result<bool> Writer::Allowed(const KeyRef& existing, uint64_t seq,
+                             std::string_view key,
+                             std::optional<std::string_view> value,
+                             const CasFn& cas, bool always_duplicate) {
+  if (!cas && always_duplicate) return true;
+  BEE_ASSIGN_OR_RETURN(Entry prev, EntryOf(existing.seq));
+  if (cas) {
+    Entry next{seq, std::string(key), std::nullopt};
+    if (value) next.value = std::string(*value);
+    if (!cas(prev, next)) return false;
+  }
+  if (!always_duplicate && prev.value.has_value() == value.has_value() &&
+      (!value || *prev.value == *value)) {
+    return false;
+  }
+  return true;
+}
+
+Result<bool> Writer::Put(std::string_view key,
+                         std::optional<std::string_view> value,
+                         const CasFn& cas, bool always_duplicate) {
+  BEE_ASSIGN_OR_RETURN(WNode * root, Root());
+  if (root == nullptr) {
+    root = NewNode();
+    root->changed = true;
+  }
+  const uint64_t seq = NextSeq();
+  std::string_view owned = owned_keys_.emplace_back(key);
+  std::vector<WNode*> path;
+  WNode* node = root;
+  while (!node->leaf()) {
+    path.push_back(node);
+    node->changed = true;  // eagerly, before knowing the outcome (§8.4)
+    BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
+    if (f.found) {
+      BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
+                                            cas, always_duplicate));
+      if (!ok) return false;
+      node->keys[f.pos] = KeyRef{seq, owned, true};
+      WriteBlock(root, seq, owned, value);
+      return true;
+    }
+    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+  }
+  BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
+  if (f.found) {
+    BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
+                                          cas, always_duplicate));
+    if (!ok) return false;
+    node->keys[f.pos] = KeyRef{seq, owned, true};
+    node->changed = true;
+  } else {
+    node->keys.insert(node->keys.begin() + static_cast<ptrdiff_t>(f.pos),
+                      KeyRef{seq, owned, true});
+    node->changed = true;
+    BEE_RETURN_IF_ERROR(Split(node, &path, &root));
+  }
+  WriteBlock(root, seq, owned, value);
+  return true;
+}
+
+// Splits `node` and its ancestors while they hold 9 keys (§5.2).
+Status Writer::Split(WNode* node, std::vector<WNode*>* path, WNode** root) {
+  while (node->keys.size() >= kSplitKeys) {
+    WNode* right = NewNode();
+    right->changed = true;
+    right->keys.assign(node->keys.begin() + kMinKeys + 1, node->keys.end());
+    KeyRef median = node->keys[kMinKeys];
+    node->keys.resize(kMinKeys);
+    if (!node->leaf()) {
+      right->children.assign(node->children.begin() + kMinKeys + 1,
+                             node->children.end());
+      node->children.resize(kMinKeys + 1);
+    }
+    node->changed = true;
+    if (path->empty()) {
+      WNode* top = NewNode();
+      top->changed = true;
+      top->keys.push_back(median);
+      top->children = {NewRef(0, 0, node), NewRef(0, 0, right)};
+      *root = top;
+      return Status::OK();
+    }
+    WNode* parent = path->back();
+    path->pop_back();
+    BEE_ASSIGN_OR_RETURN(std::string_view median_key, KeyOf(&median));
+    BEE_ASSIGN_OR_RETURN(Found f, Search(parent, median_key));
+    parent->keys.insert(parent->keys.begin() + static_cast<ptrdiff_t>(f.pos),
+                        median);
+    parent->children.insert(
+        parent->children.begin() + static_cast<ptrdiff_t>(f.pos) + 1,
+        NewRef(0, 0, right));
+    node = parent;
+  }
+  return Status::OK();
+}
+
+Result<bool> Writer::Del(std::string_view key, const CasFn& cas) {
+  BEE_ASSIGN_OR_RETURN(WNode * root, Root());
+  if (root == nullptr) return false;
+  const uint64_t seq = NextSeq();
+  std::vector<std::pair<WNode*, size_t>> path;  // node, index in parent
+  WNode* node = root;
+  size_t index = 0;
+  while (true) {
+    path.emplace_back(node, index);
+    BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
+    if (f.found) {
+      BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key,
+                                            std::nullopt, cas, true));
+      if (!ok) return false;
+      if (node->leaf()) {
+        node->keys.erase(node->keys.begin() + static_cast<ptrdiff_t>(f.pos));
+      } else {
+        BEE_RETURN_IF_ERROR(ReplaceWithNearestLeafKey(node, f.pos, &path));
+      }
+      for (auto& [n, i] : path) n->changed = true;  // only now (§7.1)
+      BEE_ASSIGN_OR_RETURN(WNode * new_root, Rebalance(&path));
+      root_ = new_root;
+      std::string_view owned = owned_keys_.emplace_back(key);
+      WriteBlock(new_root, seq, owned, std::nullopt);
+      return true;
+    }
+    if (node->leaf()) return false;
+    index = f.pos;
+    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+  }
+}
+
+// Key count of the rightmost (or leftmost) leaf under `node`.
+Result<size_t> Writer::EdgeLeafKeys(WNode* node, bool rightmost) {
+  while (!node->leaf()) {
+    BEE_ASSIGN_OR_RETURN(
+        node, ChildAt(node, rightmost ? node->children.size() - 1 : 0));
+  }
+  return node->keys.size();
+}
+
+Status Writer::ReplaceWithNearestLeafKey(
+    WNode* node, size_t j, std::vector<std::pair<WNode*, size_t>>* path) {
+  BEE_ASSIGN_OR_RETURN(WNode * left, ChildAt(node, j));
+  BEE_ASSIGN_OR_RETURN(WNode * right, ChildAt(node, j + 1));
+  BEE_ASSIGN_OR_RETURN(size_t ls, EdgeLeafKeys(left, true));
+  BEE_ASSIGN_OR_RETURN(size_t rs, EdgeLeafKeys(right, false));
+  if (ls < rs) {  // take the successor
+    path->emplace_back(right, j + 1);
+    WNode* n = right;
+    while (!n->leaf()) {
+      BEE_ASSIGN_OR_RETURN(n, ChildAt(n, 0));
+      path->emplace_back(n, 0);
+    }
+    node->keys[j] = n->keys.front();
+    n->keys.erase(n->keys.begin());
+  } else {  // ties take the predecessor
+    path->emplace_back(left, j);
+    WNode* n = left;
+    while (!n->leaf()) {
+      size_t last = n->children.size() - 1;
+      BEE_ASSIGN_OR_RETURN(n, ChildAt(n, last));
+      path->emplace_back(n, last);
+    }
+    node->keys[j] = n->keys.back();
+    n->keys.pop_back();
+  }
+  return Status::OK();
+}
+
+Result<WNode*> Writer::Rebalance(std::vector<std::pair<WNode*, size_t>>* path) {
+  WNode* root = path->front().first;
+  while (path->size() > 1) {
+    auto [n, i] = path->back();
+    path->pop_back();
+    WNode* p = path->back().first;
+    if (n->keys.size() >= kMinKeys) return root;
+    WNode* left = nullptr;
+    WNode* right = nullptr;
+    if (i > 0) {
+      BEE_ASSIGN_OR_RETURN(left, ChildAt(p, i - 1));
+    }
+    if (i + 1 < p->children.size()) {
+      BEE_ASSIGN_OR_RETURN(right, ChildAt(p, i + 1));
+    }
+    if (left != nullptr && left->keys.size() > kMinKeys) {  // borrow left
+      left->changed = true;
+      n->keys.insert(n->keys.begin(), p->keys[i - 1]);
+      if (!left->leaf()) {
+        n->children.insert(n->children.begin(), left->children.back());
+        left->children.pop_back();
+      }
+      p->keys[i - 1] = left->keys.back();
+      left->keys.pop_back();
+      return root;
+    }
+    if (right != nullptr && right->keys.size() > kMinKeys) {  // borrow right
+      right->changed = true;
+      n->keys.push_back(p->keys[i]);
+      if (!right->leaf()) {
+        n->children.push_back(right->children.front());
+        right->children.erase(right->children.begin());
+      }
+      p->keys[i] = right->keys.front();
+      right->keys.erase(right->keys.begin());
+      return root;
+    }
+    if (left == nullptr && right == nullptr) return root;
+    WNode* a = left != nullptr ? left : n;
+    WNode* b = left != nullptr ? n : right;
+    size_t k = left != nullptr ? i - 1 : i;
+    a->keys.push_back(p->keys[k]);
+    a->keys.insert(a->keys.end(), b->keys.begin(), b->keys.end());
+    a->children.insert(a->children.end(), b->children.begin(),
+                       b->children.end());
+    a->changed = true;
+    p->keys.erase(p->keys.begin() + static_cast<ptrdiff_t>(k));
+    p->children[k + 1]->seq = 0;  // FREED: drops it from pending blocks
+    p->children.erase(p->children.begin() + static_cast<ptrdiff_t>(k) + 1);
+  }
+  if (root->keys.empty() && !root->leaf()) return ChildAt(root, 0);
+  return root;
+}
+
+size_t Writer::Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p) {
+  size_t offset = p->levels.size();
+  p->levels.push_back(ref);
+  node->changed = false;
+  for (ChildRef* child : node->children) {
+    if (child->node != nullptr && child->node->changed) {
+      child->seq = seq;
+      child->offset = Visit(child->node, child, seq, p);
+    }
+  }
+  return offset;
+}
+
+void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
+                        std::optional<std::string_view> value) {
+  Pending& p = pending_.emplace_back();
+  p.seq = seq;
+  p.key = key;
+  if (value) p.value = std::string(*value);
+  Visit(root, NewRef(seq, 0, root), seq, &p);
+  root_ = root;
+}
+
+void Writer::EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
+                          std::string* out) const {
+  NodeBlock block;
+  block.key = std::string(p->key);
+  block.value = std::move(p->value);
+  block.levels.resize(levels.size());
+  for (size_t j = 0; j < levels.size(); j++) {
+    const WNode* node = levels[j]->node;
+    IndexLevel& level = block.levels[j];
+    level.keys.reserve(node->keys.size());
+    for (const KeyRef& k : node->keys) level.keys.push_back(k.seq);
+    level.children.reserve(2 * node->children.size());
+    for (const ChildRef* c : node->children) {
+      level.children.push_back(c->seq);
+      level.children.push_back(c->offset);
+    }
+  }
+  EncodeNodeBlock(block, out);
+}
+
+std::vector<std::string> Writer::EncodeBlocks() {
+  std::vector<std::string> blocks(pending_.size());
+  for (size_t b = 0; b < pending_.size(); b++) {
+    Pending& p = pending_[b];
+    std::vector<ChildRef*>& levels = p.levels;
+    if (b + 1 < pending_.size()) {
+      // §8.3: keep only levels no later op rewrote, by swap-removal, and
+      // write the surviving offsets back into the shared references.
+      levels[0] = nullptr;
+      size_t j = 0;
+      while (j < levels.size()) {
+        ChildRef* e = levels[j];
+        if (e != nullptr && e->seq == p.seq) {
+          e->offset = j++;
+        } else if (j == levels.size() - 1) {
+          levels.pop_back();
+        } else {
+          levels[j] = levels.back();
+          levels.pop_back();
+        }
+      }
+    }
+    EncodeLevels(levels, &p, &blocks[b]);
+  }
+  return blocks;
+}
+
+Result<std::optional<Entry>> Writer::Get(std::string_view key) {
+  BEE_ASSIGN_OR_RETURN(WNode * node, Root());
+  while (node != nullptr) {
+    BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
+    if (f.found) {
+      BEE_ASSIGN_OR_RETURN(Entry e, EntryOf(node->keys[f.pos].seq));
+      return std::optional<Entry>(std::move(e));
+    }
+    if (node->leaf()) break;
+    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+  }
+  return std::optional<Entry>();
+}
+
+}  // namespace bee::btree::internal
