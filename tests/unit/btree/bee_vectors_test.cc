@@ -4,80 +4,18 @@
 #include <catch2/catch.hpp>
 
 #include "btree/bee.h"
+#include "tests/util/bee_replay.h"
 #include "tests/util/vectors.h"
 
 namespace bee::btree {
 namespace {
 
 using nlohmann::json;
-using test::Unhex;
 using test::Vectors;
 
-const json& Scenario(const std::string& name) {
-  for (const json& s : Vectors()["scenarios"]) {
-    if (s["name"] == name) return s;
-  }
-  FAIL("no scenario " << name);
-  std::abort();
-}
-
-// Decodes a key or value of an op: hex in A/B, raw UTF-8 in C/D.
-std::optional<std::string> Bytes(const json& v, bool hex) {
-  if (v.is_null()) return std::nullopt;
-  return hex ? Unhex(v) : v.get<std::string>();
-}
-
-CasFn Refuse() {
-  return [](const Entry&, const Entry&) { return false; };
-}
-
-// Applies one put/del spec through a batch (or directly when batch is null).
-void Apply(Bee* bee, Batch* batch, const json& op, bool hex) {
-  const std::string type = op[0];
-  std::string key = *Bytes(op[1], hex);
-  if (type == "put") {
-    std::optional<std::string> value = Bytes(op[2], hex);
-    PutOptions o;
-    if (op.size() > 3 && op[3] == "cas-refused") o.cas = Refuse();
-    std::optional<std::string_view> v;
-    if (value) v = *value;
-    auto r = batch ? batch->Put(key, v, o) : bee->Put(key, v, o);
-    REQUIRE(r.ok());
-    if (o.cas) CHECK_FALSE(*r);
-  } else {
-    REQUIRE(type == "del");
-    DelOptions o;
-    if (op.size() > 2 && op[2] == "cas-refused") o.cas = Refuse();
-    auto r = batch ? batch->Del(key, o) : bee->Del(key, o);
-    REQUIRE(r.ok());
-  }
-}
-
-void ApplyStep(Bee* bee, const json& spec, bool hex) {
-  if (spec[0] == "batch") {
-    auto batch = bee->MakeBatch();
-    REQUIRE(batch.ok());
-    for (const json& op : spec[1]) Apply(bee, batch->get(), op, hex);
-    REQUIRE((*batch)->Flush().ok());
-  } else if (spec[0] == "truncate") {
-    REQUIRE(bee->Truncate(spec[1].get<uint64_t>()).ok());
-  } else {
-    Apply(bee, nullptr, spec, hex);
-  }
-}
-
-std::unique_ptr<Bee> NewBee(const json& scenario,
-                            const std::string& header_hex) {
-  auto seed = HexDecodeFixed<32>(scenario["seed"].get<std::string>(), "seed");
-  REQUIRE(seed.ok());
-  auto header = DecodeHeaderBlock(Unhex(header_hex));
-  REQUIRE(header.ok());
-  auto bee =
-      Bee::CreateInMemory(log::KeyPair::FromSeed(*seed), header->metadata);
-  REQUIRE(bee.ok());
-  CHECK(HexEncode((*bee)->core().key()) == scenario["key"]);
-  return std::move(bee).value();
-}
+using test::ApplyRecordedOp;
+using test::NewScenarioBee;
+using test::Scenario;
 
 void CheckFinal(const Bee& bee, const json& scenario) {
   const json& final = scenario["final"];
@@ -99,11 +37,12 @@ TEST_CASE("scenarios A and B: every step's blocks and signature", "[btree]") {
   for (const char* name : {"A", "B"}) {
     const json& scenario = Scenario(name);
     CAPTURE(name);
-    auto bee = NewBee(scenario, scenario["finalBlocks"][0]);
+    auto bee = NewScenarioBee(scenario);
+    CHECK(HexEncode(bee->core().key()) == scenario["key"]);
     for (const json& step : scenario["steps"]) {
       CAPTURE(step["op"].get<std::string>());
       uint64_t before = bee->core().length();
-      ApplyStep(bee.get(), step["spec"], true);
+      REQUIRE(ApplyRecordedOp(bee.get(), step["spec"], true));
       for (const json& b : step["blocks"]) {
         uint64_t seq = b["seq"].get<uint64_t>();
         if (seq == 0) continue;  // the header, written at creation
@@ -129,11 +68,12 @@ TEST_CASE("scenarios C and D: random workloads with batches and cas",
   for (const char* name : {"C", "D"}) {
     const json& scenario = Scenario(name);
     CAPTURE(name);
-    auto bee = NewBee(scenario, scenario["finalBlocks"][0]);
+    auto bee = NewScenarioBee(scenario);
+    CHECK(HexEncode(bee->core().key()) == scenario["key"]);
     size_t i = 0;
     for (const json& op : scenario["ops"]) {
       CAPTURE(i++, op.dump());
-      ApplyStep(bee.get(), op, false);
+      REQUIRE(ApplyRecordedOp(bee.get(), op, false));
     }
     CheckFinal(*bee, scenario);
   }
@@ -141,8 +81,8 @@ TEST_CASE("scenarios C and D: random workloads with batches and cas",
 
 TEST_CASE("scenario C's live entries are what get returns", "[btree]") {
   const json& scenario = Scenario("C");
-  auto bee = NewBee(scenario, scenario["finalBlocks"][0]);
-  for (const json& op : scenario["ops"]) ApplyStep(bee.get(), op, false);
+  auto bee = NewScenarioBee(scenario);
+  for (const json& op : scenario["ops"]) ApplyRecordedOp(bee.get(), op, false);
   for (const json& e : scenario["liveEntries"]) {
     auto got = bee->Get(e[1].get<std::string>());
     REQUIRE(got.ok());

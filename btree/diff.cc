@@ -1,0 +1,188 @@
+// Parallel walk of two trees. Each side is a stream of items in key order:
+// keys, and child subtrees not yet expanded (a subtree stands for all keys
+// below its upper bound). Identical items (same block and level, or the
+// same entry) are skipped on both sides at once; a subtree facing a key, or
+// a different subtree, is expanded; two keys are compared and emitted.
+#include "btree/diff.h"
+
+namespace bee::btree {
+
+using internal::BlockPtr;
+using internal::NodeRef;
+
+namespace {
+constexpr size_t kMaxDepth = 64;
+}  // namespace
+
+DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
+    : left_{std::move(left), {}},
+      right_{std::move(right), {}},
+      options_(std::move(options)) {
+  if (options_.gt) options_.gte.reset();
+  if (options_.lt) options_.lte.reset();
+}
+
+Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,
+                          bool unbounded) {
+  if (side->stack.size() >= kMaxDepth) {
+    return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  }
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().GetNode(ref));
+  const IndexLevel* level = &internal::LevelOf(*block, ref);
+  if (!level->children.empty() &&
+      level->children.size() != 2 * level->keys.size() + 2) {
+    return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                              std::to_string(ref.offset) +
+                              " has a wrong number of children");
+  }
+  size_t pos = level->children.empty() ? 1 : 0;
+  side->stack.push_back(
+      Frame{std::move(block), level, pos, std::move(bound), unbounded});
+  return Status::OK();
+}
+
+Status DiffIterator::Init(Side* side) {
+  if (!side->snap.root()) return Status::OK();
+  return Push(side, *side->snap.root(), std::string(), true);
+}
+
+Result<std::optional<DiffIterator::Head>> DiffIterator::Peek(Side* side) {
+  while (!side->stack.empty()) {
+    Frame& top = side->stack.back();
+    size_t k = top.level->keys.size();
+    if (top.pos > 2 * k) {
+      side->stack.pop_back();
+      continue;
+    }
+    if (top.pos % 2 == 0) {
+      size_t c = top.pos / 2;
+      Head head{false,
+                top.level->children[2 * c],
+                top.level->children[2 * c + 1],
+                {},
+                false};
+      if (c < k) {
+        BEE_ASSIGN_OR_RETURN(BlockPtr holder,
+                             side->snap.cache().Get(top.level->keys[c]));
+        head.bound = holder->key;
+        pins_.push_back(std::move(holder));
+      } else {
+        head.bound = top.bound;
+        head.unbounded = top.unbounded;
+      }
+      return std::optional<Head>(head);
+    }
+    uint64_t seq = top.level->keys[(top.pos - 1) / 2];
+    BEE_ASSIGN_OR_RETURN(BlockPtr holder, side->snap.cache().Get(seq));
+    Head head{true, seq, 0, holder->key, false};
+    pins_.push_back(std::move(holder));
+    return std::optional<Head>(head);
+  }
+  return std::optional<Head>();
+}
+
+void DiffIterator::Advance(Side* side) {
+  Frame& top = side->stack.back();
+  top.pos += top.level->children.empty() ? size_t{2} : size_t{1};
+}
+
+Status DiffIterator::Expand(Side* side, const Head& head) {
+  Advance(side);
+  return Push(side, NodeRef{head.seq, head.offset}, std::string(head.bound),
+              head.unbounded);
+}
+
+Result<Entry> DiffIterator::Take(Side* side, const Head& head) {
+  Advance(side);
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().Get(head.seq));
+  return Entry{head.seq, block->key, block->value};
+}
+
+bool DiffIterator::SubtreeBeforeStart(const Head& head) const {
+  if (head.unbounded || !(options_.gt || options_.gte)) return false;
+  return head.bound <= (options_.gt ? *options_.gt : *options_.gte);
+}
+
+bool DiffIterator::BeforeStart(std::string_view key) const {
+  if (options_.gt) return key <= *options_.gt;
+  if (options_.gte) return key < *options_.gte;
+  return false;
+}
+
+bool DiffIterator::AfterEnd(std::string_view key) const {
+  if (options_.lt) return key >= *options_.lt;
+  if (options_.lte) return key > *options_.lte;
+  return false;
+}
+
+Result<std::optional<DiffEntry>> DiffIterator::Next() {
+  if (!started_) {
+    started_ = true;
+    BEE_RETURN_IF_ERROR(Init(&left_));
+    BEE_RETURN_IF_ERROR(Init(&right_));
+  }
+  while (options_.limit < 0 || emitted_ < options_.limit) {
+    if (pins_.size() > 256) pins_.erase(pins_.begin(), pins_.end() - 4);
+    BEE_ASSIGN_OR_RETURN(std::optional<Head> l, Peek(&left_));
+    BEE_ASSIGN_OR_RETURN(std::optional<Head> r, Peek(&right_));
+    // A subtree entirely below the start bound is skipped unread; then the
+    // side's head is read again.
+    bool skipped = false;
+    for (auto [side, head] : {std::pair{&left_, &l}, std::pair{&right_, &r}}) {
+      if (*head && !(*head)->key && SubtreeBeforeStart(**head)) {
+        Advance(side);
+        skipped = true;
+      }
+    }
+    if (skipped) continue;
+    if (l && l->key && AfterEnd(l->bound)) {
+      left_.stack.clear();
+      l.reset();
+    }
+    if (r && r->key && AfterEnd(r->bound)) {
+      right_.stack.clear();
+      r.reset();
+    }
+    if (!l && !r) return std::optional<DiffEntry>();
+    if (l && r && l->key == r->key && l->seq == r->seq &&
+        l->offset == r->offset) {
+      Advance(&left_);  // the same entry or a shared subtree
+      Advance(&right_);
+      continue;
+    }
+    if (l && !l->key && (!r || r->key)) {
+      BEE_RETURN_IF_ERROR(Expand(&left_, *l));
+      continue;
+    }
+    if (r && !r->key && (!l || l->key)) {
+      BEE_RETURN_IF_ERROR(Expand(&right_, *r));
+      continue;
+    }
+    if (l && r && !l->key && !r->key) {
+      int c = l->unbounded ? (r->unbounded ? 0 : 1)
+                           : (r->unbounded ? -1 : l->bound.compare(r->bound));
+      if (c >= 0) BEE_RETURN_IF_ERROR(Expand(&left_, *l));
+      if (c <= 0) BEE_RETURN_IF_ERROR(Expand(&right_, *r));
+      continue;
+    }
+    // Keys on both sides (or on one side only).
+    int c = !l ? 1 : !r ? -1 : l->bound.compare(r->bound);
+    DiffEntry out;
+    std::string_view key = c <= 0 ? l->bound : r->bound;
+    bool skip = BeforeStart(key);
+    if (c <= 0) {
+      BEE_ASSIGN_OR_RETURN(Entry e, Take(&left_, *l));
+      out.left = std::move(e);
+    }
+    if (c >= 0) {
+      BEE_ASSIGN_OR_RETURN(Entry e, Take(&right_, *r));
+      out.right = std::move(e);
+    }
+    if (skip) continue;
+    emitted_++;
+    return std::optional<DiffEntry>(std::move(out));
+  }
+  return std::optional<DiffEntry>();
+}
+
+}  // namespace bee::btree

@@ -1,0 +1,78 @@
+// Diff between two versions (FORMAT.md §10.6): for every key whose entry
+// differs (present in one only, or written by a different block), one
+// {left, right} pair in ascending key order. Subtrees both versions share
+// (same block and level) are skipped without being read, so the cost follows
+// the size of the change, not of the tree.
+#ifndef BEE_BTREE_DIFF_H_
+#define BEE_BTREE_DIFF_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "btree/bee.h"
+
+namespace bee::btree {
+
+struct DiffOptions {
+  std::optional<std::string> gt, gte, lt, lte;  // key bounds, as RangeOptions
+  int64_t limit = -1;                           // counts pairs; < 0 unlimited
+};
+
+struct DiffEntry {
+  std::optional<Entry> left;   // in the left (first) snapshot
+  std::optional<Entry> right;  // in the right (other) snapshot
+  bool operator==(const DiffEntry&) const = default;
+};
+
+class DiffIterator {
+ public:
+  // REQUIRES: both snapshots come from the same store.
+  DiffIterator(Snapshot left, Snapshot right, DiffOptions options);
+
+  Result<std::optional<DiffEntry>> Next();
+
+ private:
+  // One side: a stack of nodes, each at a position of its interleaving.
+  struct Frame {
+    internal::BlockPtr block;
+    const IndexLevel* level;
+    size_t pos;         // 0..2k: even = child pos/2, odd = key (pos-1)/2
+    std::string bound;  // every key of the node is below it...
+    bool unbounded;     // ...unless the node is the last along its path
+  };
+  struct Side {
+    Snapshot snap;
+    std::vector<Frame> stack;
+  };
+  // What a side's head is: a key (seq) or a subtree (seq, offset).
+  struct Head {
+    bool key;
+    uint64_t seq;
+    uint64_t offset;
+    std::string_view bound;  // the key itself, or the subtree's upper bound
+    bool unbounded;
+  };
+
+  Status Init(Side* side);
+  Status Push(Side* side, internal::NodeRef ref, std::string bound,
+              bool unbounded);
+  Result<std::optional<Head>> Peek(Side* side);
+  void Advance(Side* side);
+  Status Expand(Side* side, const Head& head);
+  Result<Entry> Take(Side* side, const Head& head);
+  bool BeforeStart(std::string_view key) const;
+  // Every key of the subtree is below the start bound.
+  bool SubtreeBeforeStart(const Head& head) const;
+  bool AfterEnd(std::string_view key) const;
+
+  Side left_, right_;
+  DiffOptions options_;
+  std::vector<internal::BlockPtr> pins_;
+  int64_t emitted_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace bee::btree
+
+#endif  // BEE_BTREE_DIFF_H_

@@ -1,0 +1,62 @@
+// History iteration: every put and delete in seq order (FORMAT.md §10.4).
+#ifndef BEE_BTREE_HISTORY_H_
+#define BEE_BTREE_HISTORY_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "btree/bee.h"
+
+namespace bee::btree {
+
+struct HistoryOptions {
+  // Seq bounds; a negative bound counts back from the version. Defaults:
+  // gte = 1 (the header is never returned), lt = the version. gt x means
+  // gte x+1, lte x means lt x+1; lt or lte of 0 yields nothing. Bounds past
+  // the version are clamped to it (unless live).
+  std::optional<int64_t> gt, gte, lt, lte;
+  bool reverse = false;
+  int64_t limit = -1;  // < 0: unlimited
+  // Keep waiting for new blocks after the last one (not with reverse).
+  // Reads the live log, not the snapshot's version.
+  bool live = false;
+};
+
+struct HistoryEntry {
+  enum class Type : uint8_t { kPut, kDel };
+  Type type;
+  uint64_t seq;
+  std::string key;
+  std::optional<std::string> value;
+  bool operator==(const HistoryEntry&) const = default;
+};
+
+class HistoryIterator {
+ public:
+  // Invalid options (live with reverse) are reported by the first Next().
+  HistoryIterator(Snapshot snapshot, HistoryOptions options);
+
+  // The next entry, or nullopt at the end. In live mode it waits for new
+  // blocks until `timeout` passes (then nullopt) or Cancel() is called.
+  Result<std::optional<HistoryEntry>> Next(
+      std::chrono::milliseconds timeout = std::chrono::hours(24 * 365));
+  // Makes a waiting live Next() return nullopt soon; thread-safe.
+  void Cancel() { cancelled_ = true; }
+
+ private:
+  Snapshot snapshot_;
+  HistoryOptions options_;
+  uint64_t begin_ = 1;  // first seq (inclusive)
+  uint64_t end_ = 1;    // past the last seq (exclusive; live: grows)
+  uint64_t next_ = 1;   // next seq to return (reverse: next_ - 1)
+  int64_t emitted_ = 0;
+  bool invalid_ = false;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace bee::btree
+
+#endif  // BEE_BTREE_HISTORY_H_

@@ -1,0 +1,157 @@
+// Position i of a node with k keys walks child0, key0, child1, ..., child_k:
+// even i is child i/2, odd i is key (i-1)/2. Leaves have only odd positions.
+// Forward iteration increases i, reverse decreases it.
+#include "btree/iterator.h"
+
+namespace bee::btree {
+
+using internal::BlockPtr;
+using internal::NodeRef;
+
+namespace {
+
+// A tree deeper than this is a reference cycle in hostile data.
+constexpr size_t kMaxDepth = 64;
+
+}  // namespace
+
+RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
+    : snapshot_(std::move(snapshot)), options_(std::move(options)) {
+  if (options_.gt) options_.gte.reset();
+  if (options_.lt) options_.lte.reset();
+}
+
+Result<std::string_view> RangeIterator::KeyAt(uint64_t seq) {
+  BEE_ASSIGN_OR_RETURN(key_block_, snapshot_.cache().Get(seq));
+  return std::string_view(key_block_->key);
+}
+
+bool RangeIterator::BeyondEnd(std::string_view key) const {
+  if (!options_.reverse) {
+    if (options_.lt) return key >= *options_.lt;
+    if (options_.lte) return key > *options_.lte;
+    return false;
+  }
+  if (options_.gt) return key <= *options_.gt;
+  if (options_.gte) return key < *options_.gte;
+  return false;
+}
+
+// Pushes the node at ref positioned at the seek bound (or at its first
+// position when bound is null).
+Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
+  if (stack_.size() >= kMaxDepth) {
+    return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  }
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, snapshot_.cache().GetNode(ref));
+  const IndexLevel* level = &internal::LevelOf(*block, ref);
+  const int64_t k = static_cast<int64_t>(level->keys.size());
+  if (!level->children.empty() &&
+      level->children.size() != 2 * level->keys.size() + 2) {
+    return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                              std::to_string(ref.offset) +
+                              " has a wrong number of children");
+  }
+  int64_t pos = options_.reverse ? k : 0;  // keys before the position
+  if (bound != nullptr) {
+    // Forward: first key >= gte (> gt). Reverse: keys <= lte (< lt).
+    bool inclusive =
+        options_.reverse ? options_.lte.has_value() : options_.gte.has_value();
+    int64_t lo = 0, hi = k;
+    while (lo < hi) {
+      int64_t mid = (lo + hi) / 2;
+      BEE_ASSIGN_OR_RETURN(std::string_view key,
+                           KeyAt(level->keys[static_cast<size_t>(mid)]));
+      int c = key.compare(*bound);
+      bool before = options_.reverse ? (inclusive ? c <= 0 : c < 0)
+                                     : (inclusive ? c < 0 : c <= 0);
+      if (before) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    pos = lo;
+  }
+  bool leaf = level->children.empty();
+  // Forward starts at child pos (or key pos in a leaf); reverse at child
+  // pos (or key pos-1 in a leaf).
+  int64_t next = options_.reverse ? (leaf ? 2 * pos - 1 : 2 * pos)
+                                  : (leaf ? 2 * pos + 1 : 2 * pos);
+  stack_.push_back(Frame{std::move(block), level, next});
+  return Status::OK();
+}
+
+Status RangeIterator::Seek() {
+  started_ = true;
+  if (!snapshot_.root() || options_.limit == 0) {
+    done_ = true;
+    return Status::OK();
+  }
+  const std::string* bound = nullptr;
+  if (!options_.reverse) {
+    bound = options_.gt    ? &*options_.gt
+            : options_.gte ? &*options_.gte
+                           : nullptr;
+  } else {
+    bound = options_.lt    ? &*options_.lt
+            : options_.lte ? &*options_.lte
+                           : nullptr;
+  }
+  BEE_RETURN_IF_ERROR(Push(*snapshot_.root(), bound));
+  // Descend along the bound: each frame starts at the child holding it.
+  while (true) {
+    Frame& top = stack_.back();
+    if (top.level->children.empty() || top.next % 2 != 0) break;
+    size_t c = static_cast<size_t>(top.next / 2);
+    NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
+    top.next += options_.reverse ? -1 : 1;
+    BEE_RETURN_IF_ERROR(Push(child, bound));
+  }
+  return Status::OK();
+}
+
+Result<std::optional<Entry>> RangeIterator::Next() {
+  if (!started_) BEE_RETURN_IF_ERROR(Seek());
+  const int64_t step = options_.reverse ? -1 : 1;
+  while (!done_ && !stack_.empty()) {
+    Frame& top = stack_.back();
+    const int64_t k = static_cast<int64_t>(top.level->keys.size());
+    if (top.next < 0 || top.next > 2 * k) {
+      stack_.pop_back();
+      continue;
+    }
+    bool leaf = top.level->children.empty();
+    if (top.next % 2 == 0) {  // a child
+      if (leaf) {
+        top.next += step;
+        continue;
+      }
+      size_t c = static_cast<size_t>(top.next / 2);
+      NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
+      top.next += step;
+      BEE_RETURN_IF_ERROR(Push(child, nullptr));
+      continue;
+    }
+    uint64_t seq = top.level->keys[static_cast<size_t>((top.next - 1) / 2)];
+    top.next += leaf ? 2 * step : step;
+    BEE_ASSIGN_OR_RETURN(BlockPtr holder, snapshot_.cache().Get(seq));
+    if (BeyondEnd(holder->key)) {
+      done_ = true;
+      break;
+    }
+    if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
+    return std::optional<Entry>(Entry{seq, holder->key, holder->value});
+  }
+  done_ = true;
+  return std::optional<Entry>();
+}
+
+Result<std::optional<Entry>> Peek(const Snapshot& snapshot,
+                                  RangeOptions options) {
+  options.limit = 1;
+  RangeIterator it(snapshot, std::move(options));
+  return it.Next();
+}
+
+}  // namespace bee::btree

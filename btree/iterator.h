@@ -1,0 +1,69 @@
+// Range iteration over one version of the tree (FORMAT.md §10.3).
+//
+// A RangeIterator walks the immutable blocks reachable from its snapshot's
+// root, so writes made after it was created never change what it yields.
+//
+//   RangeIterator it(bee->GetSnapshot(), {.gte = "a", .lt = "b"});
+//   while (true) {
+//     auto e = it.Next();                 // Result<std::optional<Entry>>
+//     if (!e.ok() || !e->has_value()) break;
+//     ...
+//   }
+//
+// Thread safety: one iterator per thread; many iterators may share a
+// snapshot.
+#ifndef BEE_BTREE_ITERATOR_H_
+#define BEE_BTREE_ITERATOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "btree/bee.h"
+#include "btree/entry.h"
+
+namespace bee::btree {
+
+struct RangeOptions {
+  // Bounds on the key: gt wins over gte and lt over lte when both are set.
+  std::optional<std::string> gt, gte, lt, lte;
+  bool reverse = false;
+  int64_t limit = -1;  // < 0: unlimited; 0: nothing
+};
+
+class RangeIterator {
+ public:
+  RangeIterator(Snapshot snapshot, RangeOptions options);
+
+  // The next entry in order, or nullopt past the end.
+  Result<std::optional<Entry>> Next();
+
+ private:
+  struct Frame {
+    internal::BlockPtr block;
+    const IndexLevel* level;
+    int64_t next;  // position in the child/key interleaving (§10.3)
+  };
+
+  Status Seek();
+  Status Push(internal::NodeRef ref, const std::string* bound);
+  Result<std::string_view> KeyAt(uint64_t seq);
+  bool BeyondEnd(std::string_view key) const;
+
+  Snapshot snapshot_;
+  RangeOptions options_;
+  std::vector<Frame> stack_;
+  internal::BlockPtr key_block_;  // holds the bytes KeyAt returned last
+  int64_t emitted_ = 0;
+  bool started_ = false;
+  bool done_ = false;
+};
+
+// The first entry of the range (an iterator with limit 1).
+Result<std::optional<Entry>> Peek(const Snapshot& snapshot,
+                                  RangeOptions options);
+
+}  // namespace bee::btree
+
+#endif  // BEE_BTREE_ITERATOR_H_
