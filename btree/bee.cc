@@ -186,7 +186,7 @@ Result<Entry> Bee::GetBySeq(uint64_t seq) const {
   return GetSnapshot().GetBySeq(seq);
 }
 
-Result<std::unique_ptr<Batch>> Bee::MakeBatch() {
+Result<std::unique_ptr<Batch>> Bee::MakeBatch(const BatchOptions& options) {
   if (!store_->core->writable()) {
     return Status::InvalidArgument("the store is read-only");
   }
@@ -194,8 +194,8 @@ Result<std::unique_ptr<Batch>> Bee::MakeBatch() {
   if (!lock.owns_lock()) {
     return Status::Busy("another batch is open on this store");
   }
-  return std::unique_ptr<Batch>(
-      new Batch(this, std::move(lock), store_->core->length()));
+  return std::unique_ptr<Batch>(new Batch(
+      this, std::move(lock), store_->core->length(), options.separate_blocks));
 }
 
 Result<bool> Bee::Put(std::string_view key,
@@ -233,8 +233,11 @@ Status Bee::Close() { return store_->core->Close(); }
 // ---------------------------------------------------------------------------
 // Batch
 
-Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length)
-    : bee_(bee), lock_(std::move(lock)), writer_(&bee->store_->cache, length) {}
+Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length,
+             bool separate)
+    : bee_(bee),
+      lock_(std::move(lock)),
+      writer_(&bee->store_->cache, length, separate) {}
 
 Status Batch::CheckOpen() const {
   if (!lock_.owns_lock()) {

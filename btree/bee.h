@@ -49,6 +49,13 @@ struct DelOptions {
   CasFn cas;  // next.value is absent
 };
 
+struct BatchOptions {
+  // Write each operation's block exactly as if it were appended on its own
+  // (as hyperbee's put/del would), yet append them all with one signature
+  // at Flush. Reads and cas still see earlier operations of the batch.
+  bool separate_blocks = false;
+};
+
 struct BeeOptions {
   log::CoreOptions core;
 };
@@ -112,7 +119,7 @@ class Bee {
                    const PutOptions& options = {});
   Result<bool> Del(std::string_view key, const DelOptions& options = {});
   // Busy if another batch is open.
-  Result<std::unique_ptr<Batch>> MakeBatch();
+  Result<std::unique_ptr<Batch>> MakeBatch(const BatchOptions& options = {});
 
   // The log length; the tree at version v is rooted in block v-1.
   uint64_t version() const;
@@ -165,7 +172,8 @@ class Batch {
 
  private:
   friend class Bee;
-  Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length);
+  Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length,
+        bool separate);
   Status CheckOpen() const;
 
   Bee* bee_;

@@ -16,8 +16,8 @@ int Compare(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Writer::Writer(const BlockCache* cache, uint64_t length)
-    : cache_(cache), length_(length) {}
+Writer::Writer(const BlockCache* cache, uint64_t length, bool separate)
+    : cache_(cache), length_(length), separate_(separate) {}
 
 WNode* Writer::NewNode() { return &nodes_.emplace_back(); }
 
@@ -144,7 +144,7 @@ Result<bool> Writer::Put(std::string_view key,
     if (f.found) {
       BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
                                             cas, always_duplicate));
-      if (!ok) return false;
+      if (!ok) return Refused(path);
       node->keys[f.pos] = KeyRef{seq, owned, true};
       WriteBlock(root, seq, owned, value);
       return true;
@@ -155,7 +155,7 @@ Result<bool> Writer::Put(std::string_view key,
   if (f.found) {
     BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
                                           cas, always_duplicate));
-    if (!ok) return false;
+    if (!ok) return Refused(path);
     node->keys[f.pos] = KeyRef{seq, owned, true};
     node->changed = true;
   } else {
@@ -166,6 +166,15 @@ Result<bool> Writer::Put(std::string_view key,
   }
   WriteBlock(root, seq, owned, value);
   return true;
+}
+
+// A refused put leaves its path flagged (§8.4), which a later block of the
+// same batch rewrites; an operation appended on its own leaves nothing.
+bool Writer::Refused(const std::vector<WNode*>& path) {
+  if (separate_) {
+    for (WNode* n : path) n->changed = false;
+  }
+  return false;
 }
 
 // Splits `node` and its ancestors while they hold 9 keys (§5.2).
@@ -349,13 +358,18 @@ void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
   if (value) p.value = std::string(*value);
   Visit(root, NewRef(seq, 0, root), seq, &p);
   root_ = root;
+  if (separate_) {
+    // Encoded now, as its own append would be; later operations may change
+    // the shared references it was built from.
+    EncodeLevels(p.levels, &p, &sealed_.emplace_back());
+  }
 }
 
 void Writer::EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
                           std::string* out) const {
   NodeBlock block;
   block.key = std::string(p->key);
-  block.value = std::move(p->value);
+  block.value = p->value;
   block.levels.resize(levels.size());
   for (size_t j = 0; j < levels.size(); j++) {
     const WNode* node = levels[j]->node;
@@ -372,6 +386,7 @@ void Writer::EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
 }
 
 std::vector<std::string> Writer::EncodeBlocks() {
+  if (separate_) return std::move(sealed_);
   std::vector<std::string> blocks(pending_.size());
   for (size_t b = 0; b < pending_.size(); b++) {
     Pending& p = pending_[b];

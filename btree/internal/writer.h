@@ -59,8 +59,11 @@ using CasFn = std::function<bool(const Entry& prev, const Entry& next)>;
 class Writer {
  public:
   // REQUIRES: cache outlives the Writer; `length` is the committed log
-  // length (an append boundary) the batch starts from.
-  Writer(const BlockCache* cache, uint64_t length);
+  // length (an append boundary) the batch starts from. With `separate`, each
+  // operation's block is exactly what it would be if the operation were
+  // appended on its own (no batch compaction, no flags left by refused
+  // operations), so only the number of signatures differs.
+  Writer(const BlockCache* cache, uint64_t length, bool separate = false);
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
@@ -99,6 +102,7 @@ class Writer {
                        std::string_view key,
                        std::optional<std::string_view> value, const CasFn& cas,
                        bool always_duplicate);
+  bool Refused(const std::vector<WNode*>& path);
   Status Split(WNode* node, std::vector<WNode*>* path, WNode** root);
   Status ReplaceWithNearestLeafKey(
       WNode* node, size_t j, std::vector<std::pair<WNode*, size_t>>* path);
@@ -116,6 +120,8 @@ class Writer {
 
   const BlockCache* cache_;
   const uint64_t length_;
+  const bool separate_;
+  std::vector<std::string> sealed_;  // separate mode: blocks encoded so far
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::deque<WNode> nodes_;
