@@ -1,0 +1,36 @@
+#include "tools/store_access.h"
+
+#include <charconv>
+
+namespace bee::tools {
+
+Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
+                                              bool writable) {
+  btree::BeeOptions options;
+  options.core.read_only = !writable;
+  auto bee = btree::Bee::Open(dir, options);
+  if (!bee.ok()) return bee.status().WithContext("cannot open store " + dir);
+  if (writable && !(*bee)->core().writable()) {
+    return Status::InvalidArgument(dir +
+                                   " is read-only (it has no secret key, e.g. "
+                                   "an imported store)");
+  }
+  return bee;
+}
+
+Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,
+                                    const std::string& version) {
+  if (version.empty()) return bee.GetSnapshot();
+  uint64_t v = 0;
+  auto [end, ec] =
+      std::from_chars(version.data(), version.data() + version.size(), v);
+  if (ec != std::errc() || end != version.data() + version.size()) {
+    return Status::InvalidArgument("--checkout: '" + version +
+                                   "' is not a version number");
+  }
+  auto snap = bee.Checkout(v);
+  if (!snap.ok()) return snap.status().WithContext("--checkout " + version);
+  return snap;
+}
+
+}  // namespace bee::tools
