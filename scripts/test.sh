@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds bee and runs every test: first under AddressSanitizer and
-# UndefinedBehaviorSanitizer (Debug, -Werror), then in Release (-Werror),
-# including a short run of each benchmark binary.
+# Builds bee and runs every test: under AddressSanitizer and
+# UndefinedBehaviorSanitizer (Debug, -Werror), in Release (-Werror) with a
+# short run of each benchmark binary, and the concurrency tests under
+# ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,3 +17,13 @@ echo "== Release build and tests" >&2
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 600
+
+echo "== Benchmarks, one short run each (Release, no sanitizers)" >&2
+for b in build/ci/bench/bee_*_bench; do
+  "$b" --benchmark_min_time=0.01 >/dev/null
+done
+
+echo "== ThreadSanitizer: one writer, concurrent readers" >&2
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target bee_unit_tests
+ctest --test-dir build/tsan --output-on-failure -R concurrent --timeout 600

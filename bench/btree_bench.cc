@@ -1,0 +1,204 @@
+// Benchmarks of the tree, on the workload of the issue: 100,000 random
+// 16-byte keys with 100-byte values, no fsync (Durability::kNoSync), on disk
+// in /tmp. The JS peer's harness generates the same keys
+// (bench/bench_common.h).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+
+#include "bench/bench_common.h"
+#include "btree/bee.h"
+#include "btree/diff.h"
+#include "btree/iterator.h"
+
+namespace bee::bench {
+namespace {
+
+constexpr size_t kKeys = 100000;
+
+struct Data {
+  std::vector<std::string> keys, values;
+  Data() {
+    Rng rng(0xbee);
+    for (size_t i = 0; i < kKeys; i++) {
+      keys.push_back(rng.Bytes(16));
+      values.push_back(rng.Bytes(100));
+    }
+  }
+};
+const Data& TheData() {
+  static const Data data;
+  return data;
+}
+
+btree::BeeOptions NoSync() {
+  btree::BeeOptions o;
+  o.core.durability = log::Durability::kNoSync;
+  return o;
+}
+
+log::KeyPair Key() {
+  log::Seed seed{};
+  seed.fill(9);
+  return log::KeyPair::FromSeed(seed);
+}
+
+// A store holding every key, written in batches of 1,000.
+struct Filled {
+  ScratchDir dir;
+  std::unique_ptr<btree::Bee> bee;
+  Filled() {
+    bee = btree::Bee::Create(dir.path() + "/db", Key(), std::nullopt, NoSync())
+              .value();
+    const Data& d = TheData();
+    for (size_t i = 0; i < kKeys; i += 1000) {
+      auto batch = bee->MakeBatch().value();
+      for (size_t j = i; j < i + 1000; j++) {
+        if (!batch->Put(d.keys[j], d.values[j]).ok()) std::abort();
+      }
+      if (!batch->Flush().ok()) std::abort();
+    }
+  }
+};
+Filled& TheStore() {
+  static Filled* filled = new Filled();  // shared by the read benchmarks
+  return *filled;
+}
+
+void BM_PutBatched(benchmark::State& state) {
+  const size_t per_batch = static_cast<size_t>(state.range(0));
+  const Data& d = TheData();
+  size_t done = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ScratchDir dir;
+    auto bee =
+        btree::Bee::Create(dir.path() + "/db", Key(), std::nullopt, NoSync())
+            .value();
+    state.ResumeTiming();
+    for (size_t i = 0; i < kKeys; i += per_batch) {
+      auto batch = bee->MakeBatch().value();
+      for (size_t j = i; j < std::min(kKeys, i + per_batch); j++) {
+        if (!batch->Put(d.keys[j], d.values[j]).ok())
+          state.SkipWithError("put");
+      }
+      if (!batch->Flush().ok()) state.SkipWithError("flush");
+    }
+    done += kKeys;
+    state.PauseTiming();
+    bee.reset();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(done));
+}
+BENCHMARK(BM_PutBatched)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
+
+// Single puts: one block and one signature each.
+void BM_PutSingle(benchmark::State& state) {
+  const Data& d = TheData();
+  ScratchDir dir;
+  auto bee =
+      btree::Bee::Create(dir.path() + "/db", Key(), std::nullopt, NoSync())
+          .value();
+  size_t i = 0;
+  for (auto _ : state) {
+    if (!bee->Put(d.keys[i % kKeys], d.values[i % kKeys]).ok())
+      state.SkipWithError("put");
+    i++;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(i));
+}
+BENCHMARK(BM_PutSingle);
+
+void BM_GetWarm(benchmark::State& state) {
+  Filled& s = TheStore();
+  const Data& d = TheData();
+  btree::Snapshot snap = s.bee->GetSnapshot();
+  for (const std::string& k : d.keys) benchmark::DoNotOptimize(snap.Get(k));
+  Rng rng(5);
+  for (auto _ : state) {
+    auto e = snap.Get(d.keys[rng.Next() % kKeys]);
+    if (!e.ok() || !e->has_value()) state.SkipWithError("get");
+    benchmark::DoNotOptimize(e);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_GetWarm);
+
+void BM_CheckoutGet(benchmark::State& state) {
+  Filled& s = TheStore();
+  const Data& d = TheData();
+  auto old = s.bee->Checkout(50001).value();  // after 50 of the 100 batches
+  Rng rng(6);
+  for (auto _ : state) {
+    auto e = old.Get(d.keys[rng.Next() % 50000]);
+    if (!e.ok() || !e->has_value()) state.SkipWithError("get");
+    benchmark::DoNotOptimize(e);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CheckoutGet);
+
+void BM_FullScan(benchmark::State& state) {
+  Filled& s = TheStore();
+  btree::Snapshot snap = s.bee->GetSnapshot();
+  size_t n = 0;
+  for (auto _ : state) {
+    btree::RangeIterator it(snap, {});
+    while (true) {
+      auto e = it.Next();
+      if (!e.ok() || !e->has_value()) break;
+      n++;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+}
+BENCHMARK(BM_FullScan)->Unit(benchmark::kMillisecond);
+
+void BM_Range100(benchmark::State& state) {
+  Filled& s = TheStore();
+  const Data& d = TheData();
+  btree::Snapshot snap = s.bee->GetSnapshot();
+  Rng rng(7);
+  size_t n = 0;
+  for (auto _ : state) {
+    btree::RangeOptions o;
+    o.gte = d.keys[rng.Next() % kKeys];
+    o.limit = 100;
+    btree::RangeIterator it(snap, o);
+    while (true) {
+      auto e = it.Next();
+      if (!e.ok() || !e->has_value()) break;
+      n++;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+}
+BENCHMARK(BM_Range100);
+
+// Diff of the last batch (1,000 changed keys) against the tree before it:
+// shared subtrees are skipped, so this is far below a full comparison.
+void BM_DiffLastBatch(benchmark::State& state) {
+  Filled& s = TheStore();
+  auto before = s.bee->Checkout(s.bee->version() - 1000).value();
+  btree::Snapshot now = s.bee->GetSnapshot();
+  size_t n = 0;
+  for (auto _ : state) {
+    btree::DiffIterator it(now, before, {});
+    while (true) {
+      auto e = it.Next();
+      if (!e.ok() || !e->has_value()) break;
+      n++;
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(n));
+}
+BENCHMARK(BM_DiffLastBatch)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace bee::bench
+
+BENCHMARK_MAIN();
