@@ -216,8 +216,15 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
-  std::vector<std::string> blocks = writer->EncodeBlocks();
+  std::vector<NodeBlock> decoded;
+  std::vector<std::string> blocks = writer->EncodeBlocks(&decoded);
+  uint64_t first = store_->core->length();
   BEE_RETURN_IF_ERROR(store_->core->Append(blocks));
+  // The next batch reads these blocks: keep them decoded.
+  for (size_t i = 0; i < decoded.size(); i++) {
+    store_->cache.Insert(first + i,
+                         std::make_shared<const NodeBlock>(std::move(decoded[i])));
+  }
   return store_->boundaries->Record(store_->core->length());
 }
 

@@ -22,8 +22,8 @@ RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
 }
 
 Result<std::string_view> RangeIterator::KeyAt(uint64_t seq) {
-  BEE_ASSIGN_OR_RETURN(key_block_, snapshot_.cache().Get(seq));
-  return std::string_view(key_block_->key);
+  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, snapshot_.cache().Peek(seq));
+  return std::string_view(block->key);
 }
 
 bool RangeIterator::BeyondEnd(std::string_view key) const {
@@ -112,6 +112,14 @@ Status RangeIterator::Seek() {
 }
 
 Result<std::optional<Entry>> RangeIterator::Next() {
+  BEE_ASSIGN_OR_RETURN(std::optional<EntryView> v, NextView());
+  if (!v) return std::optional<Entry>();
+  Entry e{v->seq, std::string(v->key), std::nullopt};
+  if (v->value) e.value = std::string(*v->value);
+  return std::optional<Entry>(std::move(e));
+}
+
+Result<std::optional<EntryView>> RangeIterator::NextView() {
   if (!started_) BEE_RETURN_IF_ERROR(Seek());
   const int64_t step = options_.reverse ? -1 : 1;
   while (!done_ && !stack_.empty()) {
@@ -135,16 +143,18 @@ Result<std::optional<Entry>> RangeIterator::Next() {
     }
     uint64_t seq = top.level->keys[static_cast<size_t>((top.next - 1) / 2)];
     top.next += leaf ? 2 * step : step;
-    BEE_ASSIGN_OR_RETURN(BlockPtr holder, snapshot_.cache().Get(seq));
+    BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, snapshot_.cache().Peek(seq));
     if (BeyondEnd(holder->key)) {
       done_ = true;
       break;
     }
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
-    return std::optional<Entry>(Entry{seq, holder->key, holder->value});
+    EntryView view{seq, holder->key, std::nullopt};
+    if (holder->value) view.value = *holder->value;
+    return std::optional<EntryView>(view);
   }
   done_ = true;
-  return std::optional<Entry>();
+  return std::optional<EntryView>();
 }
 
 Result<std::optional<Entry>> Peek(const Snapshot& snapshot,

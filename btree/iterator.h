@@ -32,12 +32,23 @@ struct RangeOptions {
   int64_t limit = -1;  // < 0: unlimited; 0: nothing
 };
 
+// An entry viewed in place: the bytes live in the store's block cache and
+// stay valid while the snapshot it came from is in use (until a truncation
+// below its version).
+struct EntryView {
+  uint64_t seq;
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
 class RangeIterator {
  public:
   RangeIterator(Snapshot snapshot, RangeOptions options);
 
   // The next entry in order, or nullopt past the end.
   Result<std::optional<Entry>> Next();
+  // As Next, without copying the key and value.
+  Result<std::optional<EntryView>> NextView();
 
  private:
   struct Frame {
@@ -54,7 +65,6 @@ class RangeIterator {
   Snapshot snapshot_;
   RangeOptions options_;
   std::vector<Frame> stack_;
-  internal::BlockPtr key_block_;  // holds the bytes KeyAt returned last
   int64_t emitted_ = 0;
   bool started_ = false;
   bool done_ = false;

@@ -31,13 +31,13 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
   // A tree of 2^64 blocks is at most ~40 levels deep at fill 4..8; more
   // steps than that means a reference cycle in hostile data.
   for (int depth = 0; depth < 64; depth++) {
-    BEE_ASSIGN_OR_RETURN(BlockPtr block, cache.GetNode(ref));
+    BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache.PeekNode(ref));
     const IndexLevel& level = internal::LevelOf(*block, ref);
     size_t lo = 0, hi = level.keys.size();
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
       uint64_t seq = level.keys[mid];
-      BEE_ASSIGN_OR_RETURN(BlockPtr holder, cache.Get(seq));
+      BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, cache.Peek(seq));
       int c = std::string_view(holder->key).compare(key);
       if (c == 0) {
         return std::optional<Entry>(Entry{seq, holder->key, holder->value});

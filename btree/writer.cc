@@ -30,7 +30,8 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
     return Status::Corruption("tree references block " + std::to_string(seq) +
                               " beyond the version " + std::to_string(length_));
   }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->GetNode(NodeRef{seq, offset}));
+  BEE_ASSIGN_OR_RETURN(const NodeBlock* block,
+                       cache_->PeekNode(NodeRef{seq, offset}));
   const IndexLevel& level = LevelOf(*block, NodeRef{seq, offset});
   WNode* node = NewNode();
   node->keys.reserve(level.keys.size() + 1);
@@ -74,9 +75,10 @@ Result<std::string_view> Writer::KeyOf(KeyRef* k) {
     }
     k->key = pending_[i].key;
   } else {
-    BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->Get(k->seq));
+    // The cache keeps the block alive for the batch: only a truncation,
+    // which needs the write lock this batch holds, drops blocks.
+    BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache_->Peek(k->seq));
     k->key = block->key;
-    pins_.push_back(std::move(block));
   }
   k->resolved = true;
   return k->key;
@@ -87,7 +89,7 @@ Result<Entry> Writer::EntryOf(uint64_t seq) {
     const Pending& p = pending_[seq - length_];
     return Entry{seq, std::string(p.key), p.value};
   }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, cache_->Get(seq));
+  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache_->Peek(seq));
   return Entry{seq, block->key, block->value};
 }
 
@@ -359,17 +361,17 @@ void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
   Visit(root, NewRef(seq, 0, root), seq, &p);
   root_ = root;
   if (separate_) {
-    // Encoded now, as its own append would be; later operations may change
+    // Built now, as its own append would be; later operations may change
     // the shared references it was built from.
-    EncodeLevels(p.levels, &p, &sealed_.emplace_back());
+    sealed_.push_back(BuildBlock(p.levels, p));
   }
 }
 
-void Writer::EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
-                          std::string* out) const {
+NodeBlock Writer::BuildBlock(const std::vector<ChildRef*>& levels,
+                            const Pending& p) const {
   NodeBlock block;
-  block.key = std::string(p->key);
-  block.value = p->value;
+  block.key = std::string(p.key);
+  block.value = p.value;
   block.levels.resize(levels.size());
   for (size_t j = 0; j < levels.size(); j++) {
     const WNode* node = levels[j]->node;
@@ -382,34 +384,41 @@ void Writer::EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
       level.children.push_back(c->offset);
     }
   }
-  EncodeNodeBlock(block, out);
+  return block;
 }
 
-std::vector<std::string> Writer::EncodeBlocks() {
-  if (separate_) return std::move(sealed_);
-  std::vector<std::string> blocks(pending_.size());
-  for (size_t b = 0; b < pending_.size(); b++) {
-    Pending& p = pending_[b];
-    std::vector<ChildRef*>& levels = p.levels;
-    if (b + 1 < pending_.size()) {
-      // §8.3: keep only levels no later op rewrote, by swap-removal, and
-      // write the surviving offsets back into the shared references.
-      levels[0] = nullptr;
-      size_t j = 0;
-      while (j < levels.size()) {
-        ChildRef* e = levels[j];
-        if (e != nullptr && e->seq == p.seq) {
-          e->offset = j++;
-        } else if (j == levels.size() - 1) {
-          levels.pop_back();
-        } else {
-          levels[j] = levels.back();
-          levels.pop_back();
+std::vector<std::string> Writer::EncodeBlocks(std::vector<NodeBlock>* decoded) {
+  std::vector<NodeBlock> built;
+  if (separate_) {
+    built = std::move(sealed_);
+  } else {
+    built.reserve(pending_.size());
+    for (size_t b = 0; b < pending_.size(); b++) {
+      Pending& p = pending_[b];
+      std::vector<ChildRef*>& levels = p.levels;
+      if (b + 1 < pending_.size()) {
+        // §8.3: keep only levels no later op rewrote, by swap-removal, and
+        // write the surviving offsets back into the shared references.
+        levels[0] = nullptr;
+        size_t j = 0;
+        while (j < levels.size()) {
+          ChildRef* e = levels[j];
+          if (e != nullptr && e->seq == p.seq) {
+            e->offset = j++;
+          } else if (j == levels.size() - 1) {
+            levels.pop_back();
+          } else {
+            levels[j] = levels.back();
+            levels.pop_back();
+          }
         }
       }
+      built.push_back(BuildBlock(levels, p));
     }
-    EncodeLevels(levels, &p, &blocks[b]);
   }
+  std::vector<std::string> blocks(built.size());
+  for (size_t b = 0; b < built.size(); b++) EncodeNodeBlock(built[b], &blocks[b]);
+  if (decoded != nullptr) *decoded = std::move(built);
   return blocks;
 }
 

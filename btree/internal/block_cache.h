@@ -47,6 +47,16 @@ class BlockCache {
   // block; Corruption otherwise.
   Result<BlockPtr> GetNode(NodeRef ref) const;
 
+  // As Get, without sharing ownership: the block stays alive until
+  // Invalidate(from <= seq), which only a truncation (under the store's
+  // write lock) calls. For hot paths that read versions <= the log length.
+  Result<const NodeBlock*> Peek(uint64_t seq) const;
+  Result<const NodeBlock*> PeekNode(NodeRef ref) const;
+
+  // Caches a block the caller just appended (so it is not read back and
+  // decoded). REQUIRES: `block` is exactly the decoded block at seq.
+  void Insert(uint64_t seq, BlockPtr block);
+
   // Drops cached blocks with seq >= from (after a truncation).
   void Invalidate(uint64_t from);
 

@@ -77,8 +77,9 @@ class Writer {
 
   size_t pending() const { return pending_.size(); }
   // Encodes the pending blocks in seq order, compacting every non-final one
-  // (§8.3). Call once, at flush.
-  std::vector<std::string> EncodeBlocks();
+  // (§8.3). Call once, at flush. With `decoded`, also returns each block as
+  // it will decode (for the block cache).
+  std::vector<std::string> EncodeBlocks(std::vector<NodeBlock>* decoded = nullptr);
 
  private:
   struct Pending {
@@ -111,8 +112,8 @@ class Writer {
   void WriteBlock(WNode* root, uint64_t seq, std::string_view key,
                   std::optional<std::string_view> value);
   size_t Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p);
-  void EncodeLevels(const std::vector<ChildRef*>& levels, Pending* p,
-                    std::string* out) const;
+  NodeBlock BuildBlock(const std::vector<ChildRef*>& levels,
+                       const Pending& p) const;
 
   WNode* NewNode();
   ChildRef* NewRef(uint64_t seq, uint64_t offset, WNode* node);
@@ -121,13 +122,12 @@ class Writer {
   const BlockCache* cache_;
   const uint64_t length_;
   const bool separate_;
-  std::vector<std::string> sealed_;  // separate mode: blocks encoded so far
+  std::vector<NodeBlock> sealed_;  // separate mode: blocks built so far
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::deque<WNode> nodes_;
   std::deque<ChildRef> refs_;
   std::deque<std::string> owned_keys_;
-  std::vector<BlockPtr> pins_;  // keeps resolved key bytes alive
   std::vector<Pending> pending_;
 };
 
