@@ -222,8 +222,8 @@ Status Bee::Commit(internal::Writer* writer) {
   BEE_RETURN_IF_ERROR(store_->core->Append(blocks));
   // The next batch reads these blocks: keep them decoded.
   for (size_t i = 0; i < decoded.size(); i++) {
-    store_->cache.Insert(first + i,
-                         std::make_shared<const NodeBlock>(std::move(decoded[i])));
+    store_->cache.Insert(
+        first + i, std::make_shared<const NodeBlock>(std::move(decoded[i])));
   }
   return store_->boundaries->Record(store_->core->length());
 }

@@ -1,7 +1,10 @@
 #include "btree/internal/block_cache.h"
 
+#include <cstring>
 #include <mutex>
 #include <string>
+
+#include "encoding/varint.h"
 
 namespace bee::btree::internal {
 
@@ -44,10 +47,60 @@ Result<BlockPtr> BlockCache::GetNode(NodeRef ref) const {
   return block;
 }
 
+uint32_t PackedNode::U32(size_t at) const {
+  return DecodeFixed32(buf_.data() + at);
+}
+uint64_t PackedNode::U64(size_t at) const {
+  return DecodeFixed64(buf_.data() + at);
+}
+
+Result<std::string> BlockCache::Pack(const IndexLevel& level) const {
+  const size_t k = level.keys.size(), c = level.children.size() / 2;
+  std::string buf;
+  PutFixed32(&buf, static_cast<uint32_t>(k));
+  PutFixed32(&buf, static_cast<uint32_t>(c));
+  for (uint64_t seq : level.keys) PutFixed64(&buf, seq);
+  for (uint64_t v : level.children) PutFixed64(&buf, v);
+  std::string keys;
+  for (uint64_t seq : level.keys) {
+    BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, Peek(seq));
+    keys += holder->key;
+    if (keys.size() > UINT32_MAX)
+      return Status::Corruption("node keys too large");
+    PutFixed32(&buf, static_cast<uint32_t>(keys.size()));
+  }
+  buf += keys;
+  return buf;
+}
+
+Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
+  {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    if (ref.seq < packed_.size() && packed_[ref.seq] != nullptr &&
+        !(*packed_[ref.seq])[ref.offset].empty()) {
+      return PackedNode((*packed_[ref.seq])[ref.offset]);
+    }
+  }
+  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, PeekNode(ref));
+  BEE_ASSIGN_OR_RETURN(std::string packed, Pack(block->levels[ref.offset]));
+  std::unique_lock<std::shared_mutex> l(mu_);
+  if (packed_.size() <= ref.seq) packed_.resize(ref.seq + 1);
+  auto& levels = packed_[ref.seq];
+  if (levels == nullptr) {
+    levels = std::make_unique<std::vector<std::string>>(block->levels.size());
+  }
+  // A packed node is never empty (its header alone is 8 bytes), and once
+  // set it never changes, so views handed out stay valid.
+  std::string& slot = (*levels)[ref.offset];
+  if (slot.empty()) slot = std::move(packed);
+  return PackedNode(slot);
+}
+
 Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
   {
     std::shared_lock<std::shared_mutex> l(mu_);
-    if (seq < blocks_.size() && blocks_[seq] != nullptr) return blocks_[seq].get();
+    if (seq < blocks_.size() && blocks_[seq] != nullptr)
+      return blocks_[seq].get();
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
   return block.get();
@@ -57,7 +110,8 @@ Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
   BEE_ASSIGN_OR_RETURN(const NodeBlock* block, Peek(ref.seq));
   if (ref.offset >= block->levels.size()) {
     return Status::Corruption("block " + std::to_string(ref.seq) +
-                              " has no index level " + std::to_string(ref.offset));
+                              " has no index level " +
+                              std::to_string(ref.offset));
   }
   return block;
 }
@@ -71,6 +125,7 @@ void BlockCache::Insert(uint64_t seq, BlockPtr block) {
 void BlockCache::Invalidate(uint64_t from) {
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() > from) blocks_.resize(from);
+  if (packed_.size() > from) packed_.resize(from);
 }
 
 }  // namespace bee::btree::internal

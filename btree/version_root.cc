@@ -31,16 +31,16 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
   // A tree of 2^64 blocks is at most ~40 levels deep at fill 4..8; more
   // steps than that means a reference cycle in hostile data.
   for (int depth = 0; depth < 64; depth++) {
-    BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache.PeekNode(ref));
-    const IndexLevel& level = internal::LevelOf(*block, ref);
-    size_t lo = 0, hi = level.keys.size();
+    BEE_ASSIGN_OR_RETURN(internal::PackedNode node, cache.Packed(ref));
+    size_t lo = 0, hi = node.size();
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
-      uint64_t seq = level.keys[mid];
-      BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, cache.Peek(seq));
-      int c = std::string_view(holder->key).compare(key);
+      int c = node.key(mid).compare(key);
       if (c == 0) {
-        return std::optional<Entry>(Entry{seq, holder->key, holder->value});
+        BEE_ASSIGN_OR_RETURN(const NodeBlock* holder,
+                             cache.Peek(node.seq(mid)));
+        return std::optional<Entry>(
+            Entry{node.seq(mid), holder->key, holder->value});
       }
       if (c < 0) {
         lo = mid + 1;
@@ -48,13 +48,13 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
         hi = mid;
       }
     }
-    if (level.children.empty()) return std::optional<Entry>();
-    if (2 * lo + 1 >= level.children.size()) {
+    if (node.leaf()) return std::optional<Entry>();
+    if (lo >= node.children()) {
       return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
                                 std::to_string(ref.offset) +
                                 " has too few children");
     }
-    ref = NodeRef{level.children[2 * lo], level.children[2 * lo + 1]};
+    ref = node.child(lo);
   }
   return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
 }

@@ -33,6 +33,14 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
   BEE_ASSIGN_OR_RETURN(const NodeBlock* block,
                        cache_->PeekNode(NodeRef{seq, offset}));
   const IndexLevel& level = LevelOf(*block, NodeRef{seq, offset});
+  if (!level.children.empty() &&
+      level.children.size() != 2 * level.keys.size() + 2) {
+    return Status::Corruption("block " + std::to_string(seq) + " level " +
+                              std::to_string(offset) +
+                              " has a wrong number of children");
+  }
+  // Keys are resolved on first comparison: a batch's writes rarely compare
+  // more than a few keys of each node they load.
   WNode* node = NewNode();
   node->keys.reserve(level.keys.size() + 1);
   for (uint64_t k : level.keys) node->keys.push_back(KeyRef{k, {}, false});
@@ -368,7 +376,7 @@ void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
 }
 
 NodeBlock Writer::BuildBlock(const std::vector<ChildRef*>& levels,
-                            const Pending& p) const {
+                             const Pending& p) const {
   NodeBlock block;
   block.key = std::string(p.key);
   block.value = p.value;
@@ -417,7 +425,8 @@ std::vector<std::string> Writer::EncodeBlocks(std::vector<NodeBlock>* decoded) {
     }
   }
   std::vector<std::string> blocks(built.size());
-  for (size_t b = 0; b < built.size(); b++) EncodeNodeBlock(built[b], &blocks[b]);
+  for (size_t b = 0; b < built.size(); b++)
+    EncodeNodeBlock(built[b], &blocks[b]);
   if (decoded != nullptr) *decoded = std::move(built);
   return blocks;
 }

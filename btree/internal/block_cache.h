@@ -32,6 +32,34 @@ struct NodeRef {
 
 using BlockPtr = std::shared_ptr<const NodeBlock>;
 
+// A B-tree node packed for searching: its keys' bytes are copied inline, so
+// a binary search touches one buffer instead of one block per key.
+//   u32 k ‖ u32 c ‖ u64 seq[k] ‖ u64 child[2c] ‖ u32 end[k] ‖ key bytes
+// (end[i] = offset past key i within the key bytes).
+class PackedNode {
+ public:
+  explicit PackedNode(std::string_view buf) : buf_(buf) {}
+  size_t size() const { return U32(0); }
+  size_t children() const { return U32(4); }
+  bool leaf() const { return children() == 0; }
+  uint64_t seq(size_t i) const { return U64(8 + 8 * i); }
+  NodeRef child(size_t i) const {
+    size_t at = 8 + 8 * size() + 16 * i;
+    return NodeRef{U64(at), U64(at + 8)};
+  }
+  std::string_view key(size_t i) const {
+    size_t ends = 8 + 8 * size() + 16 * children();
+    size_t bytes = ends + 4 * size();
+    size_t begin = i == 0 ? 0 : U32(ends + 4 * (i - 1));
+    return buf_.substr(bytes + begin, U32(ends + 4 * i) - begin);
+  }
+
+ private:
+  uint32_t U32(size_t at) const;
+  uint64_t U64(size_t at) const;
+  std::string_view buf_;
+};
+
 class BlockCache {
  public:
   // REQUIRES: core outlives the cache.
@@ -53,6 +81,10 @@ class BlockCache {
   Result<const NodeBlock*> Peek(uint64_t seq) const;
   Result<const NodeBlock*> PeekNode(NodeRef ref) const;
 
+  // The node at ref, packed (built on first use, then cached with its
+  // block). The view lives as long as the block does (see Peek).
+  Result<PackedNode> Packed(NodeRef ref) const;
+
   // Caches a block the caller just appended (so it is not read back and
   // decoded). REQUIRES: `block` is exactly the decoded block at seq.
   void Insert(uint64_t seq, BlockPtr block);
@@ -66,6 +98,11 @@ class BlockCache {
   const log::Core* core_;
   mutable std::shared_mutex mu_;
   mutable std::vector<BlockPtr> blocks_;  // index = seq; null = not loaded
+  // Packed levels of each block (index = seq), each built on first use; an
+  // empty string is a level not packed yet. Guarded by mu_.
+  mutable std::vector<std::unique_ptr<std::vector<std::string>>> packed_;
+
+  Result<std::string> Pack(const IndexLevel& level) const;
 };
 
 // The level `ref.offset` of a block fetched with GetNode.

@@ -79,7 +79,8 @@ class Writer {
   // Encodes the pending blocks in seq order, compacting every non-final one
   // (§8.3). Call once, at flush. With `decoded`, also returns each block as
   // it will decode (for the block cache).
-  std::vector<std::string> EncodeBlocks(std::vector<NodeBlock>* decoded = nullptr);
+  std::vector<std::string> EncodeBlocks(
+      std::vector<NodeBlock>* decoded = nullptr);
 
  private:
   struct Pending {
