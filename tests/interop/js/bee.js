@@ -24,10 +24,9 @@ function casFor (expected) {
   return (prev) => prev.value !== null && Buffer.compare(prev.value, want) === 0
 }
 
-async function apply (target, op, alwaysDuplicate) {
+async function apply (target, op) {
   if (op.put) {
     const opts = { cas: casFor(op.put.cas) }
-    if (alwaysDuplicate === false) opts.alwaysDuplicate = false
     if (op.put.value === null) await target.put(unhex(op.put.key), undefined, opts)
     else await target.put(unhex(op.put.key), unhex(op.put.value), opts)
   } else if (op.del) {
@@ -74,6 +73,7 @@ run(async (program, dir) => {
   const keyPair = crypto.keyPair(unhex(program.seed))
   const core = new Hypercore(dir, { keyPair })
   const opts = { keyEncoding: 'binary', valueEncoding: 'binary' }
+  if (program.alwaysDuplicate === false) opts.alwaysDuplicate = false
   if (program.metadata) {
     opts.metadata = {
       contentFeed: unhex(program.metadata.contentFeed),
@@ -86,10 +86,10 @@ run(async (program, dir) => {
   for (const op of program.ops) {
     if (op.batch) {
       const b = db.batch()
-      for (const o of op.batch) await apply(b, o, program.alwaysDuplicate)
+      for (const o of op.batch) await apply(b, o)
       await b.flush()
     } else {
-      await apply(db, op, program.alwaysDuplicate)
+      await apply(db, op)
     }
     versions.push(core.length)
   }
