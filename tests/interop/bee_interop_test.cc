@@ -211,6 +211,26 @@ json RandomReads(std::mt19937_64& rng, const std::vector<uint64_t>& versions,
   return reads;
 }
 
+// An empty replica of the JS feed's key, in `env`.
+std::unique_ptr<log::Core> ReplicaOf(const json& js, test::FaultEnv* env,
+                                     const std::string& dir) {
+  log::CoreOptions options;
+  options.env = env;
+  Hash32 key = HexDecodeFixed<32>(js["key"].get<std::string>(), "key").value();
+  auto pk =
+      HexDecodeFixed<32>(js["publicKey"].get<std::string>(), "pk").value();
+  return log::Core::CreateReplica(dir, key, log::DefaultManifest(pk), options)
+      .value();
+}
+
+std::vector<std::string> BlocksOf(const json& js) {
+  std::vector<std::string> blocks;
+  for (const json& b : js["blocks"]) {
+    blocks.push_back(HexDecode(b.get<std::string>()).value());
+  }
+  return blocks;
+}
+
 void CheckSameLog(const Bee& bee, const json& js) {
   const log::Core& core = bee.core();
   REQUIRE(core.length() == js["length"].get<uint64_t>());
@@ -255,21 +275,10 @@ TEST_CASE("random workloads write what hyperbee writes and read as it reads",
 
     // The JS feed, imported from its blocks and signature, reads the same.
     test::FaultEnv env;
-    log::CoreOptions options;
-    options.env = &env;
-    Hash32 key =
-        HexDecodeFixed<32>((*js)["key"].get<std::string>(), "key").value();
-    auto pk =
-        HexDecodeFixed<32>((*js)["publicKey"].get<std::string>(), "pk").value();
-    auto replica = log::Core::CreateReplica("/import", key,
-                                            log::DefaultManifest(pk), options)
-                       .value();
-    std::vector<std::string> blocks;
-    for (const json& b : (*js)["blocks"])
-      blocks.push_back(HexDecode(b.get<std::string>()).value());
+    auto replica = ReplicaOf(*js, &env, "/import");
     std::string sig = HexDecode((*js)["signature"].get<std::string>()).value();
-    REQUIRE(log::ImportLog(replica.get(), blocks, (*js)["fork"].get<uint64_t>(),
-                           sig)
+    REQUIRE(log::ImportLog(replica.get(), BlocksOf(*js),
+                           (*js)["fork"].get<uint64_t>(), sig)
                 .ok());
     auto imported = Bee::FromCore(std::move(replica)).value();
     for (size_t i = 0; i < program["reads"].size(); i++) {
@@ -290,18 +299,8 @@ TEST_CASE("a JS feed with a wrong signature is refused on import",
   auto js = test::RunNodeScript("bee.js", program);
   REQUIRE(js.ok());
   test::FaultEnv env;
-  log::CoreOptions options;
-  options.env = &env;
-  Hash32 key =
-      HexDecodeFixed<32>((*js)["key"].get<std::string>(), "key").value();
-  auto pk =
-      HexDecodeFixed<32>((*js)["publicKey"].get<std::string>(), "pk").value();
-  auto replica =
-      log::Core::CreateReplica("/bad", key, log::DefaultManifest(pk), options)
-          .value();
-  std::vector<std::string> blocks;
-  for (const json& b : (*js)["blocks"])
-    blocks.push_back(HexDecode(b.get<std::string>()).value());
+  auto replica = ReplicaOf(*js, &env, "/bad");
+  std::vector<std::string> blocks = BlocksOf(*js);
   std::string sig = HexDecode((*js)["signature"].get<std::string>()).value();
   sig[10] ^= 1;
   CHECK(log::ImportLog(replica.get(), blocks, 0, sig).IsVerificationFailed());

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "log/core.h"
+#include "tests/util/core_state.h"
 #include "tests/util/node_runner.h"
 
 namespace bee::log {
@@ -18,20 +19,7 @@ std::string RandomHex(std::mt19937_64& rng, size_t max_len) {
   return HexEncode(bytes);
 }
 
-void CheckState(const Core& core, const json& want) {
-  CHECK(core.length() == want["length"].get<uint64_t>());
-  CHECK(core.byte_length() == want["byteLength"].get<uint64_t>());
-  CHECK(core.fork() == want["fork"].get<uint64_t>());
-  CHECK(HexEncode(core.tree_hash()) == want["treeHash"]);
-  CHECK(HexEncode(core.signature()) == want["signature"]);
-  auto roots = core.RootsAt(core.length());
-  REQUIRE(roots.ok());
-  REQUIRE(roots->size() == want["roots"].size());
-  for (size_t i = 0; i < roots->size(); i++) {
-    CHECK((*roots)[i].index == want["roots"][i]["index"].get<uint64_t>());
-    CHECK(HexEncode((*roots)[i].hash) == want["roots"][i]["hash"]);
-  }
-}
+using test::CheckCoreState;
 
 TEST_CASE("log equals hypercore on random append/truncate sequences",
           "[interop]") {
@@ -77,7 +65,7 @@ TEST_CASE("log equals hypercore on random append/truncate sequences",
         }
         REQUIRE(core->Append(blocks).ok());
       }
-      CheckState(*core, (*js)["states"][i]);
+      CheckCoreState(*core, (*js)["states"][i]);
     }
   }
 }

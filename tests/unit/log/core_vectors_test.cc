@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "log/core.h"
+#include "tests/util/core_state.h"
 #include "tests/util/vectors.h"
 
 namespace bee::log {
@@ -13,21 +14,7 @@ using nlohmann::json;
 using test::Unhex;
 using test::Vectors;
 
-void CheckState(const Core& core, const json& state) {
-  CHECK(core.length() == state["length"].get<uint64_t>());
-  CHECK(core.byte_length() == state["byteLength"].get<uint64_t>());
-  CHECK(core.fork() == state["fork"].get<uint64_t>());
-  CHECK(HexEncode(core.tree_hash()) == state["treeHash"]);
-  CHECK(HexEncode(core.signature()) == state["signature"]);
-  auto roots = core.RootsAt(core.length());
-  REQUIRE(roots.ok());
-  REQUIRE(roots->size() == state["roots"].size());
-  for (size_t i = 0; i < roots->size(); i++) {
-    CHECK((*roots)[i].index == state["roots"][i]["index"].get<uint64_t>());
-    CHECK((*roots)[i].size == state["roots"][i]["size"].get<uint64_t>());
-    CHECK(HexEncode((*roots)[i].hash) == state["roots"][i]["hash"]);
-  }
-}
+using test::CheckCoreState;
 
 std::unique_ptr<Core> NewCore(const json& scenario) {
   auto seed = HexDecodeFixed<32>(scenario["seed"].get<std::string>(), "seed");
@@ -60,7 +47,7 @@ TEST_CASE("log replays the hyperbee scenarios byte for byte", "[log]") {
         REQUIRE(core->Append(blocks).ok());
       }
       if (step.contains("state") && !step["state"].is_null()) {
-        CheckState(*core, step["state"]);
+        CheckCoreState(*core, step["state"]);
       }
     }
     std::string block;
@@ -84,10 +71,10 @@ TEST_CASE("compat core scenario E", "[log]") {
   for (const json& raw : (*e)["rawBlocks"]) {
     std::string block = Unhex(raw);
     REQUIRE(core->Append(std::span<const std::string>(&block, 1)).ok());
-    CheckState(*core, (*e)["states"][state++]);
+    CheckCoreState(*core, (*e)["states"][state++]);
   }
   REQUIRE(core->Truncate(2).ok());
-  CheckState(*core, (*e)["states"][state++]);
+  CheckCoreState(*core, (*e)["states"][state++]);
 }
 
 TEST_CASE("empty log and bad arguments", "[log]") {
