@@ -145,34 +145,31 @@ Result<bool> Writer::Put(std::string_view key,
   }
   const uint64_t seq = NextSeq();
   std::string_view owned = owned_keys_.emplace_back(key);
-  std::vector<WNode*> path;
+  std::vector<WNode*> path;  // the internal nodes above `node`
   WNode* node = root;
-  while (!node->leaf()) {
-    path.push_back(node);
-    node->changed = true;  // eagerly, before knowing the outcome (§8.4)
+  while (true) {
+    const bool leaf = node->leaf();
+    if (!leaf) {
+      path.push_back(node);
+      node->changed = true;  // eagerly, before knowing the outcome (§8.4)
+    }
     BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
-    if (f.found) {
+    if (f.found) {  // replace in place, wherever the key lives
       BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
                                             cas, always_duplicate));
       if (!ok) return Refused(path);
       node->keys[f.pos] = KeyRef{seq, owned, true};
-      WriteBlock(root, seq, owned, value);
-      return true;
+      node->changed = true;
+      break;
+    }
+    if (leaf) {
+      node->keys.insert(node->keys.begin() + static_cast<ptrdiff_t>(f.pos),
+                        KeyRef{seq, owned, true});
+      node->changed = true;
+      BEE_RETURN_IF_ERROR(Split(node, &path, &root));
+      break;
     }
     BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
-  }
-  BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
-  if (f.found) {
-    BEE_ASSIGN_OR_RETURN(bool ok, Allowed(node->keys[f.pos], seq, key, value,
-                                          cas, always_duplicate));
-    if (!ok) return Refused(path);
-    node->keys[f.pos] = KeyRef{seq, owned, true};
-    node->changed = true;
-  } else {
-    node->keys.insert(node->keys.begin() + static_cast<ptrdiff_t>(f.pos),
-                      KeyRef{seq, owned, true});
-    node->changed = true;
-    BEE_RETURN_IF_ERROR(Split(node, &path, &root));
   }
   WriteBlock(root, seq, owned, value);
   return true;
