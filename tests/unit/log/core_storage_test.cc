@@ -60,7 +60,7 @@ TEST_CASE("creating over an existing log is refused", "[log]") {
         std::string::npos);
 }
 
-TEST_CASE("only one writer may hold a log; readers may open it", "[log]") {
+TEST_CASE("only one writer may hold a log, readers may open it", "[log]") {
   test::TempDir tmp;
   auto writer = Core::Create(tmp.path(), TestKey()).value();
   REQUIRE(writer->Append(Blocks(0, 3)).ok());
