@@ -203,9 +203,11 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
            stored_levels = 0;
   const log::Core& core = bee.core();
   std::string raw;
+  std::vector<uint64_t> sizes(snap.version(), 0);  // bytes of block seq
   for (uint64_t seq = 1; seq < snap.version(); seq++) {
     BEE_RETURN_IF_ERROR(core.Get(seq, &raw));
     BEE_ASSIGN_OR_RETURN(auto block, cache.Get(seq));
+    sizes[seq] = raw.size();
     block_bytes += raw.size();
     key_bytes += block->key.size();
     value_bytes += block->value ? block->value->size() : 0;
@@ -214,6 +216,16 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
   index_bytes = block_bytes - key_bytes - value_bytes;
   uint64_t garbage = stored_levels - reachable.size();
   std::vector<uint64_t> appends = bee.Boundaries();
+  // What each version (append) added, when the boundaries are known.
+  json per_version = json::array();
+  for (size_t i = 1; i < appends.size() && appends[i] <= snap.version(); i++) {
+    uint64_t bytes = 0;
+    for (uint64_t seq = appends[i - 1]; seq < appends[i]; seq++)
+      bytes += sizes[seq];
+    per_version.push_back({{"version", appends[i]},
+                           {"blocks", appends[i] - appends[i - 1]},
+                           {"bytes", bytes}});
+  }
   json j = {
       {"version", snap.version()},
       {"depth", depth},
@@ -231,7 +243,8 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
       {"indexBytes", index_bytes},
       {"appends", appends.empty() ? json(nullptr) : json(appends.size())},
       {"storedNodes", stored_levels},
-      {"garbageNodes", garbage}};
+      {"garbageNodes", garbage},
+      {"perVersion", appends.empty() ? json(nullptr) : per_version}};
   if (o.json) {
     out << j.dump() << "\n";
     return Status::OK();
@@ -261,6 +274,15 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
   t.Add({"garbage", std::to_string(garbage) + " of " +
                         std::to_string(stored_levels) +
                         " stored nodes are no longer reachable"});
+  // The latest appends: the blocks and bytes each version added.
+  size_t shown = std::min<size_t>(per_version.size(), 10);
+  for (size_t i = per_version.size() - shown; i < per_version.size(); i++) {
+    const json& v = per_version[i];
+    t.Add({i + 1 == per_version.size() - shown + 1 ? "per version" : "",
+           "version " + std::to_string(v["version"].get<uint64_t>()) + ": +" +
+               std::to_string(v["blocks"].get<uint64_t>()) + " blocks, +" +
+               std::to_string(v["bytes"].get<uint64_t>()) + " bytes"});
+  }
   return Status::OK();
 }
 

@@ -336,6 +336,11 @@ TEST_CASE("bee-dump: blocks, tree, stats", "[tools]") {
   CHECK(Dump({dir, "--tree", "--checkout", "1"}).out == "(empty tree)\n");
   Outcome stats = Dump({dir, "--stats", "--json"});
   CHECK(stats.out.find("\"entries\":4") != std::string::npos);
+  // Blocks and bytes each version added: four single puts, then the batch.
+  CHECK(stats.out.find("{\"version\":8,\"blocks\":3,") != std::string::npos);
+  CHECK(stats.out.find("{\"version\":2,\"blocks\":1,") != std::string::npos);
+  CHECK(Dump({dir, "--stats"}).out.find("version 8: +3 blocks") !=
+        std::string::npos);
   CHECK(Dump({dir, "--verify"}).code == 0);
   CHECK(Dump({tmp.Sub("nope")}).code == 1);
   CHECK(Dump({}).code == 2);
