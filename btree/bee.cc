@@ -88,10 +88,11 @@ Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
   BEE_ASSIGN_OR_RETURN(auto core, log::Core::Open(dir, options.core));
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
   uint64_t length = core->length();
-  bool writable = core->writable();
   auto store = std::make_shared<internal::Store>(std::move(core));
+  // Only Create makes the file: a store without one (written elsewhere, or
+  // whose file was lost) has unknown boundaries rather than a wrong list.
   auto boundaries = internal::Boundaries::Open(
-      EnvOf(options), dir, length, writable,
+      EnvOf(options), dir, length, false,
       options.core.durability == log::Durability::kSync);
   if (boundaries.ok()) {
     store->boundaries = std::move(boundaries).value();

@@ -58,6 +58,7 @@ std::vector<uint64_t> Boundaries::All() const {
 }
 
 Status Boundaries::Record(uint64_t length) {
+  if (!known_) return Status::OK();  // another writer's log: nothing to keep
   std::lock_guard<std::mutex> l(mu_);
   if (!lengths_.empty() && length <= lengths_.back()) return Status::OK();
   if (file_) {

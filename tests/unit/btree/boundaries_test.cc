@@ -81,3 +81,23 @@ TEST_CASE("truncation forgets later boundaries", "[btree]") {
 
 }  // namespace
 }  // namespace bee::btree
+
+namespace bee::btree {
+namespace {
+
+TEST_CASE("a store whose boundaries file is lost falls back to unknown",
+          "[btree]") {
+  Store s;
+  REQUIRE(s.env.RemoveFile("/s/boundaries").ok());
+  auto bee = s.Open();
+  CHECK(bee->Boundaries().empty());
+  // Versions are then judged by their last block alone: 2 is a plain put.
+  CHECK(bee->Checkout(2).ok());
+  CHECK(bee->Checkout(4).ok());
+  REQUIRE(bee->Put("d", "4").ok());
+  CHECK(bee->Boundaries().empty());
+  CHECK_FALSE(s.env.FileExists("/s/boundaries"));
+}
+
+}  // namespace
+}  // namespace bee::btree
