@@ -782,18 +782,9 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
 
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& ex) {
-    int code = app.exit(ex, out, err);
-    return code == 0 ? 0 : 2;
-  }
-  Status s = action();
-  if (!s.ok()) {
-    err << "bee: error: " << s.message() << "\n";
-    return 1;
-  }
-  return 0;
+  // `action` is set by the chosen subcommand's callback during parsing.
+  return RunTool(
+      app, argc, argv, [&] { return action(); }, out, err);
 }
 
 }  // namespace bee::tools

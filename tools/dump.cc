@@ -416,12 +416,6 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
   app.add_flag(
       "--verify", verify,
       "Re-hash every block and node, check signatures and tree invariants");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& ex) {
-    int code = app.exit(ex, out, err);
-    return code == 0 ? 0 : 2;
-  }
   auto run = [&]() -> Status {
     BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
     BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
@@ -430,12 +424,7 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
     if (stats) return DumpStats(*bee, snap, o, out);
     return DumpBlocks(*bee, snap.version(), o, out);
   };
-  Status s = run();
-  if (!s.ok()) {
-    err << "bee-dump: error: " << s.message() << "\n";
-    return 1;
-  }
-  return 0;
+  return RunTool(app, argc, argv, run, out, err);
 }
 
 }  // namespace bee::tools

@@ -9,7 +9,7 @@ Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
   btree::BeeOptions options;
   options.core.read_only = !writable;
   auto bee = btree::Bee::Open(dir, options);
-  if (!bee.ok()) return bee.status().WithContext("cannot open store " + dir);
+  if (!bee.ok()) return bee.status().WithContext("cannot open store");
   if (writable && !(*bee)->core().writable()) {
     return Status::InvalidArgument(dir +
                                    " is read-only (it has no secret key, e.g. "
@@ -31,6 +31,22 @@ Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,
   auto snap = bee.Checkout(v);
   if (!snap.ok()) return snap.status().WithContext("--checkout " + version);
   return snap;
+}
+
+int RunTool(CLI::App& app, int argc, const char* const* argv,
+            const std::function<Status()>& action, std::ostream& out,
+            std::ostream& err) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& ex) {
+    return app.exit(ex, out, err) == 0 ? 0 : 2;
+  }
+  Status s = action();
+  if (!s.ok()) {
+    err << app.get_name() << ": error: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace bee::tools

@@ -2,7 +2,10 @@
 #ifndef BEE_TOOLS_STORE_ACCESS_H_
 #define BEE_TOOLS_STORE_ACCESS_H_
 
+#include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "btree/bee.h"
@@ -16,6 +19,13 @@ Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
 // Parses a version argument; 0 and 1 are the empty tree.
 Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,
                                     const std::string& version);
+
+// Parses argv with `app` and runs `action`: the exit status of a tool
+// (0 ok, 1 the action failed, with "<name>: error: ..." on err; 2 for bad
+// arguments, with CLI11's message; --help prints to out and exits 0).
+int RunTool(CLI::App& app, int argc, const char* const* argv,
+            const std::function<Status()>& action, std::ostream& out,
+            std::ostream& err);
 
 }  // namespace bee::tools
 
