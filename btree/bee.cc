@@ -23,7 +23,9 @@ std::string Num(uint64_t v) { return std::to_string(v); }
 
 Status CheckHeader(const log::Core& core) {
   if (core.length() == 0) {
-    return Status::Corruption("the log is empty: no hyperbee header");
+    return Status::Corruption(
+        "the log has no hyperbee header (was its creation interrupted? "
+        "remove the directory and create the store again)");
   }
   auto block = core.Get(0);
   if (!block.ok()) return block.status().WithContext("header block");

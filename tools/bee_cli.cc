@@ -107,8 +107,15 @@ Status Create(const CreateArgs& a, const Io& io) {
       metadata->content_feed = std::string(AsChars(feed));
     }
   }
+  std::error_code ec;
   if (std::filesystem::exists(a.dir + "/meta")) {
     return Status::InvalidArgument(a.dir + " already holds a store");
+  }
+  if (std::filesystem::exists(a.dir) &&
+      (!std::filesystem::is_directory(a.dir) ||
+       !std::filesystem::is_empty(a.dir, ec))) {
+    return Status::InvalidArgument(a.dir +
+                                   " exists and is not an empty directory");
   }
   auto bee = btree::Bee::Create(a.dir, kp, metadata);
   if (!bee.ok()) return bee.status().WithContext("cannot create " + a.dir);

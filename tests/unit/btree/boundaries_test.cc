@@ -101,3 +101,26 @@ TEST_CASE("a store whose boundaries file is lost falls back to unknown",
 
 }  // namespace
 }  // namespace bee::btree
+
+namespace bee::btree {
+namespace {
+
+TEST_CASE("a store whose creation stopped before its header says so",
+          "[btree]") {
+  test::FaultEnv env;
+  log::CoreOptions options;
+  options.env = &env;
+  REQUIRE(log::Core::Create("/h", log::KeyPair::FromSeed(log::Seed{}), options)
+              .value()
+              ->Close()
+              .ok());
+  BeeOptions bee_options;
+  bee_options.core.env = &env;
+  auto bee = Bee::Open("/h", bee_options);
+  REQUIRE_FALSE(bee.ok());
+  CHECK(bee.status().message().find("creation interrupted") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace bee::btree

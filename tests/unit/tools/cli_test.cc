@@ -159,6 +159,7 @@ TEST_CASE("bad values exit 1 with a clear message and change nothing",
   } cases[] = {
       {{"create", tmp.Sub("n"), "--seed", "abc"}, "--seed"},
       {{"create", dir}, "already holds a store"},
+      {{"create", tmp.path()}, "not an empty directory"},
       {{"get", dir, "a", "--checkout", "x"}, "not a version number"},
       {{"get", dir, "a", "--checkout", "7"}, "inside a batch"},
       {{"get", dir, "a", "--checkout", "6"}, "inside a batch"},
