@@ -33,8 +33,43 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
   }
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-  if (blocks_[seq] == nullptr) blocks_[seq] = block;
+  if (blocks_[seq] == nullptr) {
+    blocks_[seq] = block;
+    RememberKey(seq, *block);
+  }
   return blocks_[seq];
+}
+
+void BlockCache::RememberKey(uint64_t seq, const NodeBlock& block) const {
+  uint64_t chunk = seq >> kKeyChunkBits;
+  if (key_chunks_.size() <= chunk) key_chunks_.resize(chunk + 1);
+  if (key_chunks_[chunk] == nullptr)
+    key_chunks_[chunk] = std::make_unique<KeyChunk>();
+  KeySlot& slot =
+      key_chunks_[chunk]->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)];
+  slot.size = static_cast<uint32_t>(block.key.size());
+  if (block.key.size() <= sizeof(slot.inline_bytes)) {
+    std::memcpy(slot.inline_bytes, block.key.data(), block.key.size());
+    slot.data = slot.inline_bytes;
+  } else {
+    slot.data = block.key.data();
+  }
+  slot.present = true;
+}
+
+Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
+  {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    uint64_t chunk = seq >> kKeyChunkBits;
+    if (chunk < key_chunks_.size() && key_chunks_[chunk] != nullptr) {
+      const KeySlot& slot =
+          key_chunks_[chunk]->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)];
+      if (slot.present) return std::string_view(slot.data, slot.size);
+    }
+  }
+  // Get caches the block (and remembers its key); the view stays valid.
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
+  return std::string_view(block->key);
 }
 
 Result<BlockPtr> BlockCache::GetNode(NodeRef ref) const {
@@ -119,13 +154,22 @@ Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
 void BlockCache::Insert(uint64_t seq, BlockPtr block) {
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-  if (blocks_[seq] == nullptr) blocks_[seq] = std::move(block);
+  if (blocks_[seq] != nullptr) return;
+  blocks_[seq] = std::move(block);
+  RememberKey(seq, *blocks_[seq]);
 }
 
 void BlockCache::Invalidate(uint64_t from) {
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() > from) blocks_.resize(from);
   if (packed_.size() > from) packed_.resize(from);
+  for (uint64_t seq = from; seq < (key_chunks_.size() << kKeyChunkBits);
+       seq++) {
+    auto& chunk = key_chunks_[seq >> kKeyChunkBits];
+    if (chunk != nullptr) {
+      chunk->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)].present = false;
+    }
+  }
 }
 
 }  // namespace bee::btree::internal

@@ -22,8 +22,7 @@ RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
 }
 
 Result<std::string_view> RangeIterator::KeyAt(uint64_t seq) {
-  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, snapshot_.cache().Peek(seq));
-  return std::string_view(block->key);
+  return snapshot_.cache().KeyOf(seq);
 }
 
 bool RangeIterator::BeyondEnd(std::string_view key) const {

@@ -83,10 +83,9 @@ Result<std::string_view> Writer::KeyOf(KeyRef* k) {
     }
     k->key = pending_[i].key;
   } else {
-    // The cache keeps the block alive for the batch: only a truncation,
+    // The cache keeps the key alive for the batch: only a truncation,
     // which needs the write lock this batch holds, drops blocks.
-    BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache_->Peek(k->seq));
-    k->key = block->key;
+    BEE_ASSIGN_OR_RETURN(k->key, cache_->KeyOf(k->seq));
   }
   k->resolved = true;
   return k->key;

@@ -89,6 +89,11 @@ class BlockCache {
   // decoded). REQUIRES: `block` is exactly the decoded block at seq.
   void Insert(uint64_t seq, BlockPtr block);
 
+  // The key stored in block seq, from the key cache: short keys sit inline
+  // in a fixed-position table, so a comparison costs one memory access.
+  // The view lives as long as the block does (see Peek).
+  Result<std::string_view> KeyOf(uint64_t seq) const;
+
   // Drops cached blocks with seq >= from (after a truncation).
   void Invalidate(uint64_t from);
 
@@ -103,6 +108,21 @@ class BlockCache {
   mutable std::vector<std::unique_ptr<std::vector<std::string>>> packed_;
 
   Result<std::string> Pack(const IndexLevel& level) const;
+
+  // Key cache entries, in chunks that never move once allocated.
+  struct KeySlot {
+    uint32_t size = 0;
+    bool present = false;
+    char inline_bytes[19] = {};
+    const char* data = nullptr;  // into the cached block when not inline
+  };
+  static constexpr uint64_t kKeyChunkBits = 12;
+  struct KeyChunk {
+    KeySlot slots[uint64_t{1} << kKeyChunkBits];
+  };
+  // REQUIRES: mu_ held exclusively.
+  void RememberKey(uint64_t seq, const NodeBlock& block) const;
+  mutable std::vector<std::unique_ptr<KeyChunk>> key_chunks_;
 };
 
 // The level `ref.offset` of a block fetched with GetNode.
