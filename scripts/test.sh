@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 jobs=$(nproc)
+echo "== Source checks (dependency direction, formatting)" >&2
+bash scripts/check_tree.sh
+
 echo "== ASan+UBSan build and tests" >&2
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"

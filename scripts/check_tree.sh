@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Fast source checks: dependencies run one way (encoding <- log <- btree <-
+# tools), internal headers stay in their folder, and every C++ file is
+# formatted per .clang-format.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+upward() {  # folder, forbidden include prefixes...
+  local dir=$1; shift
+  for prefix in "$@"; do
+    if grep -rn --include='*.h' --include='*.cc' "#include \"$prefix/" "$dir"; then
+      echo "check: $dir/ must not include $prefix/ (dependencies run one way)" >&2
+      fail=1
+    fi
+  done
+}
+upward encoding log btree tools
+upward log btree tools
+upward btree tools
+for folder in encoding log btree; do
+  for other in encoding log btree tools; do
+    [ "$other" = "$folder" ] && continue
+    if grep -rn --include='*.h' --include='*.cc' "#include \"$folder/internal/" "$other"; then
+      echo "check: $other/ includes $folder/internal/ (private to $folder/)" >&2
+      fail=1
+    fi
+  done
+done
+if command -v clang-format >/dev/null 2>&1; then
+  files=$(git ls-files '*.cc' '*.h' | grep -v node_modules || true)
+  if ! clang-format --dry-run -Werror $files 2>/dev/null; then
+    echo "check: files differ from .clang-format (run clang-format -i on them)" >&2
+    fail=1
+  fi
+else
+  echo "check: clang-format not installed; formatting not checked" >&2
+fi
+exit $fail
