@@ -1,52 +1,117 @@
 #include "tests/util/node_runner.h"
 
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "tests/util/temp_dir.h"
 
 namespace bee::test {
+namespace {
 
-Result<nlohmann::json> RunNodeScript(const std::string& script,
-                                     const nlohmann::json& program) {
-  const std::string dir = BEE_INTEROP_JS_DIR;
-  if (!std::filesystem::exists(dir + "/node_modules/hyperbee")) {
-    return Status::Unavailable(
-        "the JS peer is not installed: run "
-        "scripts/setup.sh (npm ci in " +
-        dir + ")");
+const std::string kJsDir = BEE_INTEROP_JS_DIR;
+
+// `s` as one POSIX shell word.
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
   }
-  char path[] = "/tmp/bee-program-XXXXXX";
-  int fd = ::mkstemp(path);
-  if (fd < 0) return Status::IOError("mkstemp failed");
-  ::close(fd);
-  {
-    std::ofstream out(path);
-    out << program.dump();
+  return out + "'";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// The last `n` bytes of `s`, for error messages.
+std::string Tail(const std::string& s, size_t n) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+Status CheckNode() {
+  const std::string fix =
+      " (run scripts/setup.sh: it installs node and runs "
+      "npm ci in " +
+      kJsDir + ")";
+  if (std::system("node --version >/dev/null 2>&1") != 0) {
+    return Status::Unavailable("node is not installed" + fix);
   }
-  std::string cmd = "node '" + dir + "/" + script + "' '" + path + "'";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    std::remove(path);
-    return Status::Unavailable("cannot run node");
+  for (const char* package : {"hyperbee", "hypercore", "hypercore-crypto"}) {
+    const std::string manifest =
+        kJsDir + "/node_modules/" + package + "/package.json";
+    if (!std::filesystem::exists(manifest)) {
+      return Status::Unavailable(std::string("the npm package ") + package +
+                                 " is not installed" + fix);
+    }
   }
+  return Status::OK();
+}
+
+// Runs `command`, returning its stdout and, in `*exit_code`, its exit code
+// (-1 if it did not exit normally).
+Result<std::string> Capture(const std::string& command, int* exit_code) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return Status::IOError("popen failed: " + command);
   std::string output;
   char buf[65536];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) output.append(buf, n);
-  int status = ::pclose(pipe);
-  std::remove(path);
-  if (status != 0) {
+  const int status = ::pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+}  // namespace
+
+const Status& NodeStatus() {
+  static const Status status = CheckNode();
+  return status;
+}
+
+bool NodeAvailable() { return NodeStatus().ok(); }
+
+Result<nlohmann::json> RunNodeScript(const std::string& script,
+                                     const nlohmann::json& program) {
+  if (!NodeAvailable()) return NodeStatus();
+  const std::string script_path = kJsDir + "/" + script;
+  if (!std::filesystem::is_regular_file(script_path)) {
+    return Status::InvalidArgument("no JS peer script " + script_path);
+  }
+  TempDir tmp;
+  const std::string program_path = tmp.Sub("program.json");
+  const std::string stderr_path = tmp.Sub("stderr");
+  {
+    std::ofstream out(program_path, std::ios::binary);
+    out << program.dump();
+    if (!out.flush()) return Status::IOError("cannot write " + program_path);
+  }
+  int exit_code = 0;
+  BEE_ASSIGN_OR_RETURN(
+      std::string output,
+      Capture("node " + ShellQuote(script_path) + " " +
+                  ShellQuote(program_path) + " 2>" + ShellQuote(stderr_path),
+              &exit_code));
+  if (exit_code != 0) {
     return Status::IOError(script + " failed (exit status " +
-                           std::to_string(WEXITSTATUS(status)) + ")");
+                           std::to_string(exit_code) +
+                           "): " + Tail(ReadFile(stderr_path), 2000));
   }
   auto parsed = nlohmann::json::parse(output, nullptr, false);
   if (parsed.is_discarded()) {
     return Status::Corruption(script +
-                              " printed no JSON: " + output.substr(0, 200));
+                              " printed no JSON: " + Tail(output, 200));
   }
   return parsed;
 }

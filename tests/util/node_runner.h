@@ -1,4 +1,8 @@
-// Runs the pinned JS peer (tests/interop/js) on one JSON program.
+// Runs the pinned JS peer (tests/interop/js: hyperbee 2.27.3 on hypercore
+// 11.39.5) on one JSON program; the program and result formats are
+// documented at the top of each script (core.js, bee.js, export.js).
+//
+// Thread-safe: each call uses its own temp directory and node process.
 #ifndef BEE_TESTS_UTIL_NODE_RUNNER_H_
 #define BEE_TESTS_UTIL_NODE_RUNNER_H_
 
@@ -6,12 +10,22 @@
 #include <string>
 
 #include "encoding/result.h"
+#include "encoding/status.h"
 
 namespace bee::test {
 
+// OK when `node` runs and the pinned packages are installed; otherwise
+// Unavailable, with the fix (scripts/setup.sh) in the message. Checked once.
+const Status& NodeStatus();
+
+// NodeStatus().ok().
+bool NodeAvailable();
+
 // Writes `program` to a temp file, runs `node <js dir>/<script> <file>` and
-// parses its stdout. Unavailable (with the fix in the message) when node or
-// the npm packages are missing; IOError when the script fails.
+// parses the one JSON value it prints. Unavailable when node or the npm
+// packages are missing; InvalidArgument for an unknown script; IOError (with
+// the script's stderr) when it exits non-zero; Corruption when its stdout is
+// not JSON.
 Result<nlohmann::json> RunNodeScript(const std::string& script,
                                      const nlohmann::json& program);
 

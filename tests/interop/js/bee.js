@@ -1,34 +1,52 @@
 // Drives a real hyperbee 2.27.3 (binary keys and values) on hypercore 11.39.5.
-// Program: {"seed": hex32, "metadata": {"contentFeed": hex|null, "userData": hex|null}|null,
-//           "alwaysDuplicate": bool?, "ops": [op...], "reads": [read...]?}
+//
+// Program (JSON, file argv[2] or stdin):
+//   {"seed": hex32,
+//    "metadata": {"contentFeed": hex|null, "userData": hex|null} | null,
+//    "alwaysDuplicate": bool (optional, default true),
+//    "ops": [op, ...], "reads": [read, ...] (optional)}
 //   op   = {"put": {"key": hex, "value": hex|null, "cas": hex|null}}
 //        | {"del": {"key": hex, "cas": hex|null}}
-//        | {"batch": [put/del ops]}
+//        | {"batch": [put/del ops]}          (db.batch(), the ops, flush())
+//        | {"truncate": n}                   (core.truncate(n): fork + 1)
 //   cas given: the write happens only if the stored entry's value equals
-//   those bytes (hyperbee calls cas only for existing keys).
+//   those bytes; an entry with a null value never matches. Hyperbee calls
+//   cas only when the key exists (a put of a new key always happens, a del
+//   of a missing key is a no-op either way).
 //   read = {"checkout": v, "get": hex}
 //        | {"checkout": v, "range": {gt, gte, lt, lte (hex), reverse, limit}}
-//        | {"checkout": v, "diff": {"from": v2, gt, gte, lt, lte, limit}}
-//        | {"history": {gt, gte, lt, lte (numbers), reverse, limit}}
-// Result: {key, discoveryKey, ...state, blocks: [hex], versions: [length after each op],
-//          reads: [result per read]}; entries are {seq, key, value} (hex|null).
+//        | {"checkout": v, "diff": {"from": v2, gt, gte, lt, lte (hex), limit}}
+//        | {"history": {gt, gte, lt, lte (seq numbers), reverse, limit}}
+//   (all range fields optional). Reads run after all ops, on the final db.
+//
+// Result (one JSON line on stdout):
+//   {"key", "discoveryKey", "manifest", "publicKey": hex,
+//    "length", "byteLength", "fork", "treeHash", "signature", "roots"
+//      (the final signed state, as in core.js),
+//    "blocks": [hex of core.get(i) for i < length],
+//    "versions": [core length after each op],
+//    "reads": [result per read]}
+//   get -> entry|null; range -> [entry]; diff -> [{"left": entry|null,
+//   "right": entry|null}]; history -> [{"type": "put"|"del", seq, key, value}]
+//   entry = {"seq", "key": hex, "value": hex|null}
+//
+// Also a module: export.js reuses driveBee().
 'use strict'
 const Hypercore = require('hypercore')
 const Hyperbee = require('hyperbee')
 const crypto = require('hypercore-crypto')
-const { run, hex, unhex, coreState } = require('./common')
+const { run, hex, unhex, coreIdentity, coreState } = require('./common')
 
 function casFor (expected) {
   if (expected === null || expected === undefined) return undefined
   const want = unhex(expected)
-  return (prev) => prev.value !== null && Buffer.compare(prev.value, want) === 0
+  return (prev) => prev.value != null && Buffer.compare(prev.value, want) === 0
 }
 
 async function apply (target, op) {
   if (op.put) {
     const opts = { cas: casFor(op.put.cas) }
-    if (op.put.value === null) await target.put(unhex(op.put.key), undefined, opts)
-    else await target.put(unhex(op.put.key), unhex(op.put.value), opts)
+    await target.put(unhex(op.put.key), unhex(op.put.value) ?? undefined, opts)
   } else if (op.del) {
     await target.del(unhex(op.del.key), { cas: casFor(op.del.cas) })
   } else {
@@ -60,18 +78,20 @@ async function read (db, r) {
       e => ({ type: e.type, seq: e.seq, key: hex(e.key), value: hex(e.value) }))
   }
   const snap = db.checkout(r.checkout)
-  if (r.get !== undefined) return entry(await snap.get(unhex(r.get)))
-  if (r.range) return collect(snap.createReadStream(range(r.range)), entry)
-  if (r.diff) {
-    return collect(snap.createDiffStream(r.diff.from, range(r.diff)),
-      d => ({ left: entry(d.left), right: entry(d.right) }))
+  try {
+    if (r.get !== undefined) return entry(await snap.get(unhex(r.get)))
+    if (r.range) return await collect(snap.createReadStream(range(r.range)), entry)
+    if (r.diff) {
+      return await collect(snap.createDiffStream(r.diff.from, range(r.diff)),
+        d => ({ left: entry(d.left), right: entry(d.right) }))
+    }
+  } finally {
+    await snap.close()
   }
   throw new Error('unknown read ' + JSON.stringify(r))
 }
 
-run(async (program, dir) => {
-  const keyPair = crypto.keyPair(unhex(program.seed))
-  const core = new Hypercore(dir, { keyPair })
+function beeOptions (program) {
   const opts = { keyEncoding: 'binary', valueEncoding: 'binary' }
   if (program.alwaysDuplicate === false) opts.alwaysDuplicate = false
   if (program.metadata) {
@@ -80,7 +100,14 @@ run(async (program, dir) => {
       userData: unhex(program.metadata.userData)
     }
   }
-  const db = new Hyperbee(core, opts)
+  return opts
+}
+
+// Runs `program` in the empty directory `dir`; returns the result above.
+async function driveBee (program, dir) {
+  const keyPair = crypto.keyPair(unhex(program.seed))
+  const core = new Hypercore(dir, { keyPair })
+  const db = new Hyperbee(core, beeOptions(program))
   await db.ready()
   const versions = []
   for (const op of program.ops) {
@@ -88,6 +115,8 @@ run(async (program, dir) => {
       const b = db.batch()
       for (const o of op.batch) await apply(b, o)
       await b.flush()
+    } else if (op.truncate !== undefined) {
+      await core.truncate(op.truncate)
     } else {
       await apply(db, op)
     }
@@ -98,8 +127,7 @@ run(async (program, dir) => {
   const reads = []
   for (const r of program.reads || []) reads.push(await read(db, r))
   const out = {
-    key: hex(core.key),
-    discoveryKey: hex(core.discoveryKey),
+    ...coreIdentity(core),
     publicKey: hex(keyPair.publicKey),
     ...(await coreState(core)),
     blocks,
@@ -108,4 +136,8 @@ run(async (program, dir) => {
   }
   await db.close()
   return out
-})
+}
+
+module.exports = { driveBee }
+
+if (require.main === module) run(driveBee)

@@ -1,6 +1,7 @@
 // Shared plumbing of the interop scripts: read one JSON program (argv[2] or
-// stdin), run it against the real packages in a fresh temp directory, print
-// one JSON result.
+// stdin), run it against the real packages in a fresh temp directory that is
+// always deleted, print one JSON result (exit status 1 and the stack on
+// stderr if anything throws).
 'use strict'
 const fs = require('fs')
 const os = require('os')
@@ -22,18 +23,34 @@ function unhex (s) {
 
 async function run (main) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bee-interop-'))
+  let failed = false
   try {
     const result = await main(readProgram(), dir)
     process.stdout.write(JSON.stringify(result) + '\n')
   } catch (err) {
-    process.stderr.write((err && err.stack) || String(err))
-    process.exitCode = 1
+    process.stderr.write(((err && err.stack) || String(err)) + '\n')
+    failed = true
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
+  }
+  // A core left open by the failure must not keep the process alive.
+  if (failed) process.exit(1)
+}
+
+// What names a core: its key (the manifest hash, or the public key for
+// compat cores), discovery key and encoded manifest (FORMAT.md §14).
+function coreIdentity (core) {
+  return {
+    key: hex(core.key),
+    discoveryKey: hex(core.discoveryKey),
+    manifest: hex(core.getManifest({ raw: true }))
   }
 }
 
 // The signed state of a hypercore, in the field names our tests read.
+// core.state is the session's view of the tree: its roots and the signature
+// exactly as stored (68-byte container, or 64 raw bytes for compat cores,
+// FORMAT.md §15). treeHash() recomputes the hash from those roots.
 async function coreState (core) {
   const state = core.state
   return {
@@ -46,4 +63,4 @@ async function coreState (core) {
   }
 }
 
-module.exports = { readProgram, hex, unhex, run, coreState }
+module.exports = { readProgram, hex, unhex, run, coreIdentity, coreState }
