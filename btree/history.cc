@@ -7,9 +7,26 @@
 namespace bee::btree {
 namespace {
 
-// Resolves a bound: negative counts back from the version.
+// Hyperbee's bound rules (its history iterator, checked against 2.27.3): a
+// bound of 0 counts as unset, except that lt or lte of 0 selects nothing;
+// gt wins over gte but lte wins over lt; a negative bound counts back from
+// the version.
 int64_t Resolve(int64_t bound, uint64_t version) {
   return bound < 0 ? bound + static_cast<int64_t>(version) : bound;
+}
+
+int64_t Begin(const HistoryOptions& o, uint64_t version) {
+  if (o.gt && *o.gt != 0) return Resolve(*o.gt, version) + 1;
+  if (o.gte && *o.gte != 0) return Resolve(*o.gte, version);
+  return 1;
+}
+
+// Past the last seq; nullopt when no upper bound was given.
+std::optional<int64_t> End(const HistoryOptions& o, uint64_t version) {
+  if ((o.lt && *o.lt == 0) || (o.lte && *o.lte == 0)) return 0;
+  if (o.lte) return Resolve(*o.lte, version) + 1;
+  if (o.lt) return Resolve(*o.lt, version);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -18,29 +35,17 @@ HistoryIterator::HistoryIterator(Snapshot snapshot, HistoryOptions options)
     : snapshot_(std::move(snapshot)), options_(std::move(options)) {
   const uint64_t version = snapshot_.version();
   invalid_ = options_.live && options_.reverse;
-  int64_t gte = 1;
-  if (options_.gt) {
-    gte = Resolve(*options_.gt, version) + 1;
-  } else if (options_.gte) {
-    gte = Resolve(*options_.gte, version);
+  // Seq 0 is the header, never returned.
+  begin_ =
+      static_cast<uint64_t>(std::max<int64_t>(Begin(options_, version), 1));
+  std::optional<int64_t> end = End(options_, version);
+  if (!end) {
+    end_ = options_.live ? UINT64_MAX : version;
+  } else {
+    end_ = static_cast<uint64_t>(std::max<int64_t>(*end, 0));
+    if (!options_.live) end_ = std::min(end_, version);
   }
-  int64_t lt = static_cast<int64_t>(version);
-  bool bounded = false;
-  if (options_.lt) {
-    lt = *options_.lt == 0 ? 0 : Resolve(*options_.lt, version);
-    bounded = true;
-  } else if (options_.lte) {
-    lt = *options_.lte == 0 ? 0 : Resolve(*options_.lte, version) + 1;
-    bounded = true;
-  }
-  gte = std::max<int64_t>(gte, 1);
-  lt = std::max<int64_t>(lt, 0);
-  if (!options_.live || bounded) {
-    lt = std::min<int64_t>(lt, static_cast<int64_t>(version));
-  }
-  begin_ = static_cast<uint64_t>(gte);
-  end_ = options_.live && !bounded ? UINT64_MAX : static_cast<uint64_t>(lt);
-  if (end_ < begin_) end_ = begin_;
+  end_ = std::max(end_, begin_);
   next_ = options_.reverse ? end_ : begin_;
 }
 

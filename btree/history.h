@@ -13,15 +13,19 @@
 namespace bee::btree {
 
 struct HistoryOptions {
-  // Seq bounds; a negative bound counts back from the version. Defaults:
-  // gte = 1 (the header is never returned), lt = the version. gt x means
-  // gte x+1, lte x means lt x+1; lt or lte of 0 yields nothing. Bounds past
-  // the version are clamped to it (unless live).
+  // Seq bounds, with hyperbee's rules: defaults gte = 1 (the header is never
+  // returned) and lt = the version; gt x means gte x+1 and lte x means
+  // lt x+1; gt wins over gte but lte wins over lt (the reverse of range
+  // bounds); a bound of 0 counts as unset, except that lt or lte of 0
+  // selects nothing; a negative bound counts back from the version. Seqs
+  // outside [1, version) are never returned (unless live).
   std::optional<int64_t> gt, gte, lt, lte;
   bool reverse = false;
   int64_t limit = -1;  // < 0: unlimited
-  // Keep waiting for new blocks after the last one (not with reverse).
-  // Reads the live log, not the snapshot's version.
+  // Keep waiting for new blocks after the last one (not with reverse),
+  // reading the live log past the snapshot's version. Without lt or lte it
+  // never ends by itself (hyperbee ignores lt and lte when live; we stop
+  // there).
   bool live = false;
 };
 
