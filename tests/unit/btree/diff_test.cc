@@ -10,6 +10,7 @@
 
 #include "log/proof.h"
 #include "tests/util/bee_replay.h"
+#include "tests/util/drain.h"
 #include "tests/util/fault_env.h"
 #include "tests/util/raw_scenario.h"
 
@@ -18,22 +19,6 @@ namespace {
 
 using nlohmann::json;
 using test::ModelState;
-
-std::vector<DiffEntry> Collect(DiffIterator it) {
-  std::vector<DiffEntry> out;
-  while (true) {
-    auto d = it.Next();
-    REQUIRE(d.ok());
-    if (!d->has_value()) return out;
-    out.push_back(std::move(**d));
-  }
-}
-
-bool InRange(const std::string& key, const DiffOptions& o) {
-  if (o.gt ? key <= *o.gt : (o.gte && key < *o.gte)) return false;
-  if (o.lt ? key >= *o.lt : (o.lte && key > *o.lte)) return false;
-  return true;
-}
 
 std::optional<Entry> EntryIn(const ModelState& state, const std::string& key) {
   auto it = state.find(key);
@@ -53,7 +38,7 @@ std::vector<DiffEntry> ModelDiff(const ModelState& left,
   std::sort(keys.begin(), keys.end());
   std::vector<DiffEntry> out;
   for (const std::string& key : keys) {
-    if (!InRange(key, o)) continue;
+    if (!test::InKeyRange(key, o)) continue;
     if (o.limit >= 0 && out.size() >= static_cast<size_t>(o.limit)) break;
     DiffEntry d{EntryIn(left, key), EntryIn(right, key)};
     if (d.left != d.right) out.push_back(std::move(d));
@@ -106,7 +91,7 @@ TEST_CASE("scenario A's recorded diff against version 27, on hyperbee's blocks",
   auto v27 = bee->Checkout(27);
   REQUIRE(v27.ok());
   const json& want = test::Scenario("A")["reads"]["diff_from_v27"];
-  auto got = Collect(DiffIterator(bee->GetSnapshot(), *v27, {}));
+  auto got = test::Drain(DiffIterator(bee->GetSnapshot(), *v27, {}));
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); i++) {
     CAPTURE(i);
@@ -114,13 +99,13 @@ TEST_CASE("scenario A's recorded diff against version 27, on hyperbee's blocks",
     CheckSide(got[i].right, want[i][1]);
   }
   // The other way round: the same pairs, sides swapped.
-  auto back = Collect(DiffIterator(*v27, bee->GetSnapshot(), {}));
+  auto back = test::Drain(DiffIterator(*v27, bee->GetSnapshot(), {}));
   REQUIRE(back.size() == got.size());
   for (size_t i = 0; i < got.size(); i++) {
     CHECK(back[i].left == got[i].right);
     CHECK(back[i].right == got[i].left);
   }
-  CHECK(Collect(DiffIterator(*v27, *v27, {})).empty());
+  CHECK(test::Drain(DiffIterator(*v27, *v27, {})).empty());
 }
 
 // Random version pairs, near each other (the common case: what changed
@@ -144,7 +129,7 @@ void CheckRandomDiffs(const std::string& name, uint64_t seed, int rounds) {
     auto right = bee->Checkout(versions[b]);
     REQUIRE(left.ok());
     REQUIRE(right.ok());
-    REQUIRE(Collect(DiffIterator(*left, *right, o)) ==
+    REQUIRE(test::Drain(DiffIterator(*left, *right, o)) ==
             ModelDiff(raw.versions.at(versions[a]),
                       raw.versions.at(versions[b]), o));
   }
@@ -164,14 +149,14 @@ TEST_CASE("a diff against the empty tree lists every entry", "[btree][diff]") {
   auto empty = bee->Checkout(1);
   REQUIRE(empty.ok());
   const ModelState& last = raw.versions.rbegin()->second;
-  auto got = Collect(DiffIterator(bee->GetSnapshot(), *empty, {}));
+  auto got = test::Drain(DiffIterator(bee->GetSnapshot(), *empty, {}));
   REQUIRE(got == ModelDiff(last, {}, {}));
   REQUIRE(got.size() == last.size());
-  auto back = Collect(DiffIterator(*empty, bee->GetSnapshot(), {}));
+  auto back = test::Drain(DiffIterator(*empty, bee->GetSnapshot(), {}));
   REQUIRE(back == ModelDiff({}, last, {}));
   DiffOptions none;
   none.limit = 0;
-  CHECK(Collect(DiffIterator(bee->GetSnapshot(), *empty, none)).empty());
+  CHECK(test::Drain(DiffIterator(bee->GetSnapshot(), *empty, none)).empty());
 }
 
 // A bee over a sparse replica of `source` that holds the signed length and

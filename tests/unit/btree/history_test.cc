@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/util/bee_replay.h"
+#include "tests/util/drain.h"
 #include "tests/util/raw_scenario.h"
 
 namespace bee::btree {
@@ -20,16 +21,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-std::vector<HistoryEntry> Collect(HistoryIterator* it) {
-  std::vector<HistoryEntry> out;
-  while (true) {
-    auto e = it->Next();
-    REQUIRE(e.ok());
-    if (!e->has_value()) return out;
-    out.push_back(std::move(**e));
-  }
-}
 
 HistoryEntry FromModel(const test::RawScenario& raw, uint64_t seq) {
   const test::ModelBlock& b = raw.ops[seq];
@@ -97,7 +88,7 @@ HistoryOptions RandomHistoryOptions(std::mt19937_64* rng, uint64_t version) {
 }
 
 void CheckRecorded(HistoryIterator* it, const json& want, bool values) {
-  auto got = Collect(it);
+  auto got = test::Drain(*it);
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); i++) {
     CAPTURE(i);
@@ -137,7 +128,7 @@ TEST_CASE("every block's history entry is the operation that wrote it",
     test::RawScenario raw = test::LoadRawScenario(name);
     auto bee = test::RawBee(name, raw.blocks);
     HistoryIterator it(bee->GetSnapshot(), {});
-    auto all = Collect(&it);
+    auto all = test::Drain(it);
     REQUIRE(all.size() == raw.blocks.size() - 1);
     for (uint64_t seq = 1; seq < raw.blocks.size(); seq++) {
       CAPTURE(seq);
@@ -152,7 +143,7 @@ TEST_CASE("history bounds follow hyperbee's rules", "[btree][history]") {
   auto seqs = [&](HistoryOptions o) {
     HistoryIterator it(bee->GetSnapshot(), o);
     std::vector<uint64_t> out;
-    for (const HistoryEntry& e : Collect(&it)) out.push_back(e.seq);
+    for (const HistoryEntry& e : test::Drain(it)) out.push_back(e.seq);
     return out;
   };
   using Seqs = std::vector<uint64_t>;
@@ -202,7 +193,7 @@ TEST_CASE("random history bounds equal hyperbee's rules", "[btree][history]") {
       for (uint64_t seq : ExpectedSeqs(version, o)) {
         want.push_back(FromModel(raw, seq));
       }
-      REQUIRE(Collect(&it) == want);
+      REQUIRE(test::Drain(it) == want);
     }
   }
 }

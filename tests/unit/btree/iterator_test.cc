@@ -12,6 +12,7 @@
 #include "btree/version_root.h"
 #include "encoding/block_codec.h"
 #include "tests/util/bee_replay.h"
+#include "tests/util/drain.h"
 #include "tests/util/raw_scenario.h"
 
 namespace bee::btree {
@@ -20,32 +21,16 @@ namespace {
 using nlohmann::json;
 using test::ModelState;
 
-std::vector<Entry> Collect(RangeIterator it) {
-  std::vector<Entry> out;
-  while (true) {
-    auto e = it.Next();
-    REQUIRE(e.ok());
-    if (!e->has_value()) return out;
-    out.push_back(std::move(**e));
-  }
-}
-
 std::vector<std::string> Keys(const std::vector<Entry>& entries) {
   std::vector<std::string> out;
   for (const Entry& e : entries) out.push_back(e.key);
   return out;
 }
 
-bool InRange(const std::string& key, const RangeOptions& o) {
-  if (o.gt ? key <= *o.gt : (o.gte && key < *o.gte)) return false;
-  if (o.lt ? key >= *o.lt : (o.lte && key > *o.lte)) return false;
-  return true;
-}
-
 std::vector<Entry> ModelRange(const ModelState& state, const RangeOptions& o) {
   std::vector<Entry> out;
   for (const auto& [key, e] : state) {
-    if (InRange(key, o)) out.push_back(Entry{e.seq, key, e.value});
+    if (test::InKeyRange(key, o)) out.push_back(Entry{e.seq, key, e.value});
   }
   if (o.reverse) std::reverse(out.begin(), out.end());
   if (o.limit >= 0 && out.size() > static_cast<size_t>(o.limit)) {
@@ -90,7 +75,7 @@ TEST_CASE("scenario A's recorded range reads, on hyperbee's blocks",
   const Snapshot snap = bee->GetSnapshot();
   const json& reads = test::Scenario("A")["reads"];
 
-  auto all = Collect(RangeIterator(snap, {}));
+  auto all = test::Drain(RangeIterator(snap, {}));
   const json& want = reads["range_all_keys"];
   REQUIRE(all.size() == want.size());
   for (size_t i = 0; i < all.size(); i++) {
@@ -102,12 +87,12 @@ TEST_CASE("scenario A's recorded range reads, on hyperbee's blocks",
   RangeOptions gt_lte;
   gt_lte.gt = "f";
   gt_lte.lte = "m";
-  CHECK(Keys(Collect(RangeIterator(snap, gt_lte))) ==
+  CHECK(Keys(test::Drain(RangeIterator(snap, gt_lte))) ==
         reads["range_gt_f_lte_m"].get<std::vector<std::string>>());
   RangeOptions rev;
   rev.reverse = true;
   rev.limit = 3;
-  CHECK(Keys(Collect(RangeIterator(snap, rev))) ==
+  CHECK(Keys(test::Drain(RangeIterator(snap, rev))) ==
         reads["range_reverse_limit3"].get<std::vector<std::string>>());
 
   RangeOptions gte_n;
@@ -123,7 +108,7 @@ TEST_CASE("scenario A's recorded range reads, on hyperbee's blocks",
   RangeOptions sub;
   sub.gt = std::string("s\0\0", 3);
   sub.lt = std::string("s\1", 2);
-  auto in_sub = Collect(RangeIterator(snap, sub));
+  auto in_sub = test::Drain(RangeIterator(snap, sub));
   const json& want_sub = reads["sub_s"];
   REQUIRE(in_sub.size() == want_sub.size());
   for (size_t i = 0; i < in_sub.size(); i++) {
@@ -133,7 +118,7 @@ TEST_CASE("scenario A's recorded range reads, on hyperbee's blocks",
 
   auto v10 = bee->Checkout(reads["checkout10_version"].get<uint64_t>());
   REQUIRE(v10.ok());
-  CHECK(Keys(Collect(RangeIterator(*v10, {}))) ==
+  CHECK(Keys(test::Drain(RangeIterator(*v10, {}))) ==
         reads["checkout10_keys"].get<std::vector<std::string>>());
 }
 
@@ -189,10 +174,10 @@ void CheckEveryVersion(const std::string& name) {
     CAPTURE(version);
     auto snap = bee->Checkout(version);
     REQUIRE(snap.ok());
-    REQUIRE(Collect(RangeIterator(*snap, {})) == ModelRange(state, {}));
+    REQUIRE(test::Drain(RangeIterator(*snap, {})) == ModelRange(state, {}));
     RangeOptions rev;
     rev.reverse = true;
-    REQUIRE(Collect(RangeIterator(*snap, rev)) == ModelRange(state, rev));
+    REQUIRE(test::Drain(RangeIterator(*snap, rev)) == ModelRange(state, rev));
     for (const std::string& key : raw.keys) {
       auto got = Lookup(snap->cache(), snap->root(), key);
       REQUIRE(got.ok());
@@ -230,7 +215,7 @@ TEST_CASE("random bounded ranges equal the model", "[btree][iterator]") {
       CAPTURE(version, Describe(o));
       auto snap = bee->Checkout(version);
       REQUIRE(snap.ok());
-      REQUIRE(Collect(RangeIterator(*snap, o)) ==
+      REQUIRE(test::Drain(RangeIterator(*snap, o)) ==
               ModelRange(raw.versions.at(version), o));
       auto peek = Peek(*snap, o);
       REQUIRE(peek.ok());

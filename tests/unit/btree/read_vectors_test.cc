@@ -6,6 +6,7 @@
 #include "btree/history.h"
 #include "btree/iterator.h"
 #include "tests/util/bee_replay.h"
+#include "tests/util/drain.h"
 #include "tests/util/vectors.h"
 
 namespace bee::btree {
@@ -25,16 +26,6 @@ std::unique_ptr<Bee> ScenarioAAt46() {
 }
 
 const json& Reads() { return test::Scenario("A")["reads"]; }
-
-std::vector<Entry> All(RangeIterator it) {
-  std::vector<Entry> out;
-  while (true) {
-    auto e = it.Next();
-    REQUIRE(e.ok());
-    if (!e->has_value()) return out;
-    out.push_back(**e);
-  }
-}
 
 std::vector<std::string> Keys(const std::vector<Entry>& entries) {
   std::vector<std::string> out;
@@ -74,7 +65,7 @@ TEST_CASE("get and get_by_seq as hyperbee", "[btree]") {
 
 TEST_CASE("range iteration as hyperbee", "[btree]") {
   auto bee = ScenarioAAt46();
-  auto all = All(RangeIterator(bee->GetSnapshot(), {}));
+  auto all = test::Drain(RangeIterator(bee->GetSnapshot(), {}));
   const json& want = Reads()["range_all_keys"];
   REQUIRE(all.size() == want.size());
   for (size_t i = 0; i < all.size(); i++) {
@@ -84,12 +75,12 @@ TEST_CASE("range iteration as hyperbee", "[btree]") {
   RangeOptions o;
   o.gt = "f";
   o.lte = "m";
-  CHECK(Keys(All(RangeIterator(bee->GetSnapshot(), o))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), o))) ==
         Reads()["range_gt_f_lte_m"].get<std::vector<std::string>>());
   RangeOptions r;
   r.reverse = true;
   r.limit = 3;
-  CHECK(Keys(All(RangeIterator(bee->GetSnapshot(), r))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), r))) ==
         Reads()["range_reverse_limit3"].get<std::vector<std::string>>());
   RangeOptions p;
   p.gte = "n";
@@ -98,7 +89,7 @@ TEST_CASE("range iteration as hyperbee", "[btree]") {
   RangeOptions sub;
   sub.gt = std::string("s\0\0", 3);
   sub.lt = std::string("s\x01", 2);
-  auto in_sub = All(RangeIterator(bee->GetSnapshot(), sub));
+  auto in_sub = test::Drain(RangeIterator(bee->GetSnapshot(), sub));
   REQUIRE(in_sub.size() == 1);
   CHECK(in_sub[0].key.substr(2) == Reads()["sub_s"][0][0].get<std::string>());
   CHECK(in_sub[0].value == Reads()["sub_s"][0][1].get<std::string>());
@@ -108,18 +99,18 @@ TEST_CASE("range iteration as hyperbee", "[btree]") {
   both.gte = "b";
   both.lt = "d";
   both.lte = "d";
-  CHECK(Keys(All(RangeIterator(bee->GetSnapshot(), both))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), both))) ==
         std::vector<std::string>{"ba"});
   RangeOptions none;
   none.limit = 0;
-  CHECK(All(RangeIterator(bee->GetSnapshot(), none)).empty());
+  CHECK(test::Drain(RangeIterator(bee->GetSnapshot(), none)).empty());
 }
 
 TEST_CASE("checkouts as hyperbee", "[btree]") {
   auto bee = ScenarioAAt46();
   auto v10 = bee->Checkout(Reads()["checkout10_version"].get<uint64_t>());
   REQUIRE(v10.ok());
-  CHECK(Keys(All(RangeIterator(*v10, {}))) ==
+  CHECK(Keys(test::Drain(RangeIterator(*v10, {}))) ==
         Reads()["checkout10_keys"].get<std::vector<std::string>>());
   // Blocks 37..41 are one batch: versions 38..41 end inside it.
   for (uint64_t v = 38; v <= 41; v++) {
