@@ -220,14 +220,18 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
   std::vector<NodeBlock> decoded;
-  std::vector<std::string> blocks = writer->EncodeBlocks(&decoded);
+  std::string encoded;
+  std::vector<size_t> ends;
+  writer->EncodeBlocks(&encoded, &ends, &decoded);
+  std::vector<std::string_view> blocks;
+  blocks.reserve(ends.size());
+  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
+    blocks.push_back(std::string_view(encoded).substr(begin, ends[i] - begin));
+  }
   uint64_t first = store_->core->length();
   BEE_RETURN_IF_ERROR(store_->core->Append(blocks));
   // The next batch reads these blocks: keep them decoded.
-  for (size_t i = 0; i < decoded.size(); i++) {
-    store_->cache.Insert(
-        first + i, std::make_shared<const NodeBlock>(std::move(decoded[i])));
-  }
+  store_->cache.Insert(first, std::move(decoded));
   return store_->boundaries->Record(store_->core->length());
 }
 

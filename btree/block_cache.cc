@@ -1,5 +1,6 @@
 #include "btree/internal/block_cache.h"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -35,18 +36,14 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
   if (blocks_.size() <= seq) blocks_.resize(seq + 1);
   if (blocks_[seq] == nullptr) {
     blocks_[seq] = block;
-    RememberKey(seq, *block);
+    Publish(seq);
   }
   return blocks_[seq];
 }
 
-void BlockCache::RememberKey(uint64_t seq, const NodeBlock& block) const {
-  uint64_t chunk = seq >> kKeyChunkBits;
-  if (key_chunks_.size() <= chunk) key_chunks_.resize(chunk + 1);
-  if (key_chunks_[chunk] == nullptr)
-    key_chunks_[chunk] = std::make_unique<KeyChunk>();
-  KeySlot& slot =
-      key_chunks_[chunk]->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)];
+void BlockCache::Publish(uint64_t seq) const {
+  const NodeBlock& block = *blocks_[seq];
+  KeySlot& slot = keys_.Slot(seq);
   slot.size = static_cast<uint32_t>(block.key.size());
   if (block.key.size() <= sizeof(slot.inline_bytes)) {
     std::memcpy(slot.inline_bytes, block.key.data(), block.key.size());
@@ -54,20 +51,17 @@ void BlockCache::RememberKey(uint64_t seq, const NodeBlock& block) const {
   } else {
     slot.data = block.key.data();
   }
-  slot.present = true;
+  slot.present.store(true, std::memory_order_release);
+  peek_.Slot(seq).store(&block, std::memory_order_release);
+  published_limit_ = std::max(published_limit_, seq + 1);
 }
 
 Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
-  {
-    std::shared_lock<std::shared_mutex> l(mu_);
-    uint64_t chunk = seq >> kKeyChunkBits;
-    if (chunk < key_chunks_.size() && key_chunks_[chunk] != nullptr) {
-      const KeySlot& slot =
-          key_chunks_[chunk]->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)];
-      if (slot.present) return std::string_view(slot.data, slot.size);
-    }
+  const KeySlot* slot = keys_.Find(seq);
+  if (slot != nullptr && slot->present.load(std::memory_order_acquire)) {
+    return std::string_view(slot->data, slot->size);
   }
-  // Get caches the block (and remembers its key); the view stays valid.
+  // Get caches the block (and publishes its key); the view stays valid.
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
   return std::string_view(block->key);
 }
@@ -132,10 +126,10 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
 }
 
 Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
-  {
-    std::shared_lock<std::shared_mutex> l(mu_);
-    if (seq < blocks_.size() && blocks_[seq] != nullptr)
-      return blocks_[seq].get();
+  const std::atomic<const NodeBlock*>* slot = peek_.Find(seq);
+  if (slot != nullptr) {
+    const NodeBlock* block = slot->load(std::memory_order_acquire);
+    if (block != nullptr) return block;
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
   return block.get();
@@ -151,25 +145,36 @@ Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
   return block;
 }
 
-void BlockCache::Insert(uint64_t seq, BlockPtr block) {
+void BlockCache::Insert(uint64_t first, std::vector<NodeBlock> blocks) {
+  std::vector<BlockPtr> shared;
+  shared.reserve(blocks.size());
+  for (NodeBlock& b : blocks) {
+    shared.push_back(std::make_shared<const NodeBlock>(std::move(b)));
+  }
   std::unique_lock<std::shared_mutex> l(mu_);
-  if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-  if (blocks_[seq] != nullptr) return;
-  blocks_[seq] = std::move(block);
-  RememberKey(seq, *blocks_[seq]);
+  if (blocks_.size() < first + shared.size()) {
+    blocks_.resize(first + shared.size());
+  }
+  for (size_t i = 0; i < shared.size(); i++) {
+    if (blocks_[first + i] != nullptr) continue;
+    blocks_[first + i] = std::move(shared[i]);
+    Publish(first + i);
+  }
 }
 
 void BlockCache::Invalidate(uint64_t from) {
   std::unique_lock<std::shared_mutex> l(mu_);
-  if (blocks_.size() > from) blocks_.resize(from);
-  if (packed_.size() > from) packed_.resize(from);
-  for (uint64_t seq = from; seq < (key_chunks_.size() << kKeyChunkBits);
-       seq++) {
-    auto& chunk = key_chunks_[seq >> kKeyChunkBits];
-    if (chunk != nullptr) {
-      chunk->slots[seq & ((uint64_t{1} << kKeyChunkBits) - 1)].present = false;
+  for (uint64_t seq = from; seq < published_limit_; seq++) {
+    if (KeySlot* slot = keys_.Find(seq)) {
+      slot->present.store(false, std::memory_order_relaxed);
+    }
+    if (auto* slot = peek_.Find(seq)) {
+      slot->store(nullptr, std::memory_order_relaxed);
     }
   }
+  published_limit_ = std::min(published_limit_, from);
+  if (blocks_.size() > from) blocks_.resize(from);
+  if (packed_.size() > from) packed_.resize(from);
 }
 
 }  // namespace bee::btree::internal

@@ -3,6 +3,7 @@
 #include "btree/internal/writer.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace bee::btree::internal {
 namespace {
@@ -17,12 +18,26 @@ int Compare(std::string_view a, std::string_view b) {
 }  // namespace
 
 Writer::Writer(const BlockCache* cache, uint64_t length, bool separate)
-    : cache_(cache), length_(length), separate_(separate) {}
+    : arena_(size_t{64} << 10),
+      cache_(cache),
+      length_(length),
+      separate_(separate) {}
 
-WNode* Writer::NewNode() { return &nodes_.emplace_back(); }
+WNode* Writer::NewNode() {
+  void* p = arena_.allocate(sizeof(WNode), alignof(WNode));
+  return new (p) WNode(&arena_);
+}
 
 ChildRef* Writer::NewRef(uint64_t seq, uint64_t offset, WNode* node) {
-  return &refs_.emplace_back(ChildRef{seq, offset, node});
+  void* p = arena_.allocate(sizeof(ChildRef), alignof(ChildRef));
+  return new (p) ChildRef{seq, offset, node};
+}
+
+std::string_view Writer::Keep(std::string_view bytes) {
+  if (bytes.empty()) return std::string_view();
+  char* p = static_cast<char*>(arena_.allocate(bytes.size(), 1));
+  std::memcpy(p, bytes.data(), bytes.size());
+  return std::string_view(p, bytes.size());
 }
 
 Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
@@ -43,7 +58,10 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
   // more than a few keys of each node they load.
   WNode* node = NewNode();
   node->keys.reserve(level.keys.size() + 1);
-  for (uint64_t k : level.keys) node->keys.push_back(KeyRef{k, {}, false});
+  for (uint64_t k : level.keys) {
+    cache_->PrefetchKey(k);
+    node->keys.push_back(KeyRef{k, {}, false});
+  }
   node->children.reserve(level.children.size() / 2 + 1);
   for (size_t i = 0; i + 1 < level.children.size(); i += 2) {
     node->children.push_back(
@@ -94,7 +112,9 @@ Result<std::string_view> Writer::KeyOf(KeyRef* k) {
 Result<Entry> Writer::EntryOf(uint64_t seq) {
   if (seq >= length_) {
     const Pending& p = pending_[seq - length_];
-    return Entry{seq, std::string(p.key), p.value};
+    Entry e{seq, std::string(p.key), std::nullopt};
+    if (p.value) e.value = std::string(*p.value);
+    return e;
   }
   BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache_->Peek(seq));
   return Entry{seq, block->key, block->value};
@@ -143,8 +163,9 @@ Result<bool> Writer::Put(std::string_view key,
     root->changed = true;
   }
   const uint64_t seq = NextSeq();
-  std::string_view owned = owned_keys_.emplace_back(key);
-  std::vector<WNode*> path;  // the internal nodes above `node`
+  std::string_view owned = Keep(key);
+  std::vector<WNode*>& path = path_;  // the internal nodes above `node`
+  path.clear();
   WNode* node = root;
   while (true) {
     const bool leaf = node->leaf();
@@ -241,8 +262,7 @@ Result<bool> Writer::Del(std::string_view key, const CasFn& cas) {
       for (auto& [n, i] : path) n->changed = true;  // only now (§7.1)
       BEE_ASSIGN_OR_RETURN(WNode * new_root, Rebalance(&path));
       root_ = new_root;
-      std::string_view owned = owned_keys_.emplace_back(key);
-      WriteBlock(new_root, seq, owned, std::nullopt);
+      WriteBlock(new_root, seq, Keep(key), std::nullopt);
       return true;
     }
     if (node->leaf()) return false;
@@ -358,10 +378,9 @@ size_t Writer::Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p) {
 
 void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
                         std::optional<std::string_view> value) {
-  Pending& p = pending_.emplace_back();
-  p.seq = seq;
-  p.key = key;
-  if (value) p.value = std::string(*value);
+  Pending& p = pending_.emplace_back(
+      Pending{seq, key, std::nullopt, std::pmr::vector<ChildRef*>(&arena_)});
+  if (value) p.value = Keep(*value);
   Visit(root, NewRef(seq, 0, root), seq, &p);
   root_ = root;
   if (separate_) {
@@ -371,11 +390,11 @@ void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
   }
 }
 
-NodeBlock Writer::BuildBlock(const std::vector<ChildRef*>& levels,
+NodeBlock Writer::BuildBlock(const std::pmr::vector<ChildRef*>& levels,
                              const Pending& p) const {
   NodeBlock block;
   block.key = std::string(p.key);
-  block.value = p.value;
+  if (p.value) block.value = std::string(*p.value);
   block.levels.resize(levels.size());
   for (size_t j = 0; j < levels.size(); j++) {
     const WNode* node = levels[j]->node;
@@ -391,7 +410,8 @@ NodeBlock Writer::BuildBlock(const std::vector<ChildRef*>& levels,
   return block;
 }
 
-std::vector<std::string> Writer::EncodeBlocks(std::vector<NodeBlock>* decoded) {
+void Writer::EncodeBlocks(std::string* out, std::vector<size_t>* ends,
+                          std::vector<NodeBlock>* decoded) {
   std::vector<NodeBlock> built;
   if (separate_) {
     built = std::move(sealed_);
@@ -399,7 +419,7 @@ std::vector<std::string> Writer::EncodeBlocks(std::vector<NodeBlock>* decoded) {
     built.reserve(pending_.size());
     for (size_t b = 0; b < pending_.size(); b++) {
       Pending& p = pending_[b];
-      std::vector<ChildRef*>& levels = p.levels;
+      std::pmr::vector<ChildRef*>& levels = p.levels;
       if (b + 1 < pending_.size()) {
         // §8.3: keep only levels no later op rewrote, by swap-removal, and
         // write the surviving offsets back into the shared references.
@@ -420,11 +440,14 @@ std::vector<std::string> Writer::EncodeBlocks(std::vector<NodeBlock>* decoded) {
       built.push_back(BuildBlock(levels, p));
     }
   }
-  std::vector<std::string> blocks(built.size());
-  for (size_t b = 0; b < built.size(); b++)
-    EncodeNodeBlock(built[b], &blocks[b]);
+  out->clear();
+  ends->clear();
+  ends->reserve(built.size());
+  for (const NodeBlock& block : built) {
+    AppendNodeBlock(block, out);
+    ends->push_back(out->size());
+  }
   if (decoded != nullptr) *decoded = std::move(built);
-  return blocks;
 }
 
 Result<std::optional<Entry>> Writer::Get(std::string_view key) {

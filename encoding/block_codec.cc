@@ -10,8 +10,10 @@
 // libprotobuf with this proto2 schema writes exactly these bytes (§21.1).
 #include "encoding/block_codec.h"
 
+#include <cstring>
 #include <string>
 
+#include "encoding/varint.h"
 #include "hyperbee.pb.h"
 
 namespace bee {
@@ -38,21 +40,89 @@ bool ParseExact(google::protobuf::MessageLite* msg, std::string_view bytes) {
 
 }  // namespace
 
-void EncodeNodeBlock(const NodeBlock& node, std::string* out) {
-  pb::YoloIndex& index = ScratchIndex();
-  index.Clear();
-  for (const IndexLevel& level : node.levels) {
-    pb::YoloIndex::Level* l = index.add_levels();
-    l->mutable_keys()->Add(level.keys.begin(), level.keys.end());
-    l->mutable_children()->Add(level.children.begin(), level.children.end());
+// Written by hand rather than through libprotobuf: this runs once per put
+// on the write path, and building a message per block costs more than the
+// rest of the encoding. The layout is the grammar above; a unit test checks
+// it against libprotobuf on random blocks.
+namespace {
+
+size_t PackedSize(const std::vector<uint64_t>& values) {
+  size_t n = 0;
+  for (uint64_t v : values) n += VarintLength(v);
+  return n;
+}
+
+// Tag, length and payload size of a length-delimited field.
+size_t FieldSize(size_t payload) { return 1 + VarintLength(payload) + payload; }
+
+char* WriteVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
   }
-  pb::Node& msg = ScratchNode();
-  msg.Clear();
-  index.SerializeToString(msg.mutable_index());
-  msg.set_key(node.key);
-  if (node.value) msg.set_value(*node.value);
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* WriteField(char* p, char tag, size_t payload) {
+  *p++ = tag;
+  return WriteVarint(p, payload);
+}
+
+char* WriteBytes(char* p, char tag, std::string_view bytes) {
+  p = WriteField(p, tag, bytes.size());
+  std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
+}
+
+char* WritePacked(char* p, char tag, const std::vector<uint64_t>& values,
+                  size_t payload) {
+  if (values.empty()) return p;
+  p = WriteField(p, tag, payload);
+  for (uint64_t v : values) p = WriteVarint(p, v);
+  return p;
+}
+
+}  // namespace
+
+void AppendNodeBlock(const NodeBlock& node, std::string* out) {
+  // Sizes first: every length prefix precedes its payload.
+  constexpr size_t kInlineLevels = 32;
+  size_t sizes[2 * kInlineLevels];  // packed keys, children of each level
+  size_t index_size = 0;
+  for (size_t i = 0; i < node.levels.size(); i++) {
+    const IndexLevel& level = node.levels[i];
+    size_t k = PackedSize(level.keys), c = PackedSize(level.children);
+    if (i < kInlineLevels) {
+      sizes[2 * i] = k;
+      sizes[2 * i + 1] = c;
+    }
+    size_t level_size = (k > 0 ? FieldSize(k) : 0) + (c > 0 ? FieldSize(c) : 0);
+    index_size += FieldSize(level_size);
+  }
+  size_t total = FieldSize(index_size) + FieldSize(node.key.size()) +
+                 (node.value ? FieldSize(node.value->size()) : 0);
+  size_t start = out->size();
+  out->resize(start + total);
+  char* p = out->data() + start;
+  p = WriteField(p, 0x0a, index_size);
+  for (size_t i = 0; i < node.levels.size(); i++) {
+    const IndexLevel& level = node.levels[i];
+    size_t k = i < kInlineLevels ? sizes[2 * i] : PackedSize(level.keys);
+    size_t c =
+        i < kInlineLevels ? sizes[2 * i + 1] : PackedSize(level.children);
+    p = WriteField(p, 0x0a,
+                   (k > 0 ? FieldSize(k) : 0) + (c > 0 ? FieldSize(c) : 0));
+    p = WritePacked(p, 0x0a, level.keys, k);
+    p = WritePacked(p, 0x12, level.children, c);
+  }
+  p = WriteBytes(p, 0x12, node.key);
+  if (node.value) p = WriteBytes(p, 0x1a, *node.value);
+}
+
+void EncodeNodeBlock(const NodeBlock& node, std::string* out) {
   out->clear();
-  msg.SerializeToString(out);
+  AppendNodeBlock(node, out);
 }
 
 std::string EncodeNodeBlock(const NodeBlock& node) {

@@ -50,6 +50,8 @@ struct HeaderBlock {
 
 // Replaces *out with the encoded block.
 void EncodeNodeBlock(const NodeBlock& node, std::string* out);
+// Appends the encoded block to *out.
+void AppendNodeBlock(const NodeBlock& node, std::string* out);
 std::string EncodeNodeBlock(const NodeBlock& node);
 // Corruption (with what is wrong) when the bytes are not a valid Node whose
 // index is a valid YoloIndex with whole (seq, offset) pairs.

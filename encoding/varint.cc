@@ -15,15 +15,6 @@ void PutVarint64(std::string* dst, uint64_t v) {
   dst->append(buf, n);
 }
 
-size_t VarintLength(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    n++;
-  }
-  return n;
-}
-
 bool GetVarint64(std::string_view* in, uint64_t* v) {
   uint64_t result = 0;
   for (size_t i = 0; i < in->size() && i < 10; i++) {

@@ -11,6 +11,7 @@
 #ifndef BEE_ENCODING_VARINT_H_
 #define BEE_ENCODING_VARINT_H_
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,7 +19,10 @@
 namespace bee {
 
 void PutVarint64(std::string* dst, uint64_t v);
-size_t VarintLength(uint64_t v);
+// 7 payload bits per byte; inline because encoders call it per value.
+inline size_t VarintLength(uint64_t v) {
+  return (static_cast<size_t>(std::bit_width(v | 1)) + 6) / 7;
+}
 // Parses a varint from the front of *in and advances it.
 bool GetVarint64(std::string_view* in, uint64_t* v);
 

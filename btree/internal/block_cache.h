@@ -7,16 +7,19 @@
 // (and value) stored under key seq s is block s's key (and value). That is all
 // the tree needs to read.
 //
-// Thread safety: Get and Invalidate are safe to call concurrently.
+// Thread safety: every method is safe to call concurrently. Peek, PeekNode
+// and KeyOf take no lock when the block is cached (the writer's hot path).
 // Invalidate is only needed after the log is truncated.
 #ifndef BEE_BTREE_INTERNAL_BLOCK_CACHE_H_
 #define BEE_BTREE_INTERNAL_BLOCK_CACHE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
 #include <vector>
 
+#include "btree/internal/seq_table.h"
 #include "encoding/block_codec.h"
 #include "encoding/result.h"
 #include "log/core.h"
@@ -85,9 +88,16 @@ class BlockCache {
   // block). The view lives as long as the block does (see Peek).
   Result<PackedNode> Packed(NodeRef ref) const;
 
-  // Caches a block the caller just appended (so it is not read back and
-  // decoded). REQUIRES: `block` is exactly the decoded block at seq.
-  void Insert(uint64_t seq, BlockPtr block);
+  // Caches blocks the caller just appended at first, first + 1, ... (so they
+  // are not read back and decoded). REQUIRES: each is exactly the decoded
+  // block at its seq.
+  void Insert(uint64_t first, std::vector<NodeBlock> blocks);
+
+  // Hints that KeyOf(seq) is coming: starts loading its slot into the CPU
+  // cache, so the lookups of a node's keys overlap instead of queueing.
+  void PrefetchKey(uint64_t seq) const {
+    if (const KeySlot* slot = keys_.Find(seq)) __builtin_prefetch(slot);
+  }
 
   // The key stored in block seq, from the key cache: short keys sit inline
   // in a fixed-position table, so a comparison costs one memory access.
@@ -109,20 +119,22 @@ class BlockCache {
 
   Result<std::string> Pack(const IndexLevel& level) const;
 
-  // Key cache entries, in chunks that never move once allocated.
-  struct KeySlot {
-    uint32_t size = 0;
-    bool present = false;
+  // Lock-free views of the cached blocks and of their keys, for Peek and
+  // KeyOf: set under mu_ (exclusive) when a block is cached, cleared by
+  // Invalidate. A key slot is published by its `present` flag; short keys
+  // sit inline so a comparison costs one memory access.
+  struct alignas(32) KeySlot {  // one cache line holds it whole
+    std::atomic<bool> present{false};
     char inline_bytes[19] = {};
+    uint32_t size = 0;
     const char* data = nullptr;  // into the cached block when not inline
   };
-  static constexpr uint64_t kKeyChunkBits = 12;
-  struct KeyChunk {
-    KeySlot slots[uint64_t{1} << kKeyChunkBits];
-  };
-  // REQUIRES: mu_ held exclusively.
-  void RememberKey(uint64_t seq, const NodeBlock& block) const;
-  mutable std::vector<std::unique_ptr<KeyChunk>> key_chunks_;
+  // REQUIRES: mu_ held exclusively; blocks_[seq] is the cached block.
+  void Publish(uint64_t seq) const;
+  mutable SeqTable<std::atomic<const NodeBlock*>> peek_;
+  mutable SeqTable<KeySlot> keys_;
+  mutable uint64_t published_limit_ = 0;
+  static_assert(sizeof(KeySlot) == 32);  // one past the highest seq published
 };
 
 // The level `ref.offset` of a block fetched with GetNode.

@@ -9,13 +9,17 @@
 // operations within a batch (§8.4), and merges free a reference by zeroing
 // its seq (§21.2.4).
 //
+// Memory: everything a batch builds (nodes, references, key and value
+// copies) lives in one arena released with the Writer, so a put allocates
+// nothing from the heap on its own.
+//
 // Thread safety: a Writer is used by one thread at a time.
 #ifndef BEE_BTREE_INTERNAL_WRITER_H_
 #define BEE_BTREE_INTERNAL_WRITER_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,9 +48,13 @@ struct KeyRef {
   bool resolved = false;
 };
 
+// Allocated in the Writer's arena and never destroyed: its vectors draw on
+// the same arena, whose release frees them.
 struct WNode {
-  std::vector<KeyRef> keys;
-  std::vector<ChildRef*> children;
+  explicit WNode(std::pmr::memory_resource* arena)
+      : keys(arena), children(arena) {}
+  std::pmr::vector<KeyRef> keys;
+  std::pmr::vector<ChildRef*> children;
   bool changed = false;
   bool leaf() const { return children.empty(); }
 };
@@ -77,17 +85,18 @@ class Writer {
 
   size_t pending() const { return pending_.size(); }
   // Encodes the pending blocks in seq order, compacting every non-final one
-  // (§8.3). Call once, at flush. With `decoded`, also returns each block as
-  // it will decode (for the block cache).
-  std::vector<std::string> EncodeBlocks(
-      std::vector<NodeBlock>* decoded = nullptr);
+  // (§8.3), one after the other into *out; (*ends)[i] is the offset just
+  // past block i. Call once, at flush. With `decoded`, also returns each
+  // block as it will decode (for the block cache).
+  void EncodeBlocks(std::string* out, std::vector<size_t>* ends,
+                    std::vector<NodeBlock>* decoded = nullptr);
 
  private:
   struct Pending {
     uint64_t seq;
-    std::string_view key;
-    std::optional<std::string> value;
-    std::vector<ChildRef*> levels;  // P of §8.3; P[0] is the root's own ref
+    std::string_view key;                   // in the arena
+    std::optional<std::string_view> value;  // in the arena
+    std::pmr::vector<ChildRef*> levels;  // P of §8.3; P[0]: the root's own ref
   };
   struct Found {
     size_t pos;  // keys strictly smaller than the target
@@ -113,23 +122,24 @@ class Writer {
   void WriteBlock(WNode* root, uint64_t seq, std::string_view key,
                   std::optional<std::string_view> value);
   size_t Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p);
-  NodeBlock BuildBlock(const std::vector<ChildRef*>& levels,
+  NodeBlock BuildBlock(const std::pmr::vector<ChildRef*>& levels,
                        const Pending& p) const;
 
   WNode* NewNode();
   ChildRef* NewRef(uint64_t seq, uint64_t offset, WNode* node);
+  // A copy of `bytes` in the arena.
+  std::string_view Keep(std::string_view bytes);
   uint64_t NextSeq() const { return length_ + pending_.size(); }
 
+  std::pmr::monotonic_buffer_resource arena_;  // first: the rest points in
   const BlockCache* cache_;
   const uint64_t length_;
   const bool separate_;
   std::vector<NodeBlock> sealed_;  // separate mode: blocks built so far
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
-  std::deque<WNode> nodes_;
-  std::deque<ChildRef> refs_;
-  std::deque<std::string> owned_keys_;
   std::vector<Pending> pending_;
+  std::vector<WNode*> path_;  // Put's descent, reused between puts
 };
 
 }  // namespace bee::btree::internal

@@ -1,8 +1,10 @@
 #include "encoding/block_codec.h"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 #include "encoding/bytes.h"
+#include "hyperbee.pb.h"
 #include "tests/util/vectors.h"
 
 namespace bee {
@@ -131,6 +133,55 @@ TEST_CASE("malformed blocks are rejected, never crash", "[encoding]") {
   auto other = DecodeHeaderBlock(Unhex("0a03616263"));
   REQUIRE(other.ok());
   CHECK_FALSE(IsHyperbeeHeader(*other));
+}
+
+// The reference: the same block serialized by libprotobuf with the schema.
+std::string ProtobufEncoding(const NodeBlock& node) {
+  pb::YoloIndex index;
+  for (const IndexLevel& level : node.levels) {
+    pb::YoloIndex::Level* l = index.add_levels();
+    l->mutable_keys()->Add(level.keys.begin(), level.keys.end());
+    l->mutable_children()->Add(level.children.begin(), level.children.end());
+  }
+  pb::Node msg;
+  index.SerializeToString(msg.mutable_index());
+  msg.set_key(node.key);
+  if (node.value) msg.set_value(*node.value);
+  return msg.SerializeAsString();
+}
+
+TEST_CASE("the hand-written node encoder writes what libprotobuf writes",
+          "[encoding]") {
+  std::mt19937_64 rng(20261129);
+  auto number = [&] {  // every varint length, 1 to 10 bytes
+    return rng() >> (rng() % 64);
+  };
+  auto bytes = [&](size_t max) {
+    std::string s(rng() % (max + 1), '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  std::string appended;
+  std::string expected_all;
+  for (int round = 0; round < 2000; round++) {
+    NodeBlock node;
+    node.levels.resize(rng() % 12);
+    for (IndexLevel& level : node.levels) {
+      level.keys.resize(rng() % 10);
+      for (uint64_t& k : level.keys) k = number();
+      level.children.resize(rng() % 3 == 0 ? 0 : 2 * (rng() % 11));
+      for (uint64_t& c : level.children) c = number();
+    }
+    // Long keys and values give multi-byte length prefixes.
+    node.key = bytes(rng() % 8 == 0 ? 300 : 20);
+    if (rng() % 4 != 0) node.value = bytes(rng() % 8 == 0 ? 20000 : 100);
+    const std::string expected = ProtobufEncoding(node);
+    INFO("round " << round);
+    REQUIRE(HexEncode(EncodeNodeBlock(node)) == HexEncode(expected));
+    AppendNodeBlock(node, &appended);
+    expected_all += expected;
+  }
+  CHECK(appended == expected_all);
 }
 
 TEST_CASE("deletion classification", "[encoding]") {

@@ -1,0 +1,84 @@
+// SeqTable: a table indexed by seq whose entries never move, so readers can
+// look entries up without a lock while a writer adds more.
+//
+// Entries live in chunks of 4,096, allocated (zeroed) on first use; the
+// chunk pointers live in a directory of segments that double in size, so
+// the table grows without bound, never copies, and a sparse reader pays only
+// for the regions it touches.
+//
+// Thread safety: Find may run concurrently with anything; Slot (which
+// allocates) must be serialized by the owner. Entries themselves must be
+// safe to share (atomics, or fields published through one).
+#ifndef BEE_BTREE_INTERNAL_SEQ_TABLE_H_
+#define BEE_BTREE_INTERNAL_SEQ_TABLE_H_
+
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <memory>
+
+namespace bee::btree::internal {
+
+template <typename T>
+class SeqTable {
+ public:
+  SeqTable() = default;
+  SeqTable(const SeqTable&) = delete;
+  SeqTable& operator=(const SeqTable&) = delete;
+  ~SeqTable() {
+    for (size_t k = 0; k < kSegments; k++) {
+      std::atomic<Chunk*>* segment = segments_[k].load();
+      if (segment == nullptr) continue;
+      for (uint64_t i = 0; i < (uint64_t{1} << k); i++)
+        delete segment[i].load();
+      delete[] segment;
+    }
+  }
+
+  // The entry at seq, or nullptr if its chunk was never allocated.
+  T* Find(uint64_t seq) const {
+    auto [k, i] = Position(seq);
+    std::atomic<Chunk*>* segment = segments_[k].load(std::memory_order_acquire);
+    if (segment == nullptr) return nullptr;
+    Chunk* chunk = segment[i].load(std::memory_order_acquire);
+    if (chunk == nullptr) return nullptr;
+    return &chunk->entries[seq & (kChunkSize - 1)];
+  }
+
+  // The entry at seq, allocating its chunk. REQUIRES: callers serialized.
+  T& Slot(uint64_t seq) {
+    auto [k, i] = Position(seq);
+    std::atomic<Chunk*>* segment = segments_[k].load(std::memory_order_relaxed);
+    if (segment == nullptr) {
+      segment = new std::atomic<Chunk*>[uint64_t{1} << k]();
+      segments_[k].store(segment, std::memory_order_release);
+    }
+    Chunk* chunk = segment[i].load(std::memory_order_relaxed);
+    if (chunk == nullptr) {
+      chunk = new Chunk();
+      segment[i].store(chunk, std::memory_order_release);
+    }
+    return chunk->entries[seq & (kChunkSize - 1)];
+  }
+
+ private:
+  static constexpr uint64_t kChunkSize = 4096;
+  static constexpr size_t kSegments = 53;  // chunks 0..2^52: every seq
+  struct Chunk {
+    T entries[kChunkSize]{};
+  };
+
+  // Chunk c sits in segment k = floor(log2(c + 1)), at c + 1 - 2^k.
+  static std::pair<size_t, uint64_t> Position(uint64_t seq) {
+    uint64_t c = (seq / kChunkSize) + 1;
+    size_t k = static_cast<size_t>(std::bit_width(c)) - 1;
+    return {k, c - (uint64_t{1} << k)};
+  }
+
+  std::array<std::atomic<std::atomic<Chunk*>*>, kSegments> segments_{};
+};
+
+}  // namespace bee::btree::internal
+
+#endif  // BEE_BTREE_INTERNAL_SEQ_TABLE_H_
