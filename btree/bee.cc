@@ -220,16 +220,14 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
   std::vector<NodeBlock> decoded;
-  std::string encoded;
-  std::vector<size_t> ends;
-  writer->EncodeBlocks(&encoded, &ends, &decoded);
-  std::vector<std::string_view> blocks;
-  blocks.reserve(ends.size());
-  for (size_t i = 0, begin = 0; i < ends.size(); begin = ends[i++]) {
-    blocks.push_back(std::string_view(encoded).substr(begin, ends[i] - begin));
+  writer->EncodeBlocks(&encoded_, &ends_, &decoded);
+  views_.clear();
+  for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i++]) {
+    views_.push_back(
+        std::string_view(encoded_).substr(begin, ends_[i] - begin));
   }
   uint64_t first = store_->core->length();
-  BEE_RETURN_IF_ERROR(store_->core->Append(blocks));
+  BEE_RETURN_IF_ERROR(store_->core->Append(views_));
   // The next batch reads these blocks: keep them decoded.
   store_->cache.Insert(first, std::move(decoded));
   return store_->boundaries->Record(store_->core->length());

@@ -150,6 +150,11 @@ class Bee {
 
   std::shared_ptr<internal::Store> store_;
   std::mutex write_mu_;  // held by the open batch
+  // Commit's buffers, kept between batches so their memory is reused.
+  // Guarded by write_mu_.
+  std::string encoded_;
+  std::vector<size_t> ends_;
+  std::vector<std::string_view> views_;
 };
 
 // A set of writes appended atomically (one signature) at Flush. Reads

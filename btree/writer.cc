@@ -64,6 +64,7 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
   }
   node->children.reserve(level.children.size() / 2 + 1);
   for (size_t i = 0; i + 1 < level.children.size(); i += 2) {
+    cache_->PrefetchBlock(level.children[i]);  // one of them is next
     node->children.push_back(
         NewRef(level.children[i], level.children[i + 1], nullptr));
   }

@@ -93,6 +93,11 @@ class BlockCache {
   // block at its seq.
   void Insert(uint64_t first, std::vector<NodeBlock> blocks);
 
+  // Hints that Peek(seq) may come soon: starts loading its slot.
+  void PrefetchBlock(uint64_t seq) const {
+    if (const auto* slot = peek_.Find(seq)) __builtin_prefetch(slot);
+  }
+
   // Hints that KeyOf(seq) is coming: starts loading its slot into the CPU
   // cache, so the lookups of a node's keys overlap instead of queueing.
   void PrefetchKey(uint64_t seq) const {
