@@ -52,7 +52,11 @@ void BlockCache::Publish(uint64_t seq) const {
     slot.data = block.key.data();
   }
   slot.present.store(true, std::memory_order_release);
-  peek_.Slot(seq).store(&block, std::memory_order_release);
+  if (flat_.size() <= seq) flat_.resize(seq + 1);
+  flat_[seq] = Flatten(block);
+  PeekSlot& peek = peek_.Slot(seq);
+  peek.levels.store(flat_[seq].get(), std::memory_order_release);
+  peek.block.store(&block, std::memory_order_release);
   published_limit_ = std::max(published_limit_, seq + 1);
 }
 
@@ -126,9 +130,9 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
 }
 
 Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
-  const std::atomic<const NodeBlock*>* slot = peek_.Find(seq);
+  const PeekSlot* slot = peek_.Find(seq);
   if (slot != nullptr) {
-    const NodeBlock* block = slot->load(std::memory_order_acquire);
+    const NodeBlock* block = slot->block.load(std::memory_order_acquire);
     if (block != nullptr) return block;
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
@@ -143,6 +147,48 @@ Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
                               std::to_string(ref.offset));
   }
   return block;
+}
+
+std::unique_ptr<uint64_t[]> BlockCache::Flatten(const NodeBlock& block) {
+  const size_t n = block.levels.size();
+  size_t words = 1 + n;
+  for (const IndexLevel& level : block.levels) {
+    words += 2 + level.keys.size() + level.children.size();
+  }
+  auto flat = std::make_unique_for_overwrite<uint64_t[]>(words);
+  uint64_t* w = flat.get();
+  w[0] = n;
+  size_t at = 1 + n;
+  for (size_t i = 0; i < n; i++) {
+    const IndexLevel& level = block.levels[i];
+    w[1 + i] = at;
+    w[at++] = level.keys.size();
+    w[at++] = level.children.size();
+    std::copy(level.keys.begin(), level.keys.end(), w + at);
+    at += level.keys.size();
+    std::copy(level.children.begin(), level.children.end(), w + at);
+    at += level.children.size();
+  }
+  return flat;
+}
+
+Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
+  const PeekSlot* slot = peek_.Find(ref.seq);
+  const uint64_t* w =
+      slot != nullptr ? slot->levels.load(std::memory_order_acquire) : nullptr;
+  if (w == nullptr) {
+    BEE_RETURN_IF_ERROR(Get(ref.seq).status());  // caches and publishes it
+    w = peek_.Find(ref.seq)->levels.load(std::memory_order_acquire);
+  }
+  if (ref.offset >= w[0]) {
+    return Status::Corruption("block " + std::to_string(ref.seq) +
+                              " has no index level " +
+                              std::to_string(ref.offset));
+  }
+  const uint64_t* level = w + w[1 + ref.offset];
+  const uint64_t* keys = level + 2;
+  return LevelView{std::span<const uint64_t>(keys, level[0]),
+                   std::span<const uint64_t>(keys + level[0], level[1])};
 }
 
 void BlockCache::Insert(uint64_t first, std::vector<NodeBlock> blocks) {
@@ -168,12 +214,14 @@ void BlockCache::Invalidate(uint64_t from) {
     if (KeySlot* slot = keys_.Find(seq)) {
       slot->present.store(false, std::memory_order_relaxed);
     }
-    if (auto* slot = peek_.Find(seq)) {
-      slot->store(nullptr, std::memory_order_relaxed);
+    if (PeekSlot* slot = peek_.Find(seq)) {
+      slot->block.store(nullptr, std::memory_order_relaxed);
+      slot->levels.store(nullptr, std::memory_order_relaxed);
     }
   }
   published_limit_ = std::min(published_limit_, from);
   if (blocks_.size() > from) blocks_.resize(from);
+  if (flat_.size() > from) flat_.resize(from);
   if (packed_.size() > from) packed_.resize(from);
 }
 

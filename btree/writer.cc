@@ -45,9 +45,8 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
     return Status::Corruption("tree references block " + std::to_string(seq) +
                               " beyond the version " + std::to_string(length_));
   }
-  BEE_ASSIGN_OR_RETURN(const NodeBlock* block,
-                       cache_->PeekNode(NodeRef{seq, offset}));
-  const IndexLevel& level = LevelOf(*block, NodeRef{seq, offset});
+  BEE_ASSIGN_OR_RETURN(LevelView level,
+                       cache_->PeekLevel(NodeRef{seq, offset}));
   if (!level.children.empty() &&
       level.children.size() != 2 * level.keys.size() + 2) {
     return Status::Corruption("block " + std::to_string(seq) + " level " +

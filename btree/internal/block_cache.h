@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <vector>
 
 #include "btree/internal/seq_table.h"
@@ -63,6 +64,14 @@ class PackedNode {
   std::string_view buf_;
 };
 
+// One B-tree node as the writer reads it: the seqs of its keys and its
+// children as (seq, offset) pairs, flattened. Views into the cache, valid as
+// long as the block is (see BlockCache::Peek).
+struct LevelView {
+  std::span<const uint64_t> keys;
+  std::span<const uint64_t> children;
+};
+
 class BlockCache {
  public:
   // REQUIRES: core outlives the cache.
@@ -83,6 +92,10 @@ class BlockCache {
   // write lock) calls. For hot paths that read versions <= the log length.
   Result<const NodeBlock*> Peek(uint64_t seq) const;
   Result<const NodeBlock*> PeekNode(NodeRef ref) const;
+  // The node at ref from a flat copy of the block's levels (one buffer, so
+  // reading a node costs one memory access where the decoded block costs
+  // three); Corruption if the block has no such level.
+  Result<LevelView> PeekLevel(NodeRef ref) const;
 
   // The node at ref, packed (built on first use, then cached with its
   // block). The view lives as long as the block does (see Peek).
@@ -136,7 +149,17 @@ class BlockCache {
   };
   // REQUIRES: mu_ held exclusively; blocks_[seq] is the cached block.
   void Publish(uint64_t seq) const;
-  mutable SeqTable<std::atomic<const NodeBlock*>> peek_;
+  // A block's levels flattened into 64-bit words:
+  //   n, start[n], then per level: k, c, keys[k], children[c]
+  // (start[i] = the word where level i begins).
+  static std::unique_ptr<uint64_t[]> Flatten(const NodeBlock& block);
+  struct PeekSlot {
+    std::atomic<const NodeBlock*> block{nullptr};
+    std::atomic<const uint64_t*> levels{nullptr};  // Flatten's words
+  };
+  mutable SeqTable<PeekSlot> peek_;
+  // Owners of the flat levels, index = seq. Guarded by mu_.
+  mutable std::vector<std::unique_ptr<uint64_t[]>> flat_;
   mutable SeqTable<KeySlot> keys_;
   mutable uint64_t published_limit_ = 0;
   static_assert(sizeof(KeySlot) == 32);  // one past the highest seq published
