@@ -10,7 +10,7 @@
 #include "log/core.h"
 
 #include <algorithm>
-#include <atomic>
+#include <array>
 #include <cstring>
 
 #include "encoding/varint.h"
@@ -58,45 +58,33 @@ uint64_t SumSizes(std::span<const TreeNode> roots) {
 
 Core::Impl::~Impl() = default;
 
-NodeState NodeStore::State(uint64_t index) const {
-  uint64_t chunk = index >> kChunkBits;
-  if (chunk >= chunks_.size() || chunks_[chunk] == nullptr) {
-    return NodeState::kAbsent;
-  }
-  auto& cell = chunks_[chunk]->states[index & (kChunkSize - 1)];
-  return static_cast<NodeState>(
-      std::atomic_ref<uint8_t>(cell).load(std::memory_order_acquire));
+namespace {
+
+// A tree record (docs/FORMAT.md §1.3): u64le size, then the 32-byte hash.
+void EncodeRecord(char* p, const TreeNode& node) {
+  EncodeFixed64(p, node.size);
+  std::memcpy(p + 8, node.hash.data(), 32);
 }
 
-void NodeStore::SetState(uint64_t index, NodeState state) const {
-  auto& cell = chunks_[index >> kChunkBits]->states[index & (kChunkSize - 1)];
-  std::atomic_ref<uint8_t>(cell).store(static_cast<uint8_t>(state),
-                                       std::memory_order_release);
+// False for an all-zero record: a node that is not stored.
+bool DecodeRecord(const char* p, uint64_t index, TreeNode* out) {
+  static const char kZero[kTreeRecordSize] = {};
+  if (std::memcmp(p, kZero, kTreeRecordSize) == 0) return false;
+  out->index = index;
+  out->size = DecodeFixed64(p);
+  std::memcpy(out->hash.data(), p + 8, 32);
+  return true;
 }
 
-void NodeStore::Reserve(uint64_t index) {
-  uint64_t chunk = index >> kChunkBits;
-  if (chunks_.size() <= chunk) chunks_.resize(static_cast<size_t>(chunk) + 1);
-  if (chunks_[chunk] == nullptr) chunks_[chunk] = std::make_unique<Chunk>();
+// Reads stay within this many records, so one read covers the lower levels
+// of a path.
+constexpr uint64_t kMaxPathRead = 64;
+
+TreeNode Parent(const TreeNode& a, const TreeNode& b) {
+  return a.index < b.index ? ParentNode(a, b) : ParentNode(b, a);
 }
 
-void NodeStore::Put(const TreeNode& node, NodeState state) {
-  Chunk& c = *chunks_[node.index >> kChunkBits];
-  c.records[node.index & (kChunkSize - 1)] = NodeRecord{node.size, node.hash};
-  SetState(node.index, state);
-}
-
-bool Core::Impl::HasNode(uint64_t index) const { return nodes_.Has(index); }
-
-TreeNode Core::Impl::NodeAt(uint64_t index) const { return nodes_.Node(index); }
-
-void Core::Impl::PutNodes(std::span<const TreeNode> nodes) {
-  {
-    std::unique_lock<std::shared_mutex> l(mu_);
-    for (const TreeNode& n : nodes) nodes_.Reserve(n.index);
-  }
-  for (const TreeNode& n : nodes) nodes_.Put(n, NodeState::kVerified);
-}
+}  // namespace
 
 // A replica may simply not have a node yet; a full log must have them all.
 Status Core::Impl::MissingNode(uint64_t index) const {
@@ -108,80 +96,170 @@ Status Core::Impl::MissingNode(uint64_t index) const {
                             Num(index * kTreeRecordSize) + " is missing");
 }
 
-Result<std::vector<TreeNode>> Core::Impl::RootsFor(uint64_t length) const {
+Result<TreeNode> Core::Impl::ReadNode(uint64_t index,
+                                      std::string* scratch) const {
+  BEE_RETURN_IF_ERROR(
+      tree_file_->Read(index * kTreeRecordSize, kTreeRecordSize, scratch));
+  TreeNode node;
+  if (scratch->size() < kTreeRecordSize ||
+      !DecodeRecord(scratch->data(), index, &node)) {
+    return MissingNode(index);
+  }
+  return node;
+}
+
+Result<std::vector<TreeNode>> Core::Impl::ReadRoots(uint64_t length) const {
   std::vector<TreeNode> roots;
+  std::string scratch;
   for (uint64_t index : flat::FullRoots(2 * length)) {
-    if (!HasNode(index)) return MissingNode(index);
-    roots.push_back(NodeAt(index));
+    BEE_ASSIGN_OR_RETURN(TreeNode root, ReadNode(index, &scratch));
+    roots.push_back(root);
   }
   return roots;
 }
 
-// Checks that node `index` chains up to a signed root, marking what it
-// checked as verified so later checks stop early.
-Status Core::Impl::VerifyNode(uint64_t index) const {
-  if (!HasNode(index)) return MissingNode(index);
-  if (nodes_.State(index) == NodeState::kVerified) {
-    return Status::OK();
+Status Core::Impl::ReadPath(uint64_t index, size_t levels, std::string* scratch,
+                            TreeNode* start, TreeNode* siblings) const {
+  // The lowest levels of the path lie close together: one read covers
+  // them while the span stays small; higher siblings are read one by one.
+  uint64_t lo = index, hi = index, node = index;
+  size_t in_span = 0;
+  while (in_span < levels) {
+    uint64_t sibling = flat::Sibling(node);
+    uint64_t new_lo = std::min(lo, sibling), new_hi = std::max(hi, sibling);
+    if (new_hi - new_lo + 1 > kMaxPathRead) break;
+    lo = new_lo;
+    hi = new_hi;
+    node = flat::Parent(node);
+    in_span++;
   }
-  for (const TreeNode& root : roots_) {
-    if (root.index == index) {
-      if (root.hash != nodes_.Get(index).hash ||
-          root.size != nodes_.Get(index).size) {
-        return Status::Corruption("tree: root node " + Num(index) +
-                                  " at offset " + Num(index * kTreeRecordSize) +
-                                  " does not match the signed head");
-      }
-      nodes_.SetState(index, NodeState::kVerified);
-      return Status::OK();
+  BEE_RETURN_IF_ERROR(tree_file_->Read(
+      lo * kTreeRecordSize,
+      static_cast<size_t>((hi - lo + 1) * kTreeRecordSize), scratch));
+  auto decode = [&](uint64_t i, TreeNode* out) {
+    size_t at = static_cast<size_t>((i - lo) * kTreeRecordSize);
+    return at + kTreeRecordSize <= scratch->size() &&
+           DecodeRecord(scratch->data() + at, i, out);
+  };
+  if (!decode(index, start)) return MissingNode(index);
+  node = index;
+  for (size_t level = 0; level < levels; level++) {
+    uint64_t sibling = flat::Sibling(node);
+    bool found = false;
+    if (level < in_span) {
+      found = decode(sibling, &siblings[level]);
+    } else if (auto n = ReadNode(sibling, scratch); n.ok()) {
+      siblings[level] = *n;
+      found = true;
     }
+    if (!found) {
+      return Status::Corruption(
+          "tree: merkle node " + Num(node) + " has no stored sibling " +
+          Num(sibling) + " (offset " + Num(sibling * kTreeRecordSize) + ")");
+    }
+    node = flat::Parent(node);
   }
-  uint64_t parent = flat::Parent(index);
-  uint64_t sibling = flat::Sibling(index);
-  if (!HasNode(sibling)) {
-    return Status::Corruption("tree: merkle node " + Num(index) +
-                              " has no stored sibling " + Num(sibling));
-  }
-  BEE_RETURN_IF_ERROR(VerifyNode(parent));
-  TreeNode a = NodeAt(std::min(index, sibling));
-  TreeNode b = NodeAt(std::max(index, sibling));
-  if (ParentHash(a, b) != nodes_.Get(parent).hash ||
-      a.size + b.size != nodes_.Get(parent).size) {
-    return Status::Corruption("tree: merkle nodes " + Num(a.index) + " and " +
-                              Num(b.index) + " (offsets " +
-                              Num(a.index * kTreeRecordSize) + ", " +
-                              Num(b.index * kTreeRecordSize) +
-                              ") do not hash to their parent " + Num(parent));
-  }
-  nodes_.SetState(a.index, NodeState::kVerified);
-  nodes_.SetState(b.index, NodeState::kVerified);
   return Status::OK();
 }
 
-// Byte offset of a block: sizes of every subtree left of its path.
-Result<uint64_t> Core::Impl::ByteOffset(uint64_t block,
-                                        std::span<const TreeNode> roots) const {
-  uint64_t leaf = 2 * block;
-  uint64_t offset = 0;
-  for (const TreeNode& root : roots) {
-    if (flat::RightSpan(root.index) < leaf) {
-      offset += root.size;
-      continue;
+Status Core::Impl::PathMismatch(const TreeNode& start,
+                                std::span<const TreeNode> siblings,
+                                const TreeNode& anchor,
+                                std::string* scratch) const {
+  TreeNode child = start;
+  for (size_t level = 0; level < siblings.size(); level++) {
+    TreeNode computed = Parent(child, siblings[level]);
+    TreeNode stored = anchor;
+    if (level + 1 < siblings.size()) {
+      auto read = ReadNode(computed.index, scratch);
+      stored = read.ok() ? *read : TreeNode{computed.index, 0, {}};
     }
-    uint64_t node = root.index;
-    while (node != leaf) {
-      uint64_t left = flat::LeftChild(node);
-      if (flat::Contains(left, leaf)) {
-        node = left;
-      } else {
-        if (!HasNode(left)) return MissingNode(left);
-        offset += nodes_.Get(left).size;
-        node = flat::RightChild(node);
-      }
+    if (computed != stored) {
+      uint64_t a = std::min(child.index, siblings[level].index);
+      uint64_t b = std::max(child.index, siblings[level].index);
+      return Status::Corruption(
+          "tree: merkle nodes " + Num(a) + " and " + Num(b) + " (offsets " +
+          Num(a * kTreeRecordSize) + ", " + Num(b * kTreeRecordSize) +
+          ") do not hash to their parent " + Num(computed.index) +
+          (stored.index == anchor.index
+               ? " (verified)"
+               : " (offset " + Num(computed.index * kTreeRecordSize) + ")"));
     }
-    return offset;
+    child = stored;
   }
-  return Status::InvalidArgument("block " + Num(block) + " is out of range");
+  return Status::Corruption("tree: merkle node " + Num(start.index) +
+                            " does not hash up to verified node " +
+                            Num(anchor.index));
+}
+
+namespace {
+
+// Hashes `start` up with its path's siblings and, when the result equals
+// `anchor`, places every node hashed (placed[2i]: the ancestor i levels up,
+// placed[2i+1]: its sibling) from the anchor's offset down.
+// REQUIRES: placed.size() == 2 * siblings.size().
+bool HashUp(const TreeNode& start, std::span<const TreeNode> siblings,
+            const PlacedNode& anchor, std::span<PlacedNode> placed) {
+  TreeNode cur = start;
+  for (size_t i = 0; i < siblings.size(); i++) {
+    placed[2 * i].node = cur;
+    placed[2 * i + 1].node = siblings[i];
+    cur = Parent(cur, siblings[i]);
+  }
+  if (cur.hash != anchor.node.hash || cur.size != anchor.node.size) {
+    return false;
+  }
+  uint64_t offset = anchor.offset;  // of the parent of level i
+  for (size_t i = siblings.size(); i-- > 0;) {
+    PlacedNode& own = placed[2 * i];
+    PlacedNode& sibling = placed[2 * i + 1];
+    bool left = own.node.index < sibling.node.index;
+    own.offset = left ? offset : offset + sibling.node.size;
+    sibling.offset = left ? offset + own.node.size : offset;
+    offset = own.offset;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<PlacedNode> Core::Impl::Verified(uint64_t index,
+                                        std::string* scratch) const {
+  PlacedNode anchor;
+  bool below_root = false;
+  for (const TreeNode& root : roots_) {
+    if (flat::Contains(root.index, index)) {
+      anchor.node = root;
+      below_root = true;
+      break;
+    }
+    anchor.offset += root.size;
+  }
+  if (!below_root) {
+    return Status::InvalidArgument("merkle node " + Num(index) +
+                                   " is not in the signed tree");
+  }
+  if (anchor.node.index == index) return anchor;
+  const size_t hit =
+      node_cache_.FindAncestor(index, anchor.node.index, &anchor);
+  if (hit == 0) return anchor;
+  // Paths to a cached node are short: stack buffers, else the heap.
+  constexpr size_t kInline = 8;
+  std::array<TreeNode, kInline> sib_inline;
+  std::array<PlacedNode, 2 * kInline> placed_inline;
+  std::vector<TreeNode> sib_heap(hit > kInline ? hit : 0);
+  std::vector<PlacedNode> placed_heap(hit > kInline ? 2 * hit : 0);
+  std::span<TreeNode> sib(hit > kInline ? sib_heap.data() : sib_inline.data(),
+                          hit);
+  std::span<PlacedNode> placed(
+      hit > kInline ? placed_heap.data() : placed_inline.data(), 2 * hit);
+  TreeNode start;
+  BEE_RETURN_IF_ERROR(ReadPath(index, hit, scratch, &start, sib.data()));
+  if (!HashUp(start, sib, anchor, placed)) {
+    return PathMismatch(start, sib, anchor.node, scratch);
+  }
+  node_cache_.Insert(placed);
+  return placed[0];
 }
 
 bool Core::Impl::HasBlock(uint64_t block) const {
@@ -200,17 +278,15 @@ Status Core::Impl::ReadBlock(uint64_t block, std::string* out) const {
   if (!HasBlock(block)) {
     return Status::Unavailable("block " + Num(block) + " is not stored");
   }
-  uint64_t leaf = 2 * block;
-  BEE_RETURN_IF_ERROR(VerifyNode(leaf));
-  BEE_ASSIGN_OR_RETURN(uint64_t offset, ByteOffset(block, roots_));
-  uint64_t size = nodes_.Get(leaf).size;
+  BEE_ASSIGN_OR_RETURN(PlacedNode leaf, Verified(2 * block, out));
+  const uint64_t offset = leaf.offset, size = leaf.node.size;
   BEE_RETURN_IF_ERROR(data_file_->Read(offset, static_cast<size_t>(size), out));
   if (out->size() != size) {
     return Status::Corruption(
         "data: block " + Num(block) + " at offset " + Num(offset) +
         " is truncated (" + Num(out->size()) + " of " + Num(size) + " bytes)");
   }
-  if (LeafHash(*out) != nodes_.Get(leaf).hash) {
+  if (LeafHash(*out) != leaf.node.hash) {
     return Status::Corruption("data: block " + Num(block) + " at offset " +
                               Num(offset) + " (" + Num(size) +
                               " bytes) does not match its merkle hash");
@@ -219,8 +295,7 @@ Status Core::Impl::ReadBlock(uint64_t block, std::string* out) const {
 }
 
 Status Core::Impl::StoreBlock(uint64_t block, std::string_view value,
-                              std::span<const TreeNode> roots) {
-  BEE_ASSIGN_OR_RETURN(uint64_t offset, ByteOffset(block, roots));
+                              uint64_t offset) {
   BEE_RETURN_IF_ERROR(data_file_->Write(offset, value));
   size_t byte = static_cast<size_t>(block / 8);
   std::unique_lock<std::shared_mutex> l(mu_);
@@ -363,23 +438,6 @@ Status Core::Impl::ReadMeta(bool read_only) {
   return Status::OK();
 }
 
-Status Core::Impl::LoadTree() {
-  BEE_ASSIGN_OR_RETURN(uint64_t size, tree_file_->Size());
-  std::string bytes;
-  BEE_RETURN_IF_ERROR(tree_file_->Read(0, static_cast<size_t>(size), &bytes));
-  uint64_t count = bytes.size() / kTreeRecordSize;
-  static const char kZero[kTreeRecordSize] = {};
-  for (uint64_t i = 0; i < count; i++) {
-    const char* rec = bytes.data() + i * kTreeRecordSize;
-    if (std::memcmp(rec, kZero, kTreeRecordSize) == 0) continue;
-    TreeNode node{i, DecodeFixed64(rec), {}};
-    std::memcpy(node.hash.data(), rec + 8, 32);
-    nodes_.Reserve(i);
-    nodes_.Put(node, NodeState::kStored);
-  }
-  return Status::OK();
-}
-
 Status Core::Impl::LoadBitfield() {
   if (!replica_) return Status::OK();
   BEE_ASSIGN_OR_RETURN(uint64_t size, bitfield_file_->Size());
@@ -439,7 +497,7 @@ Status Core::Impl::LoadHead() {
               return a.generation > b.generation;
             });
   for (const HeadSlot& slot : slots) {
-    auto roots = RootsFor(slot.head.length);
+    auto roots = ReadRoots(slot.head.length);
     if (!roots.ok() || SumSizes(*roots) != slot.head.byte_length ||
         !HeadSignatureValid(slot.head, *roots)) {
       // A torn slot fails its checksum and is never here: a checksummed head
@@ -455,9 +513,6 @@ Status Core::Impl::LoadHead() {
     head_.tree_hash = TreeHash(*roots);
     generation_ = slot.generation;
     roots_ = std::move(roots).value();
-    for (const TreeNode& r : roots_) {
-      nodes_.SetState(r.index, NodeState::kVerified);
-    }
     return Status::OK();
   }
   if (!any_written) return Status::OK();  // never signed: the empty log
@@ -491,36 +546,53 @@ Status Core::Impl::WriteHead(const SignedHead& head, uint64_t generation) {
   return Status::OK();
 }
 
-Status Core::Impl::WriteNodeRange(uint64_t lo, uint64_t hi) {
-  std::string& run = tree_scratch_;
-  run.resize(static_cast<size_t>((hi - lo + 1) * kTreeRecordSize));
-  char* p = run.data();
-  for (uint64_t i = lo; i <= hi; i++, p += kTreeRecordSize) {
-    if (!nodes_.Has(i)) {
-      std::memset(p, 0, kTreeRecordSize);
-      continue;
-    }
-    const NodeRecord& r = nodes_.Get(i);
-    EncodeFixed64(p, r.size);
-    std::memcpy(p + 8, r.hash.data(), 32);
-  }
-  return tree_file_->Write(lo * kTreeRecordSize, run);
-}
-
-// One write per contiguous run of indexes.
 Status Core::Impl::WriteNodes(std::span<const TreeNode> nodes) {
-  std::vector<uint64_t> indexes;
-  indexes.reserve(nodes.size());
-  for (const TreeNode& n : nodes) indexes.push_back(n.index);
-  std::sort(indexes.begin(), indexes.end());
-  size_t start = 0;
-  for (size_t i = 1; i <= indexes.size(); i++) {
-    if (i == indexes.size() || indexes[i] != indexes[i - 1] + 1) {
-      BEE_RETURN_IF_ERROR(WriteNodeRange(indexes[start], indexes[i - 1]));
-      start = i;
+  std::vector<TreeNode> sorted(nodes.begin(), nodes.end());
+  std::sort(
+      sorted.begin(), sorted.end(),
+      [](const TreeNode& a, const TreeNode& b) { return a.index < b.index; });
+  std::string& run = tree_scratch_;
+  for (size_t i = 0; i < sorted.size();) {
+    size_t end = i + 1;
+    while (end < sorted.size() &&
+           sorted[end].index <= sorted[end - 1].index + 1) {
+      end++;
     }
+    run.resize(
+        static_cast<size_t>(sorted[end - 1].index - sorted[i].index + 1) *
+        kTreeRecordSize);
+    for (size_t k = i; k < end; k++) {
+      EncodeRecord(
+          run.data() + (sorted[k].index - sorted[i].index) * kTreeRecordSize,
+          sorted[k]);
+    }
+    BEE_RETURN_IF_ERROR(
+        tree_file_->Write(sorted[i].index * kTreeRecordSize, run));
+    i = end;
   }
   return Status::OK();
+}
+
+Status Core::Impl::WriteAppendedNodes(std::span<const TreeNode> created,
+                                      uint64_t old_length,
+                                      uint64_t new_length) {
+  // Every node complete at new_length with an index >= 2 * old_length was
+  // created now; the slots between them belong to nodes not complete yet,
+  // ignored until a later append writes them, and are written as zeros.
+  const uint64_t base = 2 * old_length;
+  std::string& run = tree_scratch_;
+  run.assign(static_cast<size_t>((2 * new_length - 1 - base) * kTreeRecordSize),
+             '\0');
+  std::vector<TreeNode> older;
+  for (const TreeNode& n : created) {
+    if (n.index >= base) {
+      EncodeRecord(run.data() + (n.index - base) * kTreeRecordSize, n);
+    } else {
+      older.push_back(n);  // a parent joining old roots: a few per append
+    }
+  }
+  BEE_RETURN_IF_ERROR(tree_file_->Write(base * kTreeRecordSize, run));
+  return WriteNodes(older);
 }
 
 // ---------------------------------------------------------------------------
@@ -639,7 +711,6 @@ Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
                          impl->env_->LockFile(impl->Path(internal::kLockFile)));
   }
   BEE_RETURN_IF_ERROR(impl->OpenFiles(false));
-  BEE_RETURN_IF_ERROR(impl->LoadTree());
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
   return std::unique_ptr<Core>(new Core(std::move(impl)));
@@ -659,24 +730,13 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   const uint64_t old_length = m.head_.length;
   const uint64_t new_length = old_length + blocks.size();
   std::vector<TreeNode> roots = m.roots_;
-  std::vector<TreeNode> created;
-  created.reserve(2 * blocks.size() + 64);
+  std::vector<TreeNode>& created = m.created_scratch_;
+  created.clear();
   GrowTree(&roots, old_length, blocks, &created);
-
-  std::string& data = m.data_scratch_;
-  data.clear();
-  for (std::string_view b : blocks) data.append(b);
-  BEE_RETURN_IF_ERROR(m.data_file_->Write(m.head_.byte_length, data));
-  // The new nodes lie past the signed tree, so readers never look at them
-  // until the new head is published; the run [lo, hi] may also cover older
-  // nodes, rewritten with identical bytes.
-  m.PutNodes(created);
-  uint64_t lo = created[0].index, hi = created[0].index;
-  for (const TreeNode& n : created) {
-    lo = std::min(lo, n.index);
-    hi = std::max(hi, n.index);
-  }
-  BEE_RETURN_IF_ERROR(m.WriteNodeRange(lo, hi));
+  // Blocks and nodes go past the signed length: readers never look there
+  // until the new head is published.
+  BEE_RETURN_IF_ERROR(m.data_file_->WriteV(m.head_.byte_length, blocks));
+  BEE_RETURN_IF_ERROR(m.WriteAppendedNodes(created, old_length, new_length));
   if (m.durability_ == Durability::kSync) {
     BEE_RETURN_IF_ERROR(m.data_file_->Sync());
     BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
@@ -719,17 +779,17 @@ Status Core::Truncate(uint64_t new_length) {
                                    ": the log has length " +
                                    Num(m.head_.length));
   }
-  BEE_ASSIGN_OR_RETURN(std::vector<TreeNode> roots, m.RootsFor(new_length));
+  std::vector<TreeNode> roots;
+  std::string scratch;
+  for (uint64_t index : flat::FullRoots(2 * new_length)) {
+    BEE_ASSIGN_OR_RETURN(PlacedNode root, m.Verified(index, &scratch));
+    roots.push_back(root.node);
+  }
   SignedHead head = m.SignHead(roots, new_length, m.head_.fork + 1);
   BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
-    // Forget every node that covers a block past the new length.
-    for (uint64_t i = 0; i < m.nodes_.limit(); i++) {
-      if (flat::RightSpan(i) >= 2 * new_length && m.nodes_.Has(i)) {
-        m.nodes_.SetState(i, NodeState::kAbsent);
-      }
-    }
+    m.node_cache_.DropFrom(new_length);
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;
@@ -799,9 +859,12 @@ Result<std::vector<TreeNode>> Core::RootsAt(uint64_t length) const {
                                    " is beyond the log length " +
                                    Num(impl_->head_.length));
   }
-  BEE_ASSIGN_OR_RETURN(auto roots, impl_->RootsFor(length));
-  for (const TreeNode& r : roots)
-    BEE_RETURN_IF_ERROR(impl_->VerifyNode(r.index));
+  std::vector<TreeNode> roots;
+  std::string scratch;
+  for (uint64_t index : flat::FullRoots(2 * length)) {
+    BEE_ASSIGN_OR_RETURN(PlacedNode root, impl_->Verified(index, &scratch));
+    roots.push_back(root.node);
+  }
   return roots;
 }
 
@@ -812,8 +875,9 @@ Result<TreeNode> Core::GetNode(uint64_t index) const {
     return Status::InvalidArgument("merkle node " + Num(index) +
                                    " is beyond the log length");
   }
-  BEE_RETURN_IF_ERROR(impl_->VerifyNode(index));
-  return impl_->NodeAt(index);
+  std::string scratch;
+  BEE_ASSIGN_OR_RETURN(PlacedNode node, impl_->Verified(index, &scratch));
+  return node.node;
 }
 
 Status Core::VerifyAll() const {

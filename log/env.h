@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,15 @@ class File {
   virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
   // Writes all of data at offset, extending the file as needed.
   virtual Status Write(uint64_t offset, std::string_view data) = 0;
+  // Writes the pieces back to back from offset, as one Write() of their
+  // concatenation would (a gather write). The default concatenates and calls
+  // Write(); PosixEnv and MemEnv write the pieces without the copy.
+  virtual Status WriteV(uint64_t offset,
+                        std::span<const std::string_view> pieces) {
+    std::string joined;
+    for (std::string_view p : pieces) joined.append(p);
+    return Write(offset, joined);
+  }
   // Makes every write so far durable.
   virtual Status Sync() = 0;
   virtual Status Truncate(uint64_t size) = 0;

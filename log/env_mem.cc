@@ -36,6 +36,21 @@ class MemFile final : public File {
     return Status::OK();
   }
 
+  Status WriteV(uint64_t offset,
+                std::span<const std::string_view> pieces) override {
+    size_t total = 0;
+    for (std::string_view p : pieces) total += p.size();
+    std::lock_guard<std::mutex> l(data_->mu);
+    std::string& b = data_->bytes;
+    size_t at = static_cast<size_t>(offset);
+    if (b.size() < at + total) b.resize(at + total);
+    for (std::string_view p : pieces) {
+      b.replace(at, p.size(), p);
+      at += p.size();
+    }
+    return Status::OK();
+  }
+
   Status Sync() override { return Status::OK(); }
 
   Status Truncate(uint64_t size) override {

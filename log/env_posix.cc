@@ -2,9 +2,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "log/env.h"
@@ -55,6 +58,47 @@ class PosixFile final : public File {
       done += static_cast<size_t>(r);
     }
     return Status::OK();
+  }
+
+  // pwritev() in batches of at most IOV_MAX pieces, resuming after short
+  // writes.
+  Status WriteV(uint64_t offset,
+                std::span<const std::string_view> pieces) override {
+    struct iovec iov[IOV_MAX];
+    size_t next = 0;  // first piece not completely written
+    size_t skip = 0;  // bytes of pieces[next] already written
+    while (true) {
+      while (next < pieces.size() && pieces[next].size() == skip) {
+        next++;
+        skip = 0;
+      }
+      if (next == pieces.size()) return Status::OK();
+      int n = 0;
+      for (size_t i = next; i < pieces.size() && n < IOV_MAX; i++) {
+        size_t from = i == next ? skip : 0;
+        iov[n].iov_base = const_cast<char*>(pieces[i].data() + from);
+        iov[n].iov_len = pieces[i].size() - from;
+        n++;
+      }
+      ssize_t r = ::pwritev(fd_, iov, n, static_cast<off_t>(offset));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(
+            path_ + ": write at offset " + std::to_string(offset), errno);
+      }
+      if (r == 0) return Status::IOError(path_ + ": pwritev wrote nothing");
+      offset += static_cast<uint64_t>(r);
+      size_t left = static_cast<size_t>(r);
+      while (left > 0) {
+        size_t step = std::min(left, pieces[next].size() - skip);
+        left -= step;
+        skip += step;
+        if (skip == pieces[next].size()) {
+          next++;
+          skip = 0;
+        }
+      }
+    }
   }
 
   Status Sync() override {

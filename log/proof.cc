@@ -239,20 +239,21 @@ namespace {
 
 class ProofBuilder {
  public:
-  ProofBuilder(const Core& core, const ProofRequest& request, Proof* proof)
-      : core_(core), request_(request), proof_(proof) {}
+  // REQUIRES: m.mu_ held (shared), so the proof comes from one state.
+  ProofBuilder(const Core::Impl& m, const ProofRequest& request, Proof* proof)
+      : m_(m), request_(request), proof_(proof) {}
 
   Status Build() {
-    uint64_t length = core_.length();
+    uint64_t length = m_.head_.length;
     uint64_t head = 2 * length;
     uint64_t to = head;
     if (request_.hash || request_.seek) {
       return Status::NotSupported("hash and seek proofs are not supported yet");
     }
-    if (request_.fork != core_.fork()) {
+    if (request_.fork != m_.head_.fork) {
       return Status::InvalidArgument(
           "request is for fork " + Num(request_.fork) +
-          ", the log is at fork " + Num(core_.fork()));
+          ", the log is at fork " + Num(m_.head_.fork));
     }
     if (request_.upgrade) {
       const auto& up = *request_.upgrade;
@@ -271,7 +272,7 @@ class ProofBuilder {
       proof_->block.emplace();
       proof_->block->index = request_.block->index;
       BEE_RETURN_IF_ERROR(
-          core_.Get(request_.block->index, &proof_->block->value));
+          m_.ReadBlock(request_.block->index, &proof_->block->value));
       if (!InUpgrade()) BEE_RETURN_IF_ERROR(BlockPath(to));
     }
     if (request_.upgrade) {
@@ -284,12 +285,11 @@ class ProofBuilder {
         BEE_RETURN_IF_ERROR(
             RangeNodes(to, head, &proof_->upgrade->additional_nodes));
       }
-      proof_->upgrade->signature = core_.signature();
+      proof_->upgrade->signature = m_.head_.signature;
     }
-    if (request_.manifest && !core_.compat())
-      proof_->manifest = core_.manifest();
+    if (request_.manifest && !m_.compat_) proof_->manifest = m_.manifest_;
     proof_->request = request_.id;
-    proof_->fork = core_.fork();
+    proof_->fork = m_.head_.fork;
     return Status::OK();
   }
 
@@ -300,8 +300,8 @@ class ProofBuilder {
   }
 
   Status Push(std::vector<TreeNode>* out, uint64_t index) {
-    BEE_ASSIGN_OR_RETURN(TreeNode node, core_.GetNode(index));
-    out->push_back(node);
+    BEE_ASSIGN_OR_RETURN(PlacedNode node, m_.Verified(index, &scratch_));
+    out->push_back(node.node);
     return Status::OK();
   }
 
@@ -354,16 +354,19 @@ class ProofBuilder {
     return Status::OK();
   }
 
-  const Core& core_;
+  const Core::Impl& m_;
   const ProofRequest& request_;
   Proof* proof_;
+  std::string scratch_;
 };
 
 }  // namespace
 
 Result<Proof> CreateProof(const Core& core, const ProofRequest& request) {
+  const Core::Impl& m = ProofAccess::Of(core);
   Proof proof;
-  BEE_RETURN_IF_ERROR(ProofBuilder(core, request, &proof).Build());
+  std::shared_lock<std::shared_mutex> l(m.mu_);
+  BEE_RETURN_IF_ERROR(ProofBuilder(m, request, &proof).Build());
   return proof;
 }
 
@@ -420,13 +423,26 @@ class ProofVerifier {
       return CheckAgainstStored(*top);
     }
     if (top) Learn(*top);
-    return VerifyUpgrade();
+    BEE_RETURN_IF_ERROR(VerifyUpgrade());
+    if (top && !used_[top->index]) {
+      // The upgrade did not need the block's path: it must chain to a node
+      // the replica already verified.
+      return CheckAgainstStored(*top);
+    }
+    return Status::OK();
   }
 
   // Everything verified, to store: nodes, the block, the new head.
   std::map<uint64_t, TreeNode> verified_;
   std::vector<TreeNode> new_roots_;
   std::optional<SignedHead> new_head_;
+  // The block's path: chain_[i] is its leaf's ancestor i levels up (as
+  // computed), chain_siblings_[i] that node's sibling from the proof.
+  std::vector<TreeNode> chain_;
+  std::vector<TreeNode> chain_siblings_;
+  // Where the top of the block's path starts in the data, when it chained
+  // to a stored node.
+  std::optional<uint64_t> top_offset_;
 
  private:
   void Learn(const TreeNode& n) { known_[n.index] = n; }
@@ -435,6 +451,7 @@ class ProofVerifier {
     const auto& b = *proof_.block;
     TreeNode cur = LeafNode(b.index, b.value);
     verified_[cur.index] = cur;
+    chain_.push_back(cur);
     for (const TreeNode& n : b.nodes) {
       if (n.index != flat::Sibling(cur.index)) {
         return Status::VerificationFailed("proof node " + Num(n.index) +
@@ -442,20 +459,22 @@ class ProofVerifier {
                                           Num(cur.index));
       }
       verified_[n.index] = n;
+      chain_siblings_.push_back(n);
       cur = cur.index < n.index ? ParentNode(cur, n) : ParentNode(n, cur);
       verified_[cur.index] = cur;
+      chain_.push_back(cur);
     }
     return cur;
   }
 
   Status CheckAgainstStored(const TreeNode& top) {
-    if (!m_.HasNode(top.index) || m_.VerifyNode(top.index).ok() == false ||
-        m_.nodes_.Get(top.index).hash != top.hash ||
-        m_.nodes_.Get(top.index).size != top.size) {
+    auto stored = m_.Verified(top.index, &scratch_);
+    if (!stored.ok() || stored->node != top) {
       return Status::VerificationFailed(
           "block proof does not chain to a verified node (node " +
           Num(top.index) + ")");
     }
+    top_offset_ = stored->offset;
     if (proof_.block->index >= m_.head_.length) {
       return Status::VerificationFailed("block is beyond the replica length");
     }
@@ -469,9 +488,10 @@ class ProofVerifier {
       verified_[index] = it->second;
       return it->second;
     }
-    if (m_.HasNode(index) && flat::RightSpan(index) < 2 * m_.head_.length &&
-        m_.VerifyNode(index).ok()) {
-      return m_.NodeAt(index);
+    if (flat::RightSpan(index) < 2 * m_.head_.length) {
+      if (auto stored = m_.Verified(index, &scratch_); stored.ok()) {
+        return stored->node;
+      }
     }
     if ((index & 1) == 0 || depth_left == 0) {
       return Status::VerificationFailed("proof is missing merkle node " +
@@ -494,6 +514,11 @@ class ProofVerifier {
                                         Num(m_.head_.length));
     }
     for (const TreeNode& n : up.nodes) {
+      if (auto it = known_.find(n.index);
+          it != known_.end() && it->second != n) {
+        return Status::VerificationFailed("proof node " + Num(n.index) +
+                                          " contradicts the block's path");
+      }
       Learn(n);
       used_[n.index] = false;
     }
@@ -553,7 +578,60 @@ class ProofVerifier {
   const Proof& proof_;
   std::map<uint64_t, TreeNode> known_;
   std::map<uint64_t, bool> used_;
+  std::string scratch_;
 };
+
+// Where block `leaf / 2` starts under `roots`: the sizes of the subtrees
+// left of its path, from the proof's nodes or the replica's verified ones.
+Result<uint64_t> LeafOffset(const Core::Impl& m, uint64_t leaf,
+                            std::span<const TreeNode> roots,
+                            const std::map<uint64_t, TreeNode>& proven) {
+  std::string scratch;
+  uint64_t offset = 0;
+  for (const TreeNode& root : roots) {
+    if (!flat::Contains(root.index, leaf)) {
+      offset += root.size;
+      continue;
+    }
+    for (uint64_t node = root.index; node != leaf;) {
+      uint64_t left = flat::LeftChild(node);
+      if (flat::Contains(left, leaf)) {
+        node = left;
+        continue;
+      }
+      if (auto it = proven.find(left); it != proven.end()) {
+        offset += it->second.size;
+      } else {
+        BEE_ASSIGN_OR_RETURN(PlacedNode stored, m.Verified(left, &scratch));
+        offset += stored.node.size;
+      }
+      node = flat::RightChild(node);
+    }
+    return offset;
+  }
+  return Status::InvalidArgument("block " + Num(leaf / 2) +
+                                 " is not in the proven tree");
+}
+
+// The block's verified path, placed in the data from the leaf's offset.
+std::vector<PlacedNode> PlaceChain(const ProofVerifier& v,
+                                   uint64_t leaf_offset) {
+  std::vector<PlacedNode> placed;
+  uint64_t offset = leaf_offset;
+  for (size_t i = 0; i < v.chain_siblings_.size(); i++) {
+    const TreeNode& node = v.chain_[i];
+    const TreeNode& sibling = v.chain_siblings_[i];
+    placed.push_back(PlacedNode{node, offset});
+    if (sibling.index < node.index) {
+      offset -= sibling.size;
+      placed.push_back(PlacedNode{sibling, offset});
+    } else {
+      placed.push_back(PlacedNode{sibling, offset + node.size});
+    }
+  }
+  if (v.chain_siblings_.empty()) placed.push_back({v.chain_[0], offset});
+  return placed;
+}
 
 }  // namespace
 
@@ -572,13 +650,25 @@ Status ApplyProof(Core* replica, const Proof& proof) {
   }
   std::vector<TreeNode> nodes;
   for (const auto& [index, node] : verifier.verified_) nodes.push_back(node);
-  m.PutNodes(nodes);
   BEE_RETURN_IF_ERROR(m.WriteNodes(nodes));
   const std::vector<TreeNode>& roots =
       verifier.new_head_ ? verifier.new_roots_ : m.roots_;
+  std::vector<PlacedNode> chain;
   if (proof.block) {
+    uint64_t offset = 0;
+    if (verifier.top_offset_) {
+      offset = *verifier.top_offset_;
+      for (size_t i = verifier.chain_siblings_.size(); i-- > 0;) {
+        const TreeNode& sibling = verifier.chain_siblings_[i];
+        if (sibling.index < verifier.chain_[i].index) offset += sibling.size;
+      }
+    } else {
+      BEE_ASSIGN_OR_RETURN(offset, LeafOffset(m, 2 * proof.block->index, roots,
+                                              verifier.verified_));
+    }
+    chain = PlaceChain(verifier, offset);
     BEE_RETURN_IF_ERROR(
-        m.StoreBlock(proof.block->index, proof.block->value, roots));
+        m.StoreBlock(proof.block->index, proof.block->value, offset));
   }
   if (m.durability_ == Durability::kSync) {
     BEE_RETURN_IF_ERROR(m.data_file_->Sync());
@@ -592,6 +682,8 @@ Status ApplyProof(Core* replica, const Proof& proof) {
     m.head_ = std::move(*verifier.new_head_);
     m.generation_++;
   }
+  // Verified against the head now published.
+  m.node_cache_.Insert(chain);
   std::lock_guard<std::mutex> l(m.wait_mu_);
   m.wait_cv_.notify_all();
   return Status::OK();
@@ -628,11 +720,8 @@ Status ImportLog(Core* replica, std::span<const std::string> blocks,
         "signature does not verify for the imported blocks (length " +
         Num(head.length) + ", fork " + Num(fork) + ")");
   }
-  m.PutNodes(nodes);
   BEE_RETURN_IF_ERROR(m.WriteNodes(nodes));
-  std::string data;
-  for (std::string_view b : views) data.append(b);
-  BEE_RETURN_IF_ERROR(m.data_file_->Write(0, data));
+  BEE_RETURN_IF_ERROR(m.data_file_->WriteV(0, views));
   std::string bits((blocks.size() + 7) / 8, '\xff');
   if (blocks.size() % 8) {
     bits.back() = static_cast<char>((1u << (blocks.size() % 8)) - 1);

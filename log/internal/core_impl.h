@@ -10,60 +10,13 @@
 #include <vector>
 
 #include "log/core.h"
+#include "log/internal/node_cache.h"
 
 namespace bee::log {
 
-// A stored merkle node; its index is its position in the NodeStore.
-struct NodeRecord {
-  uint64_t size = 0;
-  Hash32 hash{};
-};
-
-enum class NodeState : uint8_t {
-  kAbsent = 0,
-  kStored = 1,    // read from disk, not yet checked against the signed roots
-  kVerified = 2,  // its hash chains up to a signed root
-};
-
-// Merkle nodes by flat-tree index, in fixed-size chunks allocated on first
-// use: growing never copies, and a sparse replica pays only for the regions
-// it holds.
-//
-// Thread safety: Reserve() changes the chunk table and needs the owner's
-// exclusive lock; records and states of existing chunks may be read under a
-// shared lock while the single writer fills indexes no reader looks at
-// (past the signed length). States are atomic so readers can mark nodes
-// verified.
-class NodeStore {
- public:
-  static constexpr uint64_t kChunkBits = 12;
-  static constexpr uint64_t kChunkSize = uint64_t{1} << kChunkBits;
-
-  bool Has(uint64_t index) const { return State(index) != NodeState::kAbsent; }
-  NodeState State(uint64_t index) const;
-  // REQUIRES: a chunk holds index (Has(index) or after Reserve(index)).
-  void SetState(uint64_t index, NodeState state) const;
-  const NodeRecord& Get(uint64_t index) const {
-    return chunks_[index >> kChunkBits]->records[index & (kChunkSize - 1)];
-  }
-  TreeNode Node(uint64_t index) const {
-    const NodeRecord& r = Get(index);
-    return TreeNode{index, r.size, r.hash};
-  }
-  // Allocates the chunks covering [0, index].
-  void Reserve(uint64_t index);
-  // REQUIRES: Reserve(node.index) happened.
-  void Put(const TreeNode& node, NodeState state);
-  // One past the highest index a chunk covers.
-  uint64_t limit() const { return chunks_.size() << kChunkBits; }
-
- private:
-  struct Chunk {
-    NodeRecord records[kChunkSize];
-    uint8_t states[kChunkSize];
-  };
-  std::vector<std::unique_ptr<Chunk>> chunks_;
-};
+// Verified merkle nodes the cache may hold: 65,536 entries of 56 bytes
+// (3.5 MiB), whatever the log length.
+inline constexpr size_t kNodeCacheEntries = size_t{1} << 16;
 
 class Core::Impl {
  public:
@@ -93,15 +46,18 @@ class Core::Impl {
   std::mutex writer_mu_;
   // Writer-owned scratch buffers, reused so large appends do not fault in
   // fresh pages every time. REQUIRES: writer_mu_ held.
-  std::string data_scratch_;
   std::string tree_scratch_;
+  std::vector<TreeNode> created_scratch_;
+  // Nodes of the signed tree already verified (readers add to it); every
+  // other node is read from `tree` and verified when used. Internally
+  // locked; a truncation drops its nodes while holding mu_ exclusively.
+  mutable NodeCache node_cache_{kNodeCacheEntries};
   // Guards the fields below: shared for readers, unique for the brief
   // moment a writer publishes a new state.
   mutable std::shared_mutex mu_;
   SignedHead head_;
   uint64_t generation_ = 0;
-  std::vector<TreeNode> roots_;
-  NodeStore nodes_;
+  std::vector<TreeNode> roots_;    // verified against head_'s signature
   std::vector<uint8_t> bitfield_;  // replicas only
 
   mutable std::mutex wait_mu_;
@@ -113,32 +69,47 @@ class Core::Impl {
   Status WriteMeta(const std::optional<Seed>& seed);
   Status ReadMeta(bool read_only);
   Status OpenFiles(bool create);
-  Status LoadTree();
   Status LoadBitfield();
   Status LoadHead();
   Status WriteHead(const SignedHead& head, uint64_t generation);
-  // Writes the records of nodes [lo, hi] from nodes_ in one write.
-  Status WriteNodeRange(uint64_t lo, uint64_t hi);
-  // Writes the records of an unordered set of stored nodes.
+  // Reads the record of node `index` from `tree`, unverified: MissingNode
+  // when it is all zero or past the end of the file. `scratch` is any buffer.
+  Result<TreeNode> ReadNode(uint64_t index, std::string* scratch) const;
+  // Writes the records of `nodes` (any order), one write per run of
+  // consecutive indexes. REQUIRES: writer_mu_ held.
   Status WriteNodes(std::span<const TreeNode> nodes);
+  // Writes the nodes an append from old_length to new_length created: one
+  // write for the records from leaf 2*old_length on (zero where a node is
+  // not complete yet) and one for each older index. REQUIRES: writer_mu_.
+  Status WriteAppendedNodes(std::span<const TreeNode> created,
+                            uint64_t old_length, uint64_t new_length);
 
-  // Tree state. REQUIRES: mu_ held (shared is enough) unless noted.
-  bool HasNode(uint64_t index) const;
-  TreeNode NodeAt(uint64_t index) const;
-  // Stores verified nodes: the chunk table changes under the exclusive lock,
-  // the records are filled without it. REQUIRES: writer_mu_ held, and no
-  // reader can reach these nodes yet (or they are identical).
-  void PutNodes(std::span<const TreeNode> nodes);
-  Result<std::vector<TreeNode>> RootsFor(uint64_t length) const;
-  Status VerifyNode(uint64_t index) const;
+  // Tree state. REQUIRES: mu_ held (shared is enough), or writer_mu_ held
+  // by the writer, which alone changes it.
+  //
+  // The roots of `length` as stored, unverified (for open).
+  Result<std::vector<TreeNode>> ReadRoots(uint64_t length) const;
+  // Node `index` of the signed tree, verified: read from `tree` with the
+  // siblings of its path, and hashed up to the first ancestor that is a
+  // signed root or already cached. Caches what it verified. Corruption if
+  // the path does not hash up, MissingNode if absent, InvalidArgument if
+  // the node is not below a signed root. `scratch` is any buffer.
+  Result<PlacedNode> Verified(uint64_t index, std::string* scratch) const;
   Status MissingNode(uint64_t index) const;
-  Result<uint64_t> ByteOffset(uint64_t block,
-                              std::span<const TreeNode> roots) const;
-  // Writes a verified block of a replica and marks it stored.
-  // REQUIRES: writer_mu_ held; its leaf and uncles are stored nodes.
-  Status StoreBlock(uint64_t block, std::string_view value,
-                    std::span<const TreeNode> roots);
+  // Reads node `index` (*start) and the siblings of it and of its next
+  // levels-1 ancestors (siblings[0..levels-1]), unverified.
+  Status ReadPath(uint64_t index, size_t levels, std::string* scratch,
+                  TreeNode* start, TreeNode* siblings) const;
+  // The Corruption for a path from `start` that does not hash up to its
+  // verified ancestor `anchor`: names the lowest stored parent that does
+  // not match its children.
+  Status PathMismatch(const TreeNode& start, std::span<const TreeNode> siblings,
+                      const TreeNode& anchor, std::string* scratch) const;
+  // Writes a verified block of a replica at `offset` and marks it stored.
+  // REQUIRES: writer_mu_ held.
+  Status StoreBlock(uint64_t block, std::string_view value, uint64_t offset);
   bool HasBlock(uint64_t block) const;
+  // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
 
   SignedHead SignHead(std::span<const TreeNode> roots, uint64_t length,

@@ -199,6 +199,42 @@ TEST_CASE("tampered proofs are rejected and store nothing", "[log]") {
             .IsVerificationFailed());
 }
 
+TEST_CASE("a block outside an upgrade must chain to what the replica holds",
+          "[log]") {
+  auto core = Core::CreateInMemory(KeyPair::FromSeed(Seed{})).value();
+  auto blocks = [](int first, int n) {
+    std::vector<std::string> out;
+    for (int i = first; i < first + n; i++) out.push_back(std::to_string(i));
+    return out;
+  };
+  REQUIRE(core->Append(blocks(0, 20)).ok());
+  test::FaultEnv env;
+  auto replica = NewReplica(*core, &env);
+  auto first = MakeRequest(*replica, 5, 20);
+  REQUIRE(ApplyProof(replica.get(), CreateProof(*core, first).value()).ok());
+  REQUIRE(replica->length() == 20);
+  REQUIRE(core->Append(blocks(20, 26)).ok());
+  // Block 3 lies below the replica's length: an upgrade to 46 does not
+  // cover its path, so the path must hash up to a stored node.
+  auto request = MakeRequest(*replica, 3, 46);
+  REQUIRE(request.upgrade);
+  const Proof honest = CreateProof(*core, request).value();
+  Proof forged = honest;
+  forged.block->value = "forged";
+  for (TreeNode& n : forged.block->nodes) n.hash[0] ^= 1;
+  std::string tree_before = env.Contents("/replica/tree");
+  Status s = ApplyProof(replica.get(), forged);
+  CHECK(s.IsVerificationFailed());
+  CHECK(replica->length() == 20);
+  CHECK_FALSE(replica->Has(3));
+  CHECK(env.Contents("/replica/tree") == tree_before);
+  REQUIRE(ApplyProof(replica.get(), honest).ok());
+  CHECK(replica->length() == 46);
+  CHECK(replica->Get(3).value() == core->Get(3).value());
+  CHECK(replica->Get(5).value() == core->Get(5).value());
+  REQUIRE(replica->VerifyAll().ok());
+}
+
 TEST_CASE("random sparse fetches verify against random logs", "[log]") {
   const uint64_t seed = Catch::rngSeed();
   std::mt19937_64 rng(seed);

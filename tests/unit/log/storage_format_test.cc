@@ -87,5 +87,32 @@ TEST_CASE("tree and data file bytes", "[log][format]") {
   CHECK(w.env.Contents("/f/LOCK").empty());
 }
 
+TEST_CASE("tree records of nodes not complete yet are zero", "[log][format]") {
+  Written w;
+  // Length 2 -> 5 in one append: leaves 4, 6, 8, parents 5 and 3 (blocks
+  // 0-3). Node 7 (blocks 0-7) is not complete: its record is all zero until
+  // an append completes it.
+  std::vector<std::string> blocks{"c", "dd", "eee"};
+  REQUIRE(w.core->Append(blocks).ok());
+  std::string tree = w.env.Contents("/f/tree");
+  REQUIRE(tree.size() == 9 * 40);
+  TreeNode a = LeafNode(0, "a"), b = LeafNode(1, "bb"), c = LeafNode(2, "c"),
+           d = LeafNode(3, "dd"), e = LeafNode(4, "eee");
+  TreeNode ab = ParentNode(a, b), cd = ParentNode(c, d);
+  TreeNode abcd = ParentNode(ab, cd);
+  auto record = [&](const TreeNode& n) {
+    std::string r;
+    PutFixed64(&r, n.size);
+    r.append(AsChars(n.hash));
+    return HexEncode(r);
+  };
+  for (const TreeNode& n : {a, ab, b, abcd, c, cd, d, e}) {
+    CAPTURE(n.index);
+    CHECK(HexEncode(tree.substr(n.index * 40, 40)) == record(n));
+  }
+  CHECK(tree.substr(7 * 40, 40) == std::string(40, '\0'));
+  CHECK(w.env.Contents("/f/data") == "abbcddeee");
+}
+
 }  // namespace
 }  // namespace bee::log

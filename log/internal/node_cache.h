@@ -1,0 +1,85 @@
+// NodeCache: a bounded cache of verified merkle nodes. Private to log/.
+#ifndef BEE_LOG_INTERNAL_NODE_CACHE_H_
+#define BEE_LOG_INTERNAL_NODE_CACHE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "log/crypto.h"
+
+namespace bee::log {
+
+// A verified merkle node and the byte offset in the log of the first block
+// byte below it (derived from verified sizes, so as trustworthy as the node).
+struct PlacedNode {
+  TreeNode node;
+  uint64_t offset = 0;
+};
+
+// Verified merkle nodes by flat-tree index, in at most `max_entries` slots:
+// its memory does not grow with the log. The table starts small and doubles
+// as it fills, so a small log pays for a small table.
+//
+// Four-way set associative on a multiplicative hash of the index. When a set
+// is full, the shallowest resident makes way, and a node shallower than
+// every resident is not cached: a node of depth d ends the verification of
+// each of the 2^d blocks below it up to d hashes early, so deep nodes are
+// worth more, and a large log's cache settles on its upper levels.
+//
+// Besides, a small direct-mapped table keeps the nodes inserted last,
+// whatever their depth, so the shallow nodes one read verified serve the
+// next reads nearby (a proof of the same block, a sequential scan).
+//
+// Holds only nodes of the current signed tree: the owner inserts nodes that
+// chain up to the signed roots, and drops those a truncation invalidates.
+//
+// Thread safety: every method is safe to call concurrently (one mutex).
+class NodeCache {
+ public:
+  static constexpr size_t kWays = 4;
+  static constexpr size_t kRecentEntries = 256;
+
+  // REQUIRES: max_entries >= 2 * kWays (rounded down to a power of two).
+  explicit NodeCache(size_t max_entries);
+  NodeCache(const NodeCache&) = delete;
+  NodeCache& operator=(const NodeCache&) = delete;
+
+  // Looks up node `index` and then its ancestors below `root` (an ancestor
+  // of index, or index itself): returns how many levels up the first cached
+  // one is, with it in *out, or the levels from index to root if none is.
+  size_t FindAncestor(uint64_t index, uint64_t root, PlacedNode* out) const;
+  void Insert(std::span<const PlacedNode> nodes);
+  // Forgets every node that covers a block at or past `length`.
+  void DropFrom(uint64_t length);
+
+  size_t size() const;
+  size_t capacity() const;
+
+ private:
+  struct Entry {
+    uint64_t key = 0;  // index + 1; 0 for an empty slot
+    uint64_t size = 0;
+    uint64_t offset = 0;
+    Hash32 hash{};
+  };
+
+  // REQUIRES: mu_ held.
+  size_t SetOf(uint64_t index) const;
+  static size_t RecentSlot(uint64_t index);
+  void InsertLocked(const PlacedNode& n);
+  void Grow();
+
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;  // sets of kWays consecutive entries
+  std::vector<Entry> recent_;   // kRecentEntries, always replaced
+  int set_bits_ = 0;            // entries_.size() == kWays << set_bits_
+  size_t used_ = 0;
+  const size_t max_entries_;
+};
+
+}  // namespace bee::log
+
+#endif  // BEE_LOG_INTERNAL_NODE_CACHE_H_
