@@ -124,8 +124,9 @@ Result<Writer::Found> Writer::Search(WNode* node, std::string_view key) {
   size_t lo = 0, hi = node->keys.size();
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    BEE_ASSIGN_OR_RETURN(std::string_view k, KeyOf(&node->keys[mid]));
-    int c = Compare(k, key);
+    KeyRef& ref = node->keys[mid];
+    if (!ref.resolved) BEE_RETURN_IF_ERROR(KeyOf(&ref).status());
+    int c = Compare(ref.key, key);
     if (c == 0) return Found{mid, true};
     if (c < 0) {
       lo = mid + 1;
