@@ -382,7 +382,9 @@ void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
   Pending& p = pending_.emplace_back(
       Pending{seq, key, std::nullopt, std::pmr::vector<ChildRef*>(&arena_)});
   if (value) p.value = Keep(*value);
+  p.levels.reserve(root_levels_hint_);  // about the tree's height
   Visit(root, NewRef(seq, 0, root), seq, &p);
+  root_levels_hint_ = std::max<size_t>(8, p.levels.size());
   root_ = root;
   if (separate_) {
     // Built now, as its own append would be; later operations may change
