@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "btree/internal/key_compare.h"
+
 namespace bee::btree {
 
 using internal::BlockPtr;
@@ -35,7 +37,7 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
     size_t lo = 0, hi = node.size();
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
-      int c = node.key(mid).compare(key);
+      int c = internal::CompareKeys(node.key(mid), key);
       if (c == 0) {
         BEE_ASSIGN_OR_RETURN(const NodeBlock* holder,
                              cache.Peek(node.seq(mid)));

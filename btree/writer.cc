@@ -5,15 +5,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "btree/internal/key_compare.h"
+
 namespace bee::btree::internal {
 namespace {
 
 constexpr size_t kMinKeys = 4;    // T - 1: non-root underflow threshold
 constexpr size_t kSplitKeys = 9;  // a node splits when it reaches 9 keys
-
-int Compare(std::string_view a, std::string_view b) {
-  return a.compare(b);  // bytewise on char_traits<char>: memcmp, unsigned
-}
 
 }  // namespace
 
@@ -126,7 +124,7 @@ Result<Writer::Found> Writer::Search(WNode* node, std::string_view key) {
     size_t mid = (lo + hi) / 2;
     KeyRef& ref = node->keys[mid];
     if (!ref.resolved) BEE_RETURN_IF_ERROR(KeyOf(&ref).status());
-    int c = Compare(ref.key, key);
+    int c = CompareKeys(ref.key, key);
     if (c == 0) return Found{mid, true};
     if (c < 0) {
       lo = mid + 1;

@@ -139,7 +139,7 @@ class Writer {
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::vector<Pending> pending_;
-  std::vector<WNode*> path_;  // Put's descent, reused between puts
+  std::vector<WNode*> path_;     // Put's descent, reused between puts
   size_t root_levels_hint_ = 8;  // levels the last block rewrote
 };
 
