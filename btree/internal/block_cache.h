@@ -106,9 +106,18 @@ class BlockCache {
   // block at its seq.
   void Insert(uint64_t first, std::vector<NodeBlock> blocks);
 
-  // Hints that Peek(seq) may come soon: starts loading its slot.
+  // Hints that Peek(seq) or PeekLevel on it may come soon: starts loading
+  // its flat levels (or its slot, when it holds none yet).
   void PrefetchBlock(uint64_t seq) const {
-    if (const auto* slot = peek_.Find(seq)) __builtin_prefetch(slot);
+    if (const PeekSlot* slot = peek_.Find(seq)) {
+      const uint64_t* w = slot->levels.load(std::memory_order_relaxed);
+      if (w == nullptr) {
+        __builtin_prefetch(slot);
+        return;
+      }
+      __builtin_prefetch(w);
+      __builtin_prefetch(w + 8);  // a leaf's keys run into the next line
+    }
   }
 
   // Hints that KeyOf(seq) is coming: starts loading its slot into the CPU
