@@ -219,8 +219,9 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
-  std::vector<NodeBlock> decoded;
-  writer->EncodeBlocks(&encoded_, &ends_, &decoded);
+  std::vector<internal::FlatBlock> flats;
+  flats.reserve(writer->pending());
+  writer->EncodeBlocks(&encoded_, &ends_, &flats);
   views_.clear();
   for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i++]) {
     views_.push_back(
@@ -228,8 +229,8 @@ Status Bee::Commit(internal::Writer* writer) {
   }
   uint64_t first = store_->core->length();
   BEE_RETURN_IF_ERROR(store_->core->Append(views_));
-  // The next batch reads these blocks: keep them decoded.
-  store_->cache.Insert(first, std::move(decoded));
+  // The next batch reads these blocks: keep them.
+  store_->cache.Insert(first, std::move(flats));
   return store_->boundaries->Record(store_->core->length());
 }
 

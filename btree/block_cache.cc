@@ -11,10 +11,87 @@ namespace bee::btree::internal {
 
 BlockCache::BlockCache(const log::Core* core) : core_(core) {}
 
+namespace {
+
+const char* BytesOf(const uint64_t* w) {
+  return reinterpret_cast<const char*>(w + w[w[0] + 3]);
+}
+
+// The decoded form of a flat block whose value is inline.
+NodeBlock Unflatten(const uint64_t* w) {
+  NodeBlock block;
+  const size_t n = w[0];
+  block.levels.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t* level = w + w[1 + i];
+    const uint64_t* keys = level + 2;
+    block.levels[i].keys.assign(keys, keys + level[0]);
+    block.levels[i].children.assign(keys + level[0],
+                                    keys + level[0] + level[1]);
+  }
+  const char* bytes = BytesOf(w);
+  block.key.assign(bytes, w[n + 1]);
+  if (w[n + 2] != 0) block.value.emplace(bytes + w[n + 1], w[n + 2] - 1);
+  return block;
+}
+
+}  // namespace
+
+FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
+                        std::string_view key,
+                        std::optional<std::string_view> value) {
+  const size_t n = levels.size();
+  size_t words = 4 + n;
+  for (const IndexLevelView& level : levels) {
+    words += 2 + level.keys.size() + level.children.size();
+  }
+  const size_t bytes_at = words;
+  const size_t bytes = key.size() + (value ? value->size() : 0);
+  FlatBlock flat =
+      std::make_unique_for_overwrite<uint64_t[]>(words + (bytes + 7) / 8);
+  uint64_t* w = flat.get();
+  w[0] = n;
+  w[n + 1] = key.size();
+  w[n + 2] = value ? value->size() + 1 : 0;
+  w[n + 3] = bytes_at;
+  size_t at = 4 + n;
+  for (size_t i = 0; i < n; i++) {
+    const IndexLevelView& level = levels[i];
+    w[1 + i] = at;
+    w[at++] = level.keys.size();
+    w[at++] = level.children.size();
+    std::copy(level.keys.begin(), level.keys.end(), w + at);
+    at += level.keys.size();
+    std::copy(level.children.begin(), level.children.end(), w + at);
+    at += level.children.size();
+  }
+  char* out = reinterpret_cast<char*>(w + bytes_at);
+  if (!key.empty()) std::memcpy(out, key.data(), key.size());
+  if (value && !value->empty()) {
+    std::memcpy(out + key.size(), value->data(), value->size());
+  }
+  return flat;
+}
+
 Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
   {
     std::shared_lock<std::shared_mutex> l(mu_);
     if (seq < blocks_.size() && blocks_[seq] != nullptr) return blocks_[seq];
+    if (seq < flat_.size() && flat_[seq] != nullptr) {
+      // Appended by this process: decode it from its flat form.
+      l.unlock();
+      std::unique_lock<std::shared_mutex> x(mu_);
+      if (seq < flat_.size() && flat_[seq] != nullptr) {
+        if (blocks_.size() <= seq) blocks_.resize(seq + 1);
+        if (blocks_[seq] == nullptr) {
+          blocks_[seq] =
+              std::make_shared<const NodeBlock>(Unflatten(flat_[seq].get()));
+          peek_.Slot(seq).block.store(blocks_[seq].get(),
+                                      std::memory_order_release);
+        }
+        return blocks_[seq];
+      }
+    }
   }
   if (seq == 0) {
     return Status::Corruption("block 0 is the header, not a tree node");
@@ -32,31 +109,44 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
                                 ": odd number of child references");
     }
   }
+  // Its flat form, for the writer: the value stays in the decoded block.
+  std::vector<IndexLevelView> levels;
+  for (const IndexLevel& level : block->levels) {
+    levels.push_back(IndexLevelView{level.keys, level.children});
+  }
+  FlatBlock flat = MakeFlatBlock(levels, block->key, std::nullopt);
+  flat[flat[0] + 2] = kValueElsewhere;
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-  if (blocks_[seq] == nullptr) {
+  if (blocks_[seq] == nullptr && (seq >= flat_.size() || !flat_[seq])) {
     blocks_[seq] = block;
-    Publish(seq);
+    Publish(seq, std::move(flat), blocks_[seq].get());
+  }
+  if (blocks_[seq] == nullptr) {  // appended meanwhile: decode that one
+    blocks_[seq] = block;
+    peek_.Slot(seq).block.store(blocks_[seq].get(), std::memory_order_release);
   }
   return blocks_[seq];
 }
 
-void BlockCache::Publish(uint64_t seq) const {
-  const NodeBlock& block = *blocks_[seq];
+void BlockCache::Publish(uint64_t seq, FlatBlock flat,
+                         const NodeBlock* block) const {
+  const uint64_t* w = flat.get();
+  const size_t size = w[w[0] + 1];
   KeySlot& slot = keys_.Slot(seq);
-  slot.size = static_cast<uint32_t>(block.key.size());
-  if (block.key.size() <= sizeof(slot.inline_bytes)) {
-    std::memcpy(slot.inline_bytes, block.key.data(), block.key.size());
+  slot.size = static_cast<uint32_t>(size);
+  if (size <= sizeof(slot.inline_bytes)) {
+    std::memcpy(slot.inline_bytes, BytesOf(w), size);
     slot.data = slot.inline_bytes;
   } else {
-    slot.data = block.key.data();
+    slot.data = BytesOf(w);  // the flat block never moves
   }
   slot.present.store(true, std::memory_order_release);
   if (flat_.size() <= seq) flat_.resize(seq + 1);
-  flat_[seq] = Flatten(block);
+  flat_[seq] = std::move(flat);
   PeekSlot& peek = peek_.Slot(seq);
-  peek.levels.store(flat_[seq].get(), std::memory_order_release);
-  peek.block.store(&block, std::memory_order_release);
+  peek.flat.store(w, std::memory_order_release);
+  if (block != nullptr) peek.block.store(block, std::memory_order_release);
   published_limit_ = std::max(published_limit_, seq + 1);
 }
 
@@ -87,7 +177,7 @@ uint64_t PackedNode::U64(size_t at) const {
   return DecodeFixed64(buf_.data() + at);
 }
 
-Result<std::string> BlockCache::Pack(const IndexLevel& level) const {
+Result<std::string> BlockCache::Pack(LevelView level) const {
   const size_t k = level.keys.size(), c = level.children.size() / 2;
   std::string buf;
   PutFixed32(&buf, static_cast<uint32_t>(k));
@@ -96,8 +186,8 @@ Result<std::string> BlockCache::Pack(const IndexLevel& level) const {
   for (uint64_t v : level.children) PutFixed64(&buf, v);
   std::string keys;
   for (uint64_t seq : level.keys) {
-    BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, Peek(seq));
-    keys += holder->key;
+    BEE_ASSIGN_OR_RETURN(std::string_view key, KeyOf(seq));
+    keys += key;
     if (keys.size() > UINT32_MAX)
       return Status::Corruption("node keys too large");
     PutFixed32(&buf, static_cast<uint32_t>(keys.size()));
@@ -114,13 +204,15 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
       return PackedNode((*packed_[ref.seq])[ref.offset]);
     }
   }
-  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, PeekNode(ref));
-  BEE_ASSIGN_OR_RETURN(std::string packed, Pack(block->levels[ref.offset]));
+  BEE_ASSIGN_OR_RETURN(LevelView level, PeekLevel(ref));
+  // PeekLevel published the flat block: its first word is the level count.
+  const size_t n = peek_.Find(ref.seq)->flat.load(std::memory_order_acquire)[0];
+  BEE_ASSIGN_OR_RETURN(std::string packed, Pack(level));
   std::unique_lock<std::shared_mutex> l(mu_);
   if (packed_.size() <= ref.seq) packed_.resize(ref.seq + 1);
   auto& levels = packed_[ref.seq];
   if (levels == nullptr) {
-    levels = std::make_unique<std::vector<std::string>>(block->levels.size());
+    levels = std::make_unique<std::vector<std::string>>(n);
   }
   // A packed node is never empty (its header alone is 8 bytes), and once
   // set it never changes, so views handed out stay valid.
@@ -149,36 +241,13 @@ Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
   return block;
 }
 
-std::unique_ptr<uint64_t[]> BlockCache::Flatten(const NodeBlock& block) {
-  const size_t n = block.levels.size();
-  size_t words = 1 + n;
-  for (const IndexLevel& level : block.levels) {
-    words += 2 + level.keys.size() + level.children.size();
-  }
-  auto flat = std::make_unique_for_overwrite<uint64_t[]>(words);
-  uint64_t* w = flat.get();
-  w[0] = n;
-  size_t at = 1 + n;
-  for (size_t i = 0; i < n; i++) {
-    const IndexLevel& level = block.levels[i];
-    w[1 + i] = at;
-    w[at++] = level.keys.size();
-    w[at++] = level.children.size();
-    std::copy(level.keys.begin(), level.keys.end(), w + at);
-    at += level.keys.size();
-    std::copy(level.children.begin(), level.children.end(), w + at);
-    at += level.children.size();
-  }
-  return flat;
-}
-
 Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
   const PeekSlot* slot = peek_.Find(ref.seq);
   const uint64_t* w =
-      slot != nullptr ? slot->levels.load(std::memory_order_acquire) : nullptr;
+      slot != nullptr ? slot->flat.load(std::memory_order_acquire) : nullptr;
   if (w == nullptr) {
     BEE_RETURN_IF_ERROR(Get(ref.seq).status());  // caches and publishes it
-    w = peek_.Find(ref.seq)->levels.load(std::memory_order_acquire);
+    w = peek_.Find(ref.seq)->flat.load(std::memory_order_acquire);
   }
   if (ref.offset >= w[0]) {
     return Status::Corruption("block " + std::to_string(ref.seq) +
@@ -191,20 +260,13 @@ Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
                    std::span<const uint64_t>(keys + level[0], level[1])};
 }
 
-void BlockCache::Insert(uint64_t first, std::vector<NodeBlock> blocks) {
-  std::vector<BlockPtr> shared;
-  shared.reserve(blocks.size());
-  for (NodeBlock& b : blocks) {
-    shared.push_back(std::make_shared<const NodeBlock>(std::move(b)));
-  }
+void BlockCache::Insert(uint64_t first, std::vector<FlatBlock> blocks) {
   std::unique_lock<std::shared_mutex> l(mu_);
-  if (blocks_.size() < first + shared.size()) {
-    blocks_.resize(first + shared.size());
-  }
-  for (size_t i = 0; i < shared.size(); i++) {
-    if (blocks_[first + i] != nullptr) continue;
-    blocks_[first + i] = std::move(shared[i]);
-    Publish(first + i);
+  for (size_t i = 0; i < blocks.size(); i++) {
+    const uint64_t seq = first + i;
+    if (seq < flat_.size() && flat_[seq] != nullptr) continue;
+    if (seq < blocks_.size() && blocks_[seq] != nullptr) continue;
+    Publish(seq, std::move(blocks[i]), nullptr);
   }
 }
 
@@ -216,7 +278,7 @@ void BlockCache::Invalidate(uint64_t from) {
     }
     if (PeekSlot* slot = peek_.Find(seq)) {
       slot->block.store(nullptr, std::memory_order_relaxed);
-      slot->levels.store(nullptr, std::memory_order_relaxed);
+      slot->flat.store(nullptr, std::memory_order_relaxed);
     }
   }
   published_limit_ = std::min(published_limit_, from);

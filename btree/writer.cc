@@ -412,43 +412,69 @@ NodeBlock Writer::BuildBlock(const std::pmr::vector<ChildRef*>& levels,
 }
 
 void Writer::EncodeBlocks(std::string* out, std::vector<size_t>* ends,
-                          std::vector<NodeBlock>* decoded) {
-  std::vector<NodeBlock> built;
-  if (separate_) {
-    built = std::move(sealed_);
-  } else {
-    built.reserve(pending_.size());
-    for (size_t b = 0; b < pending_.size(); b++) {
-      Pending& p = pending_[b];
-      std::pmr::vector<ChildRef*>& levels = p.levels;
-      if (b + 1 < pending_.size()) {
-        // §8.3: keep only levels no later op rewrote, by swap-removal, and
-        // write the surviving offsets back into the shared references.
-        levels[0] = nullptr;
-        size_t j = 0;
-        while (j < levels.size()) {
-          ChildRef* e = levels[j];
-          if (e != nullptr && e->seq == p.seq) {
-            e->offset = j++;
-          } else if (j == levels.size() - 1) {
-            levels.pop_back();
-          } else {
-            levels[j] = levels.back();
-            levels.pop_back();
-          }
-        }
-      }
-      built.push_back(BuildBlock(levels, p));
-    }
-  }
+                          std::vector<FlatBlock>* flats) {
   out->clear();
   ends->clear();
-  ends->reserve(built.size());
-  for (const NodeBlock& block : built) {
-    AppendNodeBlock(block, out);
+  ends->reserve(pending_.size());
+  std::vector<IndexLevelView> views;
+  auto emit = [&](std::string_view key, std::optional<std::string_view> value) {
+    AppendNodeBlock(views, key, value, out);
     ends->push_back(out->size());
+    if (flats != nullptr) flats->push_back(MakeFlatBlock(views, key, value));
+  };
+  if (separate_) {
+    for (const NodeBlock& block : sealed_) {
+      views.clear();
+      for (const IndexLevel& level : block.levels) {
+        views.push_back(IndexLevelView{level.keys, level.children});
+      }
+      std::optional<std::string_view> value;
+      if (block.value) value = *block.value;
+      emit(block.key, value);
+    }
+    return;
   }
-  if (decoded != nullptr) *decoded = std::move(built);
+  std::vector<uint64_t>& words = words_;
+  for (size_t b = 0; b < pending_.size(); b++) {
+    Pending& p = pending_[b];
+    std::pmr::vector<ChildRef*>& levels = p.levels;
+    if (b + 1 < pending_.size()) {
+      // §8.3: keep only levels no later op rewrote, by swap-removal, and
+      // write the surviving offsets back into the shared references.
+      levels[0] = nullptr;
+      size_t j = 0;
+      while (j < levels.size()) {
+        ChildRef* e = levels[j];
+        if (e != nullptr && e->seq == p.seq) {
+          e->offset = j++;
+        } else if (j == levels.size() - 1) {
+          levels.pop_back();
+        } else {
+          levels[j] = levels.back();
+          levels.pop_back();
+        }
+      }
+    }
+    // The levels' numbers side by side, then views over them.
+    words.clear();
+    for (const ChildRef* ref : levels) {
+      for (const KeyRef& k : ref->node->keys) words.push_back(k.seq);
+      for (const ChildRef* c : ref->node->children) {
+        words.push_back(c->seq);
+        words.push_back(c->offset);
+      }
+    }
+    views.clear();
+    const uint64_t* at = words.data();
+    for (const ChildRef* ref : levels) {
+      const size_t k = ref->node->keys.size();
+      const size_t c = 2 * ref->node->children.size();
+      views.push_back(IndexLevelView{std::span<const uint64_t>(at, k),
+                                     std::span<const uint64_t>(at + k, c)});
+      at += k + c;
+    }
+    emit(p.key, p.value);
+  }
 }
 
 Result<std::optional<Entry>> Writer::Get(std::string_view key) {

@@ -46,7 +46,7 @@ bool ParseExact(google::protobuf::MessageLite* msg, std::string_view bytes) {
 // it against libprotobuf on random blocks.
 namespace {
 
-size_t PackedSize(const std::vector<uint64_t>& values) {
+size_t PackedSize(std::span<const uint64_t> values) {
   size_t n = 0;
   for (uint64_t v : values) n += VarintLength(v);
   return n;
@@ -75,7 +75,7 @@ char* WriteBytes(char* p, char tag, std::string_view bytes) {
   return p + bytes.size();
 }
 
-char* WritePacked(char* p, char tag, const std::vector<uint64_t>& values,
+char* WritePacked(char* p, char tag, std::span<const uint64_t> values,
                   size_t payload) {
   if (values.empty()) return p;
   p = WriteField(p, tag, payload);
@@ -85,14 +85,15 @@ char* WritePacked(char* p, char tag, const std::vector<uint64_t>& values,
 
 }  // namespace
 
-void AppendNodeBlock(const NodeBlock& node, std::string* out) {
+void AppendNodeBlock(std::span<const IndexLevelView> levels,
+                     std::string_view key,
+                     std::optional<std::string_view> value, std::string* out) {
   // Sizes first: every length prefix precedes its payload.
   constexpr size_t kInlineLevels = 32;
   size_t sizes[2 * kInlineLevels];  // packed keys, children of each level
   size_t index_size = 0;
-  for (size_t i = 0; i < node.levels.size(); i++) {
-    const IndexLevel& level = node.levels[i];
-    size_t k = PackedSize(level.keys), c = PackedSize(level.children);
+  for (size_t i = 0; i < levels.size(); i++) {
+    size_t k = PackedSize(levels[i].keys), c = PackedSize(levels[i].children);
     if (i < kInlineLevels) {
       sizes[2 * i] = k;
       sizes[2 * i + 1] = c;
@@ -100,14 +101,14 @@ void AppendNodeBlock(const NodeBlock& node, std::string* out) {
     size_t level_size = (k > 0 ? FieldSize(k) : 0) + (c > 0 ? FieldSize(c) : 0);
     index_size += FieldSize(level_size);
   }
-  size_t total = FieldSize(index_size) + FieldSize(node.key.size()) +
-                 (node.value ? FieldSize(node.value->size()) : 0);
+  size_t total = FieldSize(index_size) + FieldSize(key.size()) +
+                 (value ? FieldSize(value->size()) : 0);
   size_t start = out->size();
   out->resize(start + total);
   char* p = out->data() + start;
   p = WriteField(p, 0x0a, index_size);
-  for (size_t i = 0; i < node.levels.size(); i++) {
-    const IndexLevel& level = node.levels[i];
+  for (size_t i = 0; i < levels.size(); i++) {
+    const IndexLevelView& level = levels[i];
     size_t k = i < kInlineLevels ? sizes[2 * i] : PackedSize(level.keys);
     size_t c =
         i < kInlineLevels ? sizes[2 * i + 1] : PackedSize(level.children);
@@ -116,8 +117,19 @@ void AppendNodeBlock(const NodeBlock& node, std::string* out) {
     p = WritePacked(p, 0x0a, level.keys, k);
     p = WritePacked(p, 0x12, level.children, c);
   }
-  p = WriteBytes(p, 0x12, node.key);
-  if (node.value) p = WriteBytes(p, 0x1a, *node.value);
+  p = WriteBytes(p, 0x12, key);
+  if (value) p = WriteBytes(p, 0x1a, *value);
+}
+
+void AppendNodeBlock(const NodeBlock& node, std::string* out) {
+  std::vector<IndexLevelView> levels;
+  levels.reserve(node.levels.size());
+  for (const IndexLevel& level : node.levels) {
+    levels.push_back(IndexLevelView{level.keys, level.children});
+  }
+  std::optional<std::string_view> value;
+  if (node.value) value = *node.value;
+  AppendNodeBlock(levels, node.key, value, out);
 }
 
 void EncodeNodeBlock(const NodeBlock& node, std::string* out) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,12 @@ struct IndexLevel {
   std::vector<uint64_t> keys;
   std::vector<uint64_t> children;
   bool operator==(const IndexLevel&) const = default;
+};
+
+// A level as views, for encoding from storage other than IndexLevel.
+struct IndexLevelView {
+  std::span<const uint64_t> keys;
+  std::span<const uint64_t> children;
 };
 
 struct NodeBlock {
@@ -52,6 +59,9 @@ struct HeaderBlock {
 void EncodeNodeBlock(const NodeBlock& node, std::string* out);
 // Appends the encoded block to *out.
 void AppendNodeBlock(const NodeBlock& node, std::string* out);
+void AppendNodeBlock(std::span<const IndexLevelView> levels,
+                     std::string_view key,
+                     std::optional<std::string_view> value, std::string* out);
 std::string EncodeNodeBlock(const NodeBlock& node);
 // Corruption (with what is wrong) when the bytes are not a valid Node whose
 // index is a valid YoloIndex with whole (seq, offset) pairs.

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <vector>
@@ -67,10 +68,18 @@ class PackedNode {
 // One B-tree node as the writer reads it: the seqs of its keys and its
 // children as (seq, offset) pairs, flattened. Views into the cache, valid as
 // long as the block is (see BlockCache::Peek).
-struct LevelView {
-  std::span<const uint64_t> keys;
-  std::span<const uint64_t> children;
-};
+using LevelView = IndexLevelView;
+
+// A block in one buffer of 64-bit words, as the cache keeps it for the
+// writer (one allocation, one memory access to reach a node):
+//   [0] n, [1..n] the word where level i begins,
+//   [n+1] key size, [n+2] value size + 1 (0: no value; kValueElsewhere: the
+//   decoded block holds it), [n+3] the word where the key's bytes begin,
+//   levels: k, c, keys[k], children[c]; then the key's and value's bytes.
+using FlatBlock = std::unique_ptr<uint64_t[]>;
+FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
+                        std::string_view key,
+                        std::optional<std::string_view> value);
 
 class BlockCache {
  public:
@@ -102,15 +111,15 @@ class BlockCache {
   Result<PackedNode> Packed(NodeRef ref) const;
 
   // Caches blocks the caller just appended at first, first + 1, ... (so they
-  // are not read back and decoded). REQUIRES: each is exactly the decoded
-  // block at its seq.
-  void Insert(uint64_t first, std::vector<NodeBlock> blocks);
+  // are not read back and decoded); they are decoded from these on first
+  // Get. REQUIRES: each is exactly the block at its seq.
+  void Insert(uint64_t first, std::vector<FlatBlock> blocks);
 
   // Hints that Peek(seq) or PeekLevel on it may come soon: starts loading
   // its flat levels (or its slot, when it holds none yet).
   void PrefetchBlock(uint64_t seq) const {
     if (const PeekSlot* slot = peek_.Find(seq)) {
-      const uint64_t* w = slot->levels.load(std::memory_order_relaxed);
+      const uint64_t* w = slot->flat.load(std::memory_order_relaxed);
       if (w == nullptr) {
         __builtin_prefetch(slot);
         return;
@@ -144,7 +153,7 @@ class BlockCache {
   // empty string is a level not packed yet. Guarded by mu_.
   mutable std::vector<std::unique_ptr<std::vector<std::string>>> packed_;
 
-  Result<std::string> Pack(const IndexLevel& level) const;
+  Result<std::string> Pack(LevelView level) const;
 
   // Lock-free views of the cached blocks and of their keys, for Peek and
   // KeyOf: set under mu_ (exclusive) when a block is cached, cleared by
@@ -156,22 +165,21 @@ class BlockCache {
     uint32_t size = 0;
     const char* data = nullptr;  // into the cached block when not inline
   };
-  // REQUIRES: mu_ held exclusively; blocks_[seq] is the cached block.
-  void Publish(uint64_t seq) const;
-  // A block's levels flattened into 64-bit words:
-  //   n, start[n], then per level: k, c, keys[k], children[c]
-  // (start[i] = the word where level i begins).
-  static std::unique_ptr<uint64_t[]> Flatten(const NodeBlock& block);
+  static constexpr uint64_t kValueElsewhere = ~uint64_t{0};
+  // Publishes block seq for the lock-free readers: its key, its flat form
+  // and, when given, its decoded form (already in blocks_[seq]).
+  // REQUIRES: mu_ held exclusively; the block is not published.
+  void Publish(uint64_t seq, FlatBlock flat, const NodeBlock* block) const;
   struct PeekSlot {
-    std::atomic<const NodeBlock*> block{nullptr};
-    std::atomic<const uint64_t*> levels{nullptr};  // Flatten's words
+    std::atomic<const NodeBlock*> block{nullptr};  // null: not decoded yet
+    std::atomic<const uint64_t*> flat{nullptr};    // null: not cached
   };
   mutable SeqTable<PeekSlot> peek_;
-  // Owners of the flat levels, index = seq. Guarded by mu_.
-  mutable std::vector<std::unique_ptr<uint64_t[]>> flat_;
+  // Owners of the flat blocks, index = seq. Guarded by mu_.
+  mutable std::vector<FlatBlock> flat_;
   mutable SeqTable<KeySlot> keys_;
-  mutable uint64_t published_limit_ = 0;
-  static_assert(sizeof(KeySlot) == 32);  // one past the highest seq published
+  mutable uint64_t published_limit_ = 0;  // one past the highest published
+  static_assert(sizeof(KeySlot) == 32);
 };
 
 // The level `ref.offset` of a block fetched with GetNode.

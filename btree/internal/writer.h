@@ -86,10 +86,10 @@ class Writer {
   size_t pending() const { return pending_.size(); }
   // Encodes the pending blocks in seq order, compacting every non-final one
   // (§8.3), one after the other into *out; (*ends)[i] is the offset just
-  // past block i. Call once, at flush. With `decoded`, also returns each
-  // block as it will decode (for the block cache).
+  // past block i. Call once, at flush. With `flats`, also returns each block
+  // in the block cache's flat form.
   void EncodeBlocks(std::string* out, std::vector<size_t>* ends,
-                    std::vector<NodeBlock>* decoded = nullptr);
+                    std::vector<FlatBlock>* flats = nullptr);
 
  private:
   struct Pending {
@@ -139,8 +139,10 @@ class Writer {
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::vector<Pending> pending_;
-  std::vector<WNode*> path_;     // Put's descent, reused between puts
-  size_t root_levels_hint_ = 8;  // levels the last block rewrote
+  std::vector<WNode*> path_;  // Put's descent, reused between puts
+  size_t root_levels_hint_ = 8;
+  std::vector<uint64_t>
+      words_;  // EncodeBlocks' scratch  // levels the last block rewrote
 };
 
 }  // namespace bee::btree::internal
