@@ -71,6 +71,7 @@ char* WriteField(char* p, char tag, size_t payload) {
 
 char* WriteBytes(char* p, char tag, std::string_view bytes) {
   p = WriteField(p, tag, bytes.size());
+  if (bytes.empty()) return p;  // data() may be null
   std::memcpy(p, bytes.data(), bytes.size());
   return p + bytes.size();
 }

@@ -139,10 +139,9 @@ class Writer {
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::vector<Pending> pending_;
-  std::vector<WNode*> path_;  // Put's descent, reused between puts
-  size_t root_levels_hint_ = 8;
-  std::vector<uint64_t>
-      words_;  // EncodeBlocks' scratch  // levels the last block rewrote
+  std::vector<WNode*> path_;     // Put's descent, reused between puts
+  size_t root_levels_hint_ = 8;  // levels the last block rewrote
+  std::vector<uint64_t> words_;  // EncodeBlocks' scratch: level numbers
 };
 
 }  // namespace bee::btree::internal
