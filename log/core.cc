@@ -16,6 +16,7 @@
 #include "encoding/varint.h"
 #include "log/flat_tree.h"
 #include "log/internal/core_impl.h"
+#include "log/internal/leaf_hasher.h"
 #include "log/internal/storage_format.h"
 
 namespace bee::log {
@@ -26,14 +27,16 @@ namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
-// Appends leaves for `blocks` to `roots` (merging siblings) and collects every
-// new node in `created`.
+// Appends the leaves of blocks first_block, first_block + 1, ... (their
+// sizes and hashes) to `roots`, merging siblings, and collects every new
+// node in `created`.
 void GrowTree(std::vector<TreeNode>* roots, uint64_t first_block,
               std::span<const std::string_view> blocks,
+              std::span<const Hash32> leaf_hashes,
               std::vector<TreeNode>* created) {
   uint64_t index = first_block;
-  for (std::string_view block : blocks) {
-    TreeNode node = LeafNode(index++, block);
+  for (size_t i = 0; i < blocks.size(); i++) {
+    TreeNode node{2 * index++, blocks[i].size(), leaf_hashes[i]};
     created->push_back(node);
     while (!roots->empty() &&
            flat::Sibling(roots->back().index) == node.index) {
@@ -614,6 +617,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->dir_ = dir;
   impl->durability_ = options.durability;
   impl->fall_back_ = options.fall_back_to_previous_head;
+  impl->parallel_hashing_ = options.parallel_hashing;
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
 }
@@ -732,7 +736,10 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   std::vector<TreeNode> roots = m.roots_;
   std::vector<TreeNode>& created = m.created_scratch_;
   created.clear();
-  GrowTree(&roots, old_length, blocks, &created);
+  std::vector<Hash32>& leaves = m.leaf_scratch_;
+  leaves.resize(blocks.size());
+  HashLeaves(blocks, leaves, m.parallel_hashing_);
+  GrowTree(&roots, old_length, blocks, leaves, &created);
   // Blocks and nodes go past the signed length: readers never look there
   // until the new head is published.
   BEE_RETURN_IF_ERROR(m.data_file_->WriteV(m.head_.byte_length, blocks));

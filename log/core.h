@@ -49,6 +49,10 @@ struct CoreOptions {
   // (damage, or power loss under kNoSync), open at the previous head
   // instead of failing with Corruption. Blocks past it are then lost.
   bool fall_back_to_previous_head = false;
+  // Hash the blocks of a large append (>= 64 blocks and 32 KiB) on two
+  // threads: the caller and one helper thread shared by the process. Same
+  // bytes, less wall time; off, every append hashes on the caller alone.
+  bool parallel_hashing = true;
 };
 
 // The signed head of a log: what one signature covers.

@@ -30,7 +30,8 @@ class Core::Impl {
   std::unique_ptr<Env> owned_env_;  // in-memory cores own their Env
   std::string dir_;
   Durability durability_ = Durability::kSync;
-  bool fall_back_ = false;  // CoreOptions::fall_back_to_previous_head
+  bool fall_back_ = false;        // CoreOptions::fall_back_to_previous_head
+  bool parallel_hashing_ = true;  // CoreOptions::parallel_hashing
   bool compat_ = false;
   bool replica_ = false;  // sparse: blocks may be missing (bitfield)
   Hash32 key_{};
@@ -48,6 +49,7 @@ class Core::Impl {
   // fresh pages every time. REQUIRES: writer_mu_ held.
   std::string tree_scratch_;
   std::vector<TreeNode> created_scratch_;
+  std::vector<Hash32> leaf_scratch_;
   // Nodes of the signed tree already verified (readers add to it); every
   // other node is read from `tree` and verified when used. Internally
   // locked; a truncation drops its nodes while holding mu_ exclusively.
