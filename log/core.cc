@@ -27,20 +27,26 @@ namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
-// Appends the leaves of blocks first_block, first_block + 1, ... (their
-// sizes and hashes) to `roots`, merging siblings, and collects every new
-// node in `created`.
-void GrowTree(std::vector<TreeNode>* roots, uint64_t first_block,
-              std::span<const std::string_view> blocks,
-              std::span<const Hash32> leaf_hashes,
+// Appends the leaves of blocks first_block, first_block + 1, ... to `roots`,
+// merging siblings, and collects every new node in `created`. `hashed`
+// holds the leaves and some parents already (see HashNewNodes).
+void GrowTree(std::vector<TreeNode>* roots, uint64_t first_block, size_t count,
+              std::span<const TreeNode> hashed,
+              std::span<const uint8_t> computed,
               std::vector<TreeNode>* created) {
-  uint64_t index = first_block;
-  for (size_t i = 0; i < blocks.size(); i++) {
-    TreeNode node{2 * index++, blocks[i].size(), leaf_hashes[i]};
+  const uint64_t base = 2 * first_block;
+  for (size_t i = 0; i < count; i++) {
+    TreeNode node = hashed[2 * i];
     created->push_back(node);
     while (!roots->empty() &&
            flat::Sibling(roots->back().index) == node.index) {
-      node = ParentNode(roots->back(), node);
+      const uint64_t parent = (roots->back().index + node.index) / 2;
+      if (parent >= base && parent - base < computed.size() &&
+          computed[parent - base]) {
+        node = hashed[parent - base];
+      } else {
+        node = ParentNode(roots->back(), node);
+      }
       roots->pop_back();
       created->push_back(node);
     }
@@ -736,10 +742,12 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   std::vector<TreeNode> roots = m.roots_;
   std::vector<TreeNode>& created = m.created_scratch_;
   created.clear();
-  std::vector<Hash32>& leaves = m.leaf_scratch_;
-  leaves.resize(blocks.size());
-  HashLeaves(blocks, leaves, m.parallel_hashing_);
-  GrowTree(&roots, old_length, blocks, leaves, &created);
+  std::vector<TreeNode>& hashed = m.hashed_scratch_;
+  std::vector<uint8_t>& computed = m.computed_scratch_;
+  hashed.resize(2 * blocks.size());
+  computed.assign(2 * blocks.size(), 0);
+  HashNewNodes(old_length, blocks, hashed, computed, m.parallel_hashing_);
+  GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
   // Blocks and nodes go past the signed length: readers never look there
   // until the new head is published.
   BEE_RETURN_IF_ERROR(m.data_file_->WriteV(m.head_.byte_length, blocks));

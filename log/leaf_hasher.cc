@@ -8,8 +8,6 @@
 #include <mutex>
 #include <thread>
 
-#include "log/crypto.h"
-
 namespace bee::log {
 namespace {
 
@@ -18,26 +16,58 @@ namespace {
 constexpr size_t kMinParallelBytes = 32 << 10;
 constexpr size_t kMinParallelBlocks = 64;
 
-void HashRange(std::span<const std::string_view> blocks,
-               std::span<Hash32> out) {
-  for (size_t i = 0; i < blocks.size(); i++) out[i] = LeafHash(blocks[i]);
-}
-
-// The blocks of one append, hashed in chunks that the caller and the
-// helper take turns to claim: if the helper wakes up late, the caller just
-// hashes more of them.
+// The hashing of one append, in runs of blocks that lie within one aligned
+// 32-block window, which the caller and the helper claim in turn (a helper
+// that wakes up late just takes fewer). Runs are independent: each fills
+// only its own leaves and the parents of its whole subtrees.
 struct Job {
-  static constexpr size_t kChunk = 32;
+  static constexpr uint64_t kRun = 32;
+  uint64_t first_block = 0;
   std::span<const std::string_view> blocks;
-  std::span<Hash32> out;
-  std::atomic<size_t> next{0};
+  std::span<TreeNode> nodes;
+  std::span<uint8_t> computed;
+  std::atomic<size_t> next{0};  // the next run to claim
+  size_t runs = 0;
+
+  // Block range of run r: the first run ends at the first multiple of kRun.
+  std::pair<size_t, size_t> Run(size_t r) const {
+    uint64_t head = (kRun - first_block % kRun) % kRun;
+    size_t begin = r == 0 ? 0 : static_cast<size_t>(head + (r - 1) * kRun);
+    size_t end = static_cast<size_t>(head + r * kRun);
+    if (head == 0) {  // no partial first run
+      begin = static_cast<size_t>(r * kRun);
+      end = begin + kRun;
+    }
+    return {begin, std::min(end, blocks.size())};
+  }
+
+  void Hash(size_t begin, size_t end) {
+    for (size_t i = begin; i < end; i++) {
+      nodes[2 * i] = LeafNode(first_block + i, blocks[i]);
+      computed[2 * i] = 1;
+    }
+    // Then every whole subtree of the run, level by level. A node spanning
+    // blocks [a, a + w) (w a power of two, a a multiple of w) sits at flat
+    // index 2a + w - 1; here a is relative to the append's first block.
+    for (uint64_t w = 2; w <= kRun; w *= 2) {
+      uint64_t g = (first_block + begin + w - 1) / w * w;  // aligned start
+      for (; g + w <= first_block + end; g += w) {
+        const size_t a = static_cast<size_t>(g - first_block);
+        const size_t parent = 2 * a + static_cast<size_t>(w) - 1;
+        const size_t left = parent - static_cast<size_t>(w) / 2;
+        const size_t right = parent + static_cast<size_t>(w) / 2;
+        nodes[parent] = ParentNode(nodes[left], nodes[right]);
+        computed[parent] = 1;
+      }
+    }
+  }
 
   void Work() {
     while (true) {
-      size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
-      if (begin >= blocks.size()) return;
-      size_t n = std::min(kChunk, blocks.size() - begin);
-      HashRange(blocks.subspan(begin, n), out.subspan(begin, n));
+      size_t r = next.fetch_add(1, std::memory_order_relaxed);
+      if (r >= runs) return;
+      auto [begin, end] = Run(r);
+      Hash(begin, end);
     }
   }
 };
@@ -100,18 +130,29 @@ class Helper {
 
 }  // namespace
 
-void HashLeaves(std::span<const std::string_view> blocks, std::span<Hash32> out,
-                bool parallel) {
+void HashNewNodes(uint64_t first_block,
+                  std::span<const std::string_view> blocks,
+                  std::span<TreeNode> nodes, std::span<uint8_t> computed,
+                  bool parallel) {
+  Job job;
+  job.first_block = first_block;
+  job.blocks = blocks;
+  job.nodes = nodes;
+  job.computed = computed;
+  const uint64_t head = (Job::kRun - first_block % Job::kRun) % Job::kRun;
+  const size_t n = blocks.size();
+  job.runs =
+      head >= n
+          ? 1
+          : (head > 0 ? 1 : 0) +
+                static_cast<size_t>((n - head + Job::kRun - 1) / Job::kRun);
   size_t bytes = 0;
-  if (parallel && blocks.size() >= kMinParallelBlocks) {
+  if (parallel && n >= kMinParallelBlocks) {
     for (std::string_view b : blocks) bytes += b.size() + 64;
   }
   Helper* helper = bytes >= kMinParallelBytes ? Helper::Get() : nullptr;
-  Job job;
-  job.blocks = blocks;
-  job.out = out;
   if (helper == nullptr || !helper->TryOffer(&job)) {
-    HashRange(blocks, out);
+    job.Work();
     return;
   }
   job.Work();

@@ -49,7 +49,8 @@ class Core::Impl {
   // fresh pages every time. REQUIRES: writer_mu_ held.
   std::string tree_scratch_;
   std::vector<TreeNode> created_scratch_;
-  std::vector<Hash32> leaf_scratch_;
+  std::vector<TreeNode> hashed_scratch_;  // see HashNewNodes
+  std::vector<uint8_t> computed_scratch_;
   // Nodes of the signed tree already verified (readers add to it); every
   // other node is read from `tree` and verified when used. Internally
   // locked; a truncation drops its nodes while holding mu_ exclusively.

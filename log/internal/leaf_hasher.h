@@ -1,25 +1,35 @@
-// LeafHasher: hashes the leaves of a large append on two threads. Private
-// to log/.
+// HashNewNodes: the hashing of a large append, on two threads. Private to
+// log/.
 #ifndef BEE_LOG_INTERNAL_LEAF_HASHER_H_
 #define BEE_LOG_INTERNAL_LEAF_HASHER_H_
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 
-#include "encoding/bytes.h"
+#include "log/crypto.h"
 
 namespace bee::log {
 
-// Fills out[i] = LeafHash(blocks[i]). When the append is large enough to
-// pay for the hand-off and the process-wide helper thread is idle, the
-// helper hashes the second half while the caller hashes the first; else the
-// caller hashes everything. The helper thread starts on first use and lives
-// as long as the process.
+// The merkle nodes of an append of `blocks` as blocks first_block,
+// first_block + 1, ...: nodes[j] is flat-tree node 2 * first_block + j,
+// filled (and computed[j] set to 1) for every leaf and for every parent
+// whose blocks all lie in one 32-block run aligned to a multiple of 32.
+// The caller merges what is left (a few parents per 32 blocks).
 //
+// When the append is large enough to pay for the hand-off and the
+// process-wide helper thread is idle, the caller and the helper claim the
+// runs in turn; else the caller hashes everything. The helper thread starts
+// on first use and lives as long as the process.
+//
+// REQUIRES: nodes.size() == computed.size() == 2 * blocks.size(), computed
+// all zero.
 // Thread safety: safe to call from any number of threads; only one call at
 // a time gets the helper, the others hash alone.
-void HashLeaves(std::span<const std::string_view> blocks, std::span<Hash32> out,
-                bool parallel);
+void HashNewNodes(uint64_t first_block,
+                  std::span<const std::string_view> blocks,
+                  std::span<TreeNode> nodes, std::span<uint8_t> computed,
+                  bool parallel);
 
 }  // namespace bee::log
 
