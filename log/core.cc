@@ -250,7 +250,7 @@ Result<PlacedNode> Core::Impl::Verified(uint64_t index,
   }
   if (anchor.node.index == index) return anchor;
   const size_t hit =
-      node_cache_.FindAncestor(index, anchor.node.index, &anchor);
+      node_cache_->FindAncestor(index, anchor.node.index, &anchor);
   if (hit == 0) return anchor;
   // Paths to a cached node are short: stack buffers, else the heap.
   constexpr size_t kInline = 8;
@@ -267,7 +267,7 @@ Result<PlacedNode> Core::Impl::Verified(uint64_t index,
   if (!HashUp(start, sib, anchor, placed)) {
     return PathMismatch(start, sib, anchor.node, scratch);
   }
-  node_cache_.Insert(placed);
+  node_cache_->Insert(placed);
   return placed[0];
 }
 
@@ -624,6 +624,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->durability_ = options.durability;
   impl->fall_back_ = options.fall_back_to_previous_head;
   impl->parallel_hashing_ = options.parallel_hashing;
+  impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_entries);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
 }
@@ -804,7 +805,7 @@ Status Core::Truncate(uint64_t new_length) {
   BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
-    m.node_cache_.DropFrom(new_length);
+    m.node_cache_->DropFrom(new_length);
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;

@@ -53,6 +53,11 @@ struct CoreOptions {
   // threads: the caller and one helper thread shared by the process. Same
   // bytes, less wall time; off, every append hashes on the caller alone.
   bool parallel_hashing = true;
+  // Verified merkle nodes a log keeps in memory for reads, at most (56
+  // bytes each; the table starts small and grows as it fills). Every other
+  // node is read from the `tree` file and verified when used, so a larger
+  // cache makes random reads of a large log cheaper, never less safe.
+  size_t node_cache_entries = size_t{1} << 16;
 };
 
 // The signed head of a log: what one signature covers.

@@ -683,7 +683,7 @@ Status ApplyProof(Core* replica, const Proof& proof) {
     m.generation_++;
   }
   // Verified against the head now published.
-  m.node_cache_.Insert(chain);
+  m.node_cache_->Insert(chain);
   std::lock_guard<std::mutex> l(m.wait_mu_);
   m.wait_cv_.notify_all();
   return Status::OK();

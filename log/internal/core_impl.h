@@ -14,10 +14,6 @@
 
 namespace bee::log {
 
-// Verified merkle nodes the cache may hold: 65,536 entries of 56 bytes
-// (3.5 MiB), whatever the log length.
-inline constexpr size_t kNodeCacheEntries = size_t{1} << 16;
-
 class Core::Impl {
  public:
   Impl() = default;
@@ -54,7 +50,8 @@ class Core::Impl {
   // Nodes of the signed tree already verified (readers add to it); every
   // other node is read from `tree` and verified when used. Internally
   // locked; a truncation drops its nodes while holding mu_ exclusively.
-  mutable NodeCache node_cache_{kNodeCacheEntries};
+  // At most CoreOptions::node_cache_entries, whatever the log length.
+  std::unique_ptr<NodeCache> node_cache_;
   // Guards the fields below: shared for readers, unique for the brief
   // moment a writer publishes a new state.
   mutable std::shared_mutex mu_;
