@@ -17,6 +17,12 @@ KeyPair TestKey() {
   return KeyPair::FromSeed(seed);
 }
 
+// The status is Corruption and its message names `what`.
+void CheckCorruption(const Status& s, std::string_view what) {
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find(what) != std::string::npos);
+}
+
 std::vector<std::string> Blocks(int first, int n) {
   std::vector<std::string> out;
   for (int i = first; i < first + n; i++) {
@@ -109,10 +115,7 @@ TEST_CASE("a flipped bit in a block is reported with file and offset",
   auto core = Core::Open("/d", d.options).value();
   CHECK(core->Get(0).ok());
   auto bad = core->Get(1);
-  REQUIRE_FALSE(bad.ok());
-  CHECK(bad.status().IsCorruption());
-  CHECK(bad.status().message().find("data: block 1 at offset 7") !=
-        std::string::npos);
+  CheckCorruption(bad.status(), "data: block 1 at offset 7");
   CHECK(core->VerifyAll().IsCorruption());
 }
 
@@ -132,10 +135,7 @@ TEST_CASE("a flipped bit in a tree node is detected", "[log]") {
   d.env.FlipBit("/d/tree", 4 * internal::kTreeRecordSize + 20, 0);
   auto core = Core::Open("/d", d.options).value();
   auto bad = core->Get(2);
-  REQUIRE_FALSE(bad.ok());
-  CHECK(bad.status().IsCorruption());
-  CHECK(bad.status().message().find("tree: merkle nodes 4 and 6") !=
-        std::string::npos);
+  CheckCorruption(bad.status(), "tree: merkle nodes 4 and 6");
   CHECK(core->Get(9).ok());
 }
 
@@ -144,10 +144,7 @@ TEST_CASE("a damaged root node makes open fail clearly", "[log]") {
   // Node 19 is the root of blocks 8..11, signed only by the newest head.
   d.env.FlipBit("/d/tree", 19 * internal::kTreeRecordSize + 9, 0);
   auto core = Core::Open("/d", d.options);
-  REQUIRE_FALSE(core.ok());
-  CHECK(core.status().IsCorruption());
-  CHECK(core.status().message().find("newest signed head (length 12") !=
-        std::string::npos);
+  CheckCorruption(core.status(), "newest signed head (length 12");
   // Asked to, open falls back to the previous head, which still verifies.
   d.options.fall_back_to_previous_head = true;
   auto fallback = Core::Open("/d", d.options).value();
@@ -178,10 +175,7 @@ TEST_CASE("a damaged meta file is refused", "[log]") {
   Damaged d;
   d.env.FlipBit("/d/meta", 40, 2);
   auto core = Core::Open("/d", d.options);
-  REQUIRE_FALSE(core.ok());
-  CHECK(core.status().IsCorruption());
-  CHECK(core.status().message().find("/d/meta: checksum mismatch") !=
-        std::string::npos);
+  CheckCorruption(core.status(), "/d/meta: checksum mismatch");
 }
 
 TEST_CASE("truncate survives reopen and later appends reuse the space",
@@ -217,11 +211,10 @@ TEST_CASE("a tree node damaged after open is caught when first read", "[log]") {
   // The leaf of block 4 (node 8) was not read yet.
   d.env.FlipBit("/d/tree", 8 * internal::kTreeRecordSize + 30, 5);
   auto bad = core->Get(4);
-  REQUIRE_FALSE(bad.ok());
-  CHECK(bad.status().IsCorruption());
-  CHECK(bad.status().message().find(
-            "tree: merkle nodes 8 and 10 (offsets 320, 400) do not hash to "
-            "their parent 9") != std::string::npos);
+  CheckCorruption(
+      bad.status(),
+      "tree: merkle nodes 8 and 10 (offsets 320, 400) do not hash to "
+      "their parent 9");
   CHECK(core->GetNode(8).status().IsCorruption());
   CHECK(core->Get(5).status().IsCorruption());  // its path holds node 8
   CHECK(core->Get(6).value() == d.blocks[6]);
@@ -242,10 +235,7 @@ TEST_CASE("a missing tree record is Corruption, not a crash", "[log]") {
   d.env.SetContents("/d/tree", tree.substr(0, 21 * 40 + 10));
   auto core = Core::Open("/d", d.options).value();
   auto zero = core->Get(3);
-  REQUIRE_FALSE(zero.ok());
-  CHECK(zero.status().IsCorruption());
-  CHECK(zero.status().message().find("node 6 at offset 240 is missing") !=
-        std::string::npos);
+  CheckCorruption(zero.status(), "node 6 at offset 240 is missing");
   CHECK(core->Get(2).status().IsCorruption());   // 6 is its leaf's sibling
   CHECK(core->Get(10).status().IsCorruption());  // 22 is past the end
   CHECK(core->Get(9).status().IsCorruption());   // 21 is cut short
