@@ -56,6 +56,22 @@ size_t PackedSize(std::span<const uint64_t> values) {
 size_t FieldSize(size_t payload) { return 1 + VarintLength(payload) + payload; }
 
 char* WriteVarint(char* p, uint64_t v) {
+  // Seqs and offsets are mostly under 2^21: one to three bytes, unrolled.
+  if (v < 0x80) {
+    *p = static_cast<char>(v);
+    return p + 1;
+  }
+  if (v < 0x4000) {
+    p[0] = static_cast<char>(v | 0x80);
+    p[1] = static_cast<char>(v >> 7);
+    return p + 2;
+  }
+  if (v < 0x200000) {
+    p[0] = static_cast<char>(v | 0x80);
+    p[1] = static_cast<char>((v >> 7) | 0x80);
+    p[2] = static_cast<char>(v >> 14);
+    return p + 3;
+  }
   while (v >= 0x80) {
     *p++ = static_cast<char>(v | 0x80);
     v >>= 7;

@@ -747,11 +747,13 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   std::vector<uint8_t>& computed = m.computed_scratch_;
   hashed.resize(2 * blocks.size());
   computed.assign(2 * blocks.size(), 0);
-  HashNewNodes(old_length, blocks, hashed, computed, m.parallel_hashing_);
-  GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
   // Blocks and nodes go past the signed length: readers never look there
-  // until the new head is published.
-  BEE_RETURN_IF_ERROR(m.data_file_->WriteV(m.head_.byte_length, blocks));
+  // until the new head is published. The blocks are written while the
+  // helper thread hashes.
+  BEE_RETURN_IF_ERROR(HashNewNodes(
+      old_length, blocks, hashed, computed, m.parallel_hashing_,
+      [&] { return m.data_file_->WriteV(m.head_.byte_length, blocks); }));
+  GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
   BEE_RETURN_IF_ERROR(m.WriteAppendedNodes(created, old_length, new_length));
   if (m.durability_ == Durability::kSync) {
     BEE_RETURN_IF_ERROR(m.data_file_->Sync());

@@ -130,10 +130,10 @@ class Helper {
 
 }  // namespace
 
-void HashNewNodes(uint64_t first_block,
-                  std::span<const std::string_view> blocks,
-                  std::span<TreeNode> nodes, std::span<uint8_t> computed,
-                  bool parallel) {
+Status HashNewNodes(uint64_t first_block,
+                    std::span<const std::string_view> blocks,
+                    std::span<TreeNode> nodes, std::span<uint8_t> computed,
+                    bool parallel, const std::function<Status()>& meanwhile) {
   Job job;
   job.first_block = first_block;
   job.blocks = blocks;
@@ -151,12 +151,11 @@ void HashNewNodes(uint64_t first_block,
     for (std::string_view b : blocks) bytes += b.size() + 64;
   }
   Helper* helper = bytes >= kMinParallelBytes ? Helper::Get() : nullptr;
-  if (helper == nullptr || !helper->TryOffer(&job)) {
-    job.Work();
-    return;
-  }
+  const bool shared = helper != nullptr && helper->TryOffer(&job);
+  Status s = meanwhile ? meanwhile() : Status::OK();
   job.Work();
-  helper->Finish();
+  if (shared) helper->Finish();
+  return s;
 }
 
 }  // namespace bee::log

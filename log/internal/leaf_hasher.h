@@ -4,9 +4,11 @@
 #define BEE_LOG_INTERNAL_LEAF_HASHER_H_
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
+#include "encoding/status.h"
 #include "log/crypto.h"
 
 namespace bee::log {
@@ -26,10 +28,14 @@ namespace bee::log {
 // all zero.
 // Thread safety: safe to call from any number of threads; only one call at
 // a time gets the helper, the others hash alone.
-void HashNewNodes(uint64_t first_block,
-                  std::span<const std::string_view> blocks,
-                  std::span<TreeNode> nodes, std::span<uint8_t> computed,
-                  bool parallel);
+//
+// `meanwhile` (if any) runs on the calling thread while the helper hashes,
+// or first when it does not; its status is returned.
+Status HashNewNodes(uint64_t first_block,
+                    std::span<const std::string_view> blocks,
+                    std::span<TreeNode> nodes, std::span<uint8_t> computed,
+                    bool parallel,
+                    const std::function<Status()>& meanwhile = nullptr);
 
 }  // namespace bee::log
 

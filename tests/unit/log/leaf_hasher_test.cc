@@ -27,7 +27,9 @@ bool HashesMatch(uint64_t first, const std::vector<std::string>& blocks,
   const size_t n = blocks.size();
   std::vector<TreeNode> nodes(2 * n);
   std::vector<uint8_t> computed(2 * n, 0);
-  HashNewNodes(first, views, nodes, computed, parallel);
+  if (!HashNewNodes(first, views, nodes, computed, parallel).ok()) {
+    return false;
+  }
   // The expected nodes: every subtree of the append, built bottom up.
   std::vector<TreeNode> want(2 * n);
   std::vector<uint8_t> expected(2 * n, 0);
@@ -87,6 +89,27 @@ TEST_CASE("concurrent appends share the hashing helper safely", "[log]") {
   }
   for (std::thread& t : threads) t.join();
   CHECK(failures == std::vector<int>(4, 0));
+}
+
+TEST_CASE("the work given to run meanwhile runs once and reports its error",
+          "[log]") {
+  InitCrypto();
+  const std::vector<std::string> blocks = Blocks(1000, 100, 3);
+  std::vector<std::string_view> views(blocks.begin(), blocks.end());
+  for (bool parallel : {true, false}) {
+    CAPTURE(parallel);
+    std::vector<TreeNode> nodes(2 * blocks.size());
+    std::vector<uint8_t> computed(2 * blocks.size(), 0);
+    int calls = 0;
+    Status s = HashNewNodes(0, views, nodes, computed, parallel, [&] {
+      calls++;
+      return Status::IOError("disk full");
+    });
+    CHECK(calls == 1);
+    CHECK(s.IsIOError());
+    // The hashing still completed: the helper is done with this call.
+    CHECK(nodes[1998].hash == LeafHash(blocks[999]));
+  }
 }
 
 }  // namespace
