@@ -110,11 +110,7 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
     }
   }
   // Its flat form, for the writer: the value stays in the decoded block.
-  std::vector<IndexLevelView> levels;
-  for (const IndexLevel& level : block->levels) {
-    levels.push_back(IndexLevelView{level.keys, level.children});
-  }
-  FlatBlock flat = MakeFlatBlock(levels, block->key, std::nullopt);
+  FlatBlock flat = MakeFlatBlock(LevelViews(*block), block->key, std::nullopt);
   flat[flat[0] + 2] = kValueElsewhere;
   std::unique_lock<std::shared_mutex> l(mu_);
   if (blocks_.size() <= seq) blocks_.resize(seq + 1);
@@ -229,16 +225,6 @@ Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
   return block.get();
-}
-
-Result<const NodeBlock*> BlockCache::PeekNode(NodeRef ref) const {
-  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, Peek(ref.seq));
-  if (ref.offset >= block->levels.size()) {
-    return Status::Corruption("block " + std::to_string(ref.seq) +
-                              " has no index level " +
-                              std::to_string(ref.offset));
-  }
-  return block;
 }
 
 Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {

@@ -424,10 +424,7 @@ void Writer::EncodeBlocks(std::string* out, std::vector<size_t>* ends,
   };
   if (separate_) {
     for (const NodeBlock& block : sealed_) {
-      views.clear();
-      for (const IndexLevel& level : block.levels) {
-        views.push_back(IndexLevelView{level.keys, level.children});
-      }
+      views = LevelViews(block);
       std::optional<std::string_view> value;
       if (block.value) value = *block.value;
       emit(block.key, value);

@@ -138,15 +138,19 @@ void AppendNodeBlock(std::span<const IndexLevelView> levels,
   if (value) p = WriteBytes(p, 0x1a, *value);
 }
 
-void AppendNodeBlock(const NodeBlock& node, std::string* out) {
+std::vector<IndexLevelView> LevelViews(const NodeBlock& node) {
   std::vector<IndexLevelView> levels;
   levels.reserve(node.levels.size());
   for (const IndexLevel& level : node.levels) {
     levels.push_back(IndexLevelView{level.keys, level.children});
   }
+  return levels;
+}
+
+void AppendNodeBlock(const NodeBlock& node, std::string* out) {
   std::optional<std::string_view> value;
   if (node.value) value = *node.value;
-  AppendNodeBlock(levels, node.key, value, out);
+  AppendNodeBlock(LevelViews(node), node.key, value, out);
 }
 
 void EncodeNodeBlock(const NodeBlock& node, std::string* out) {

@@ -43,6 +43,9 @@ struct NodeBlock {
   bool operator==(const NodeBlock&) const = default;
 };
 
+// Views of a block's levels, valid while the block is.
+std::vector<IndexLevelView> LevelViews(const NodeBlock& node);
+
 struct HeaderMetadata {
   std::optional<std::string> content_feed;
   std::optional<std::string> user_data;

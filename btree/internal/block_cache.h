@@ -7,7 +7,7 @@
 // (and value) stored under key seq s is block s's key (and value). That is all
 // the tree needs to read.
 //
-// Thread safety: every method is safe to call concurrently. Peek, PeekNode
+// Thread safety: every method is safe to call concurrently. Peek, PeekLevel
 // and KeyOf take no lock when the block is cached (the writer's hot path).
 // Invalidate is only needed after the log is truncated.
 #ifndef BEE_BTREE_INTERNAL_BLOCK_CACHE_H_
@@ -100,7 +100,6 @@ class BlockCache {
   // Invalidate(from <= seq), which only a truncation (under the store's
   // write lock) calls. For hot paths that read versions <= the log length.
   Result<const NodeBlock*> Peek(uint64_t seq) const;
-  Result<const NodeBlock*> PeekNode(NodeRef ref) const;
   // The node at ref from a flat copy of the block's levels (one buffer, so
   // reading a node costs one memory access where the decoded block costs
   // three); Corruption if the block has no such level.

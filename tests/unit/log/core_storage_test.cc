@@ -17,6 +17,13 @@ KeyPair TestKey() {
   return KeyPair::FromSeed(seed);
 }
 
+CoreOptions NoSyncOn(Env* env) {
+  CoreOptions options;
+  options.env = env;
+  options.durability = Durability::kNoSync;
+  return options;
+}
+
 // The status is Corruption and its message names `what`.
 void CheckCorruption(const Status& s, std::string_view what) {
   CHECK(s.IsCorruption());
@@ -267,9 +274,7 @@ TEST_CASE("reads after a truncation never see the old tree", "[log]") {
 TEST_CASE("a log much larger than the node cache verifies every block",
           "[log]") {
   test::FaultEnv env;
-  CoreOptions options;
-  options.env = &env;
-  options.durability = Durability::kNoSync;
+  CoreOptions options = NoSyncOn(&env);
   const uint64_t n = 70000;
   auto block = [](uint64_t i) { return "b" + std::to_string(i * 7919 % n); };
   {
@@ -315,9 +320,7 @@ TEST_CASE("a log much larger than the node cache verifies every block",
 TEST_CASE("the node cache size is an option and never changes what reads see",
           "[log]") {
   test::FaultEnv env;
-  CoreOptions options;
-  options.env = &env;
-  options.durability = Durability::kNoSync;
+  CoreOptions options = NoSyncOn(&env);
   const std::vector<std::string> blocks = Blocks(0, 3000);
   {
     auto core = Core::Create("/c", TestKey(), options).value();
