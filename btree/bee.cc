@@ -219,18 +219,11 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
-  std::vector<internal::FlatBlock> flats;
-  flats.reserve(writer->pending());
-  writer->EncodeBlocks(&encoded_, &ends_, &flats);
-  views_.clear();
-  for (size_t i = 0, begin = 0; i < ends_.size(); begin = ends_[i++]) {
-    views_.push_back(
-        std::string_view(encoded_).substr(begin, ends_[i] - begin));
-  }
+  writer->EncodeBlocks(&encoded_);
   uint64_t first = store_->core->length();
-  BEE_RETURN_IF_ERROR(store_->core->Append(views_));
+  BEE_RETURN_IF_ERROR(store_->core->Append(encoded_.blocks));
   // The next batch reads these blocks: keep them.
-  store_->cache.Insert(first, std::move(flats));
+  store_->cache.Insert(first, std::move(encoded_.flats));
   return store_->boundaries->Record(store_->core->length());
 }
 

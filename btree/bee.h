@@ -152,9 +152,7 @@ class Bee {
   std::mutex write_mu_;  // held by the open batch
   // Commit's buffers, kept between batches so their memory is reused.
   // Guarded by write_mu_.
-  std::string encoded_;
-  std::vector<size_t> ends_;
-  std::vector<std::string_view> views_;
+  internal::EncodedBatch encoded_;
 };
 
 // A set of writes appended atomically (one signature) at Flush. Reads

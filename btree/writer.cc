@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "btree/internal/key_compare.h"
+#include "log/parallel.h"
 
 namespace bee::btree::internal {
 namespace {
@@ -411,67 +412,95 @@ NodeBlock Writer::BuildBlock(const std::pmr::vector<ChildRef*>& levels,
   return block;
 }
 
-void Writer::EncodeBlocks(std::string* out, std::vector<size_t>* ends,
-                          std::vector<FlatBlock>* flats) {
-  out->clear();
-  ends->clear();
-  ends->reserve(pending_.size());
-  std::vector<IndexLevelView> views;
-  auto emit = [&](std::string_view key, std::optional<std::string_view> value) {
-    AppendNodeBlock(views, key, value, out);
-    ends->push_back(out->size());
-    if (flats != nullptr) flats->push_back(MakeFlatBlock(views, key, value));
-  };
-  if (separate_) {
-    for (const NodeBlock& block : sealed_) {
-      views = LevelViews(block);
-      std::optional<std::string_view> value;
-      if (block.value) value = *block.value;
-      emit(block.key, value);
+void Writer::Compact(size_t b) {
+  // Keep only levels no later op rewrote, by swap-removal, and write the
+  // surviving offsets back into the shared references.
+  Pending& p = pending_[b];
+  std::pmr::vector<ChildRef*>& levels = p.levels;
+  levels[0] = nullptr;
+  size_t j = 0;
+  while (j < levels.size()) {
+    ChildRef* e = levels[j];
+    if (e != nullptr && e->seq == p.seq) {
+      e->offset = j++;
+    } else if (j == levels.size() - 1) {
+      levels.pop_back();
+    } else {
+      levels[j] = levels.back();
+      levels.pop_back();
     }
-    return;
   }
-  std::vector<uint64_t>& words = words_;
-  for (size_t b = 0; b < pending_.size(); b++) {
-    Pending& p = pending_[b];
-    std::pmr::vector<ChildRef*>& levels = p.levels;
-    if (b + 1 < pending_.size()) {
-      // §8.3: keep only levels no later op rewrote, by swap-removal, and
-      // write the surviving offsets back into the shared references.
-      levels[0] = nullptr;
-      size_t j = 0;
-      while (j < levels.size()) {
-        ChildRef* e = levels[j];
-        if (e != nullptr && e->seq == p.seq) {
-          e->offset = j++;
-        } else if (j == levels.size() - 1) {
-          levels.pop_back();
-        } else {
-          levels[j] = levels.back();
-          levels.pop_back();
-        }
-      }
-    }
+}
+
+FlatBlock Writer::EncodeBlock(size_t b, std::vector<uint64_t>* words,
+                              std::vector<IndexLevelView>* views,
+                              std::string* out) const {
+  std::string_view key;
+  std::optional<std::string_view> value;
+  if (separate_) {
+    const NodeBlock& block = sealed_[b];
+    *views = LevelViews(block);
+    key = block.key;
+    if (block.value) value = *block.value;
+  } else {
     // The levels' numbers side by side, then views over them.
-    words.clear();
-    for (const ChildRef* ref : levels) {
-      for (const KeyRef& k : ref->node->keys) words.push_back(k.seq);
+    const Pending& p = pending_[b];
+    words->clear();
+    for (const ChildRef* ref : p.levels) {
+      for (const KeyRef& k : ref->node->keys) words->push_back(k.seq);
       for (const ChildRef* c : ref->node->children) {
-        words.push_back(c->seq);
-        words.push_back(c->offset);
+        words->push_back(c->seq);
+        words->push_back(c->offset);
       }
     }
-    views.clear();
-    const uint64_t* at = words.data();
-    for (const ChildRef* ref : levels) {
+    views->clear();
+    const uint64_t* at = words->data();
+    for (const ChildRef* ref : p.levels) {
       const size_t k = ref->node->keys.size();
       const size_t c = 2 * ref->node->children.size();
-      views.push_back(IndexLevelView{std::span<const uint64_t>(at, k),
-                                     std::span<const uint64_t>(at + k, c)});
+      views->push_back(IndexLevelView{std::span<const uint64_t>(at, k),
+                                      std::span<const uint64_t>(at + k, c)});
       at += k + c;
     }
-    emit(p.key, p.value);
+    key = p.key;
+    value = p.value;
   }
+  AppendNodeBlock(*views, key, value, out);
+  return MakeFlatBlock(*views, key, value);
+}
+
+void Writer::EncodeBlocks(EncodedBatch* out) {
+  const size_t n = pending_.size();
+  // Compaction first: it sets the offsets that later blocks' references
+  // carry, so every block must be compacted before any is encoded.
+  if (!separate_) {
+    for (size_t b = 0; b + 1 < n; b++) Compact(b);
+  }
+  // Then runs of blocks, each into its own buffer, on two threads when the
+  // batch is large enough to pay for waking the helper.
+  constexpr size_t kRun = 64;
+  const size_t runs = (n + kRun - 1) / kRun;
+  if (out->chunks.size() < runs) out->chunks.resize(runs);
+  out->blocks.assign(n, std::string_view());
+  out->flats.clear();
+  out->flats.resize(n);
+  const Status s = log::ParallelFor(runs, n >= 2 * kRun, [&](size_t r) {
+    std::vector<uint64_t> words;
+    std::vector<IndexLevelView> views;
+    std::string& chunk = out->chunks[r];
+    chunk.clear();
+    const size_t begin = r * kRun, end = std::min(n, begin + kRun);
+    size_t ends[kRun];
+    for (size_t b = begin; b < end; b++) {
+      out->flats[b] = EncodeBlock(b, &words, &views, &chunk);
+      ends[b - begin] = chunk.size();
+    }
+    for (size_t b = begin, from = 0; b < end; from = ends[b - begin], b++) {
+      out->blocks[b] =
+          std::string_view(chunk).substr(from, ends[b - begin] - from);
+    }
+  });
+  (void)s;  // no `meanwhile`: always OK
 }
 
 Result<std::optional<Entry>> Writer::Get(std::string_view key) {

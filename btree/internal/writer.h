@@ -64,6 +64,15 @@ struct WNode {
 // the key exists; false refuses the operation.
 using CasFn = std::function<bool(const Entry& prev, const Entry& next)>;
 
+// A flush's blocks: blocks[i] is the encoding of the batch's block i (a
+// view into `chunks`), flats[i] its flat form for the block cache. Reused
+// between flushes so their memory is.
+struct EncodedBatch {
+  std::vector<std::string> chunks;
+  std::vector<std::string_view> blocks;
+  std::vector<FlatBlock> flats;
+};
+
 class Writer {
  public:
   // REQUIRES: cache outlives the Writer; `length` is the committed log
@@ -85,11 +94,9 @@ class Writer {
 
   size_t pending() const { return pending_.size(); }
   // Encodes the pending blocks in seq order, compacting every non-final one
-  // (§8.3), one after the other into *out; (*ends)[i] is the offset just
-  // past block i. Call once, at flush. With `flats`, also returns each block
-  // in the block cache's flat form.
-  void EncodeBlocks(std::string* out, std::vector<size_t>* ends,
-                    std::vector<FlatBlock>* flats = nullptr);
+  // (§8.3), with their flat forms for the block cache. Call once, at flush.
+  // A large batch is encoded on two threads (log::ParallelFor).
+  void EncodeBlocks(EncodedBatch* out);
 
  private:
   struct Pending {
@@ -124,6 +131,12 @@ class Writer {
   size_t Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p);
   NodeBlock BuildBlock(const std::pmr::vector<ChildRef*>& levels,
                        const Pending& p) const;
+  // Compacts block b's levels (§8.3); REQUIRES: not the batch's last block.
+  void Compact(size_t b);
+  // Appends block b to *out and returns its flat form. Reads only.
+  FlatBlock EncodeBlock(size_t b, std::vector<uint64_t>* words,
+                        std::vector<IndexLevelView>* views,
+                        std::string* out) const;
 
   WNode* NewNode();
   ChildRef* NewRef(uint64_t seq, uint64_t offset, WNode* node);
@@ -141,7 +154,6 @@ class Writer {
   std::vector<Pending> pending_;
   std::vector<WNode*> path_;     // Put's descent, reused between puts
   size_t root_levels_hint_ = 8;  // levels the last block rewrote
-  std::vector<uint64_t> words_;  // EncodeBlocks' scratch: level numbers
 };
 
 }  // namespace bee::btree::internal
