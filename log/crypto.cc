@@ -83,7 +83,8 @@ Hash32 LeafHash(std::string_view data) {
   if (data.size() <= 247) {
     char buf[256];
     std::memcpy(buf, prefix, 9);
-    std::memcpy(buf + 9, data.data(), data.size());
+    // An empty view may have a null data(), which memcpy must not get.
+    if (!data.empty()) std::memcpy(buf + 9, data.data(), data.size());
     return HashOf(std::string_view(buf, 9 + data.size()));
   }
   Hasher h;

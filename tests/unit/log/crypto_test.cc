@@ -27,6 +27,7 @@ TEST_CASE("namespaces and known hashes match the vectors", "[log]") {
         c["DEFAULT_ENCRYPTION"]);
   CHECK(HexEncode(LeafHash("abc")) == c["leafHash_of_abc"]);
   CHECK(HexEncode(LeafHash("")) == c["leafHash_of_empty"]);
+  CHECK(HexEncode(LeafHash(std::string_view())) == c["leafHash_of_empty"]);
   CHECK(HexEncode(TreeHash({})) ==
         "bb30a42c1e62f0afda5f0a4e8a562f7a13a24cea00ee81917b86b89e801314aa");
   // A block longer than the small-block fast path hashes the same way.
