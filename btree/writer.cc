@@ -157,6 +157,14 @@ Result<bool> Writer::Allowed(const KeyRef& existing, uint64_t seq,
 Result<bool> Writer::Put(std::string_view key,
                          std::optional<std::string_view> value,
                          const CasFn& cas, bool always_duplicate) {
+  Result<bool> r = PutOnce(key, value, cas, always_duplicate);
+  if (!r.ok()) stale_changes_ = true;  // it may have flagged its descent
+  return r;
+}
+
+Result<bool> Writer::PutOnce(std::string_view key,
+                             std::optional<std::string_view> value,
+                             const CasFn& cas, bool always_duplicate) {
   BEE_ASSIGN_OR_RETURN(WNode * root, Root());
   if (root == nullptr) {
     root = NewNode();
@@ -166,6 +174,8 @@ Result<bool> Writer::Put(std::string_view key,
   std::string_view owned = Keep(key);
   std::vector<WNode*>& path = path_;  // the internal nodes above `node`
   path.clear();
+  path_refs_.clear();
+  bool split = false;
   WNode* node = root;
   while (true) {
     const bool leaf = node->leaf();
@@ -186,12 +196,18 @@ Result<bool> Writer::Put(std::string_view key,
       node->keys.insert(node->keys.begin() + static_cast<ptrdiff_t>(f.pos),
                         KeyRef{seq, owned, true});
       node->changed = true;
+      split = node->keys.size() >= kSplitKeys;
       BEE_RETURN_IF_ERROR(Split(node, &path, &root));
       break;
     }
+    ChildRef* ref = node->children[f.pos];
     BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+    path_refs_.push_back(ref);
   }
-  WriteBlock(root, seq, owned, value);
+  // Without a split or flags left by a refused operation, the nodes to
+  // rewrite are exactly the root and the descent.
+  const bool only_descent = !split && !stale_changes_;
+  WriteBlock(root, seq, owned, value, only_descent ? &path_refs_ : nullptr);
   return true;
 }
 
@@ -200,6 +216,8 @@ Result<bool> Writer::Put(std::string_view key,
 bool Writer::Refused(const std::vector<WNode*>& path) {
   if (separate_) {
     for (WNode* n : path) n->changed = false;
+  } else {
+    stale_changes_ = true;
   }
   return false;
 }
@@ -377,12 +395,28 @@ size_t Writer::Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p) {
 }
 
 void Writer::WriteBlock(WNode* root, uint64_t seq, std::string_view key,
-                        std::optional<std::string_view> value) {
+                        std::optional<std::string_view> value,
+                        const std::vector<ChildRef*>* descent) {
   Pending& p = pending_.emplace_back(
       Pending{seq, key, std::nullopt, std::pmr::vector<ChildRef*>(&arena_)});
   if (value) p.value = Keep(*value);
   p.levels.reserve(root_levels_hint_);  // about the tree's height
-  Visit(root, NewRef(seq, 0, root), seq, &p);
+  ChildRef* root_ref = NewRef(seq, 0, root);
+  if (descent != nullptr) {
+    // What Visit would find, in its order, without scanning the siblings:
+    // each changed node's only changed child is the next one down.
+    p.levels.push_back(root_ref);
+    root->changed = false;
+    for (ChildRef* ref : *descent) {
+      ref->seq = seq;
+      ref->offset = p.levels.size();
+      p.levels.push_back(ref);
+      ref->node->changed = false;
+    }
+  } else {
+    Visit(root, root_ref, seq, &p);
+    stale_changes_ = false;
+  }
   root_levels_hint_ = std::max<size_t>(8, p.levels.size());
   root_ = root;
   if (separate_) {

@@ -110,6 +110,9 @@ class Writer {
     bool found;
   };
 
+  Result<bool> PutOnce(std::string_view key,
+                       std::optional<std::string_view> value, const CasFn& cas,
+                       bool always_duplicate);
   Result<WNode*> Root();
   Result<WNode*> ChildAt(WNode* node, size_t i);
   Result<WNode*> Load(uint64_t seq, uint64_t offset);
@@ -126,8 +129,12 @@ class Writer {
       WNode* node, size_t j, std::vector<std::pair<WNode*, size_t>>* path);
   Result<size_t> EdgeLeafKeys(WNode* node, bool rightmost);
   Result<WNode*> Rebalance(std::vector<std::pair<WNode*, size_t>>* path);
+  // Appends the block of operation `seq`: every changed node, found by
+  // Visit, or, when `descent` is given, the root and the nodes `descent`
+  // references (REQUIRES: then exactly those are changed).
   void WriteBlock(WNode* root, uint64_t seq, std::string_view key,
-                  std::optional<std::string_view> value);
+                  std::optional<std::string_view> value,
+                  const std::vector<ChildRef*>* descent = nullptr);
   size_t Visit(WNode* node, ChildRef* ref, uint64_t seq, Pending* p);
   NodeBlock BuildBlock(const std::pmr::vector<ChildRef*>& levels,
                        const Pending& p) const;
@@ -152,7 +159,10 @@ class Writer {
   WNode* root_ = nullptr;
   bool root_loaded_ = false;
   std::vector<Pending> pending_;
-  std::vector<WNode*> path_;     // Put's descent, reused between puts
+  std::vector<WNode*> path_;          // Put's descent, reused between puts
+  std::vector<ChildRef*> path_refs_;  // the references it followed
+  // A refused operation left CHANGED flags that no block cleared yet.
+  bool stale_changes_ = false;
   size_t root_levels_hint_ = 8;  // levels the last block rewrote
 };
 
