@@ -46,14 +46,10 @@ bool ParseExact(google::protobuf::MessageLite* msg, std::string_view bytes) {
 // it against libprotobuf on random blocks.
 namespace {
 
-size_t PackedSize(std::span<const uint64_t> values) {
-  size_t n = 0;
-  for (uint64_t v : values) n += VarintLength(v);
-  return n;
-}
-
-// Tag, length and payload size of a length-delimited field.
-size_t FieldSize(size_t payload) { return 1 + VarintLength(payload) + payload; }
+// One pass over the numbers: a length-delimited field is written with room
+// for a length of a guessed size, and its payload moved in the rare case
+// the length needs another.
+constexpr size_t kMaxVarint = 10;
 
 char* WriteVarint(char* p, uint64_t v) {
   // Seqs and offsets are mostly under 2^21: one to three bytes, unrolled.
@@ -80,24 +76,36 @@ char* WriteVarint(char* p, uint64_t v) {
   return p;
 }
 
-char* WriteField(char* p, char tag, size_t payload) {
-  *p++ = tag;
-  return WriteVarint(p, payload);
+// Writes the length of the payload [begin, end) at `at`, where `room`
+// bytes were left for it (begin == at + room), moving the payload if the
+// length takes another number of bytes. Returns the payload's new end.
+char* PutLength(char* at, size_t room, char* begin, char* end) {
+  const size_t length = static_cast<size_t>(end - begin);
+  const size_t need = VarintLength(length);
+  if (need != room) {
+    std::memmove(at + need, begin, length);
+    end = at + need + length;
+  }
+  WriteVarint(at, length);
+  return end;
 }
 
 char* WriteBytes(char* p, char tag, std::string_view bytes) {
-  p = WriteField(p, tag, bytes.size());
+  *p++ = tag;
+  p = WriteVarint(p, bytes.size());
   if (bytes.empty()) return p;  // data() may be null
   std::memcpy(p, bytes.data(), bytes.size());
   return p + bytes.size();
 }
 
-char* WritePacked(char* p, char tag, std::span<const uint64_t> values,
-                  size_t payload) {
+// A packed repeated field (nothing when empty). Room for its length: one
+// byte, enough for 127 bytes of numbers.
+char* WritePacked(char* p, char tag, std::span<const uint64_t> values) {
   if (values.empty()) return p;
-  p = WriteField(p, tag, payload);
+  *p++ = tag;
+  char* at = p++;
   for (uint64_t v : values) p = WriteVarint(p, v);
-  return p;
+  return PutLength(at, 1, at + 1, p);
 }
 
 }  // namespace
@@ -105,37 +113,30 @@ char* WritePacked(char* p, char tag, std::span<const uint64_t> values,
 void AppendNodeBlock(std::span<const IndexLevelView> levels,
                      std::string_view key,
                      std::optional<std::string_view> value, std::string* out) {
-  // Sizes first: every length prefix precedes its payload.
-  constexpr size_t kInlineLevels = 32;
-  size_t sizes[2 * kInlineLevels];  // packed keys, children of each level
-  size_t index_size = 0;
-  for (size_t i = 0; i < levels.size(); i++) {
-    size_t k = PackedSize(levels[i].keys), c = PackedSize(levels[i].children);
-    if (i < kInlineLevels) {
-      sizes[2 * i] = k;
-      sizes[2 * i + 1] = c;
-    }
-    size_t level_size = (k > 0 ? FieldSize(k) : 0) + (c > 0 ? FieldSize(c) : 0);
-    index_size += FieldSize(level_size);
+  // Room for the worst case: every number and length at its longest.
+  size_t bound = 2 * (1 + kMaxVarint) + key.size() +
+                 (value ? 1 + kMaxVarint + value->size() : 0);
+  for (const IndexLevelView& level : levels) {
+    bound += 3 * (1 + kMaxVarint) +
+             kMaxVarint * (level.keys.size() + level.children.size());
   }
-  size_t total = FieldSize(index_size) + FieldSize(key.size()) +
-                 (value ? FieldSize(value->size()) : 0);
-  size_t start = out->size();
-  out->resize(start + total);
+  const size_t start = out->size();
+  out->resize(start + bound);
   char* p = out->data() + start;
-  p = WriteField(p, 0x0a, index_size);
-  for (size_t i = 0; i < levels.size(); i++) {
-    const IndexLevelView& level = levels[i];
-    size_t k = i < kInlineLevels ? sizes[2 * i] : PackedSize(level.keys);
-    size_t c =
-        i < kInlineLevels ? sizes[2 * i + 1] : PackedSize(level.children);
-    p = WriteField(p, 0x0a,
-                   (k > 0 ? FieldSize(k) : 0) + (c > 0 ? FieldSize(c) : 0));
-    p = WritePacked(p, 0x0a, level.keys, k);
-    p = WritePacked(p, 0x12, level.children, c);
+  *p++ = 0x0a;
+  char* index_at = p;
+  p += 2;  // most indexes take 128 to 16,383 bytes
+  for (const IndexLevelView& level : levels) {
+    *p++ = 0x0a;
+    char* level_at = p++;  // and most levels under 128
+    p = WritePacked(p, 0x0a, level.keys);
+    p = WritePacked(p, 0x12, level.children);
+    p = PutLength(level_at, 1, level_at + 1, p);
   }
+  p = PutLength(index_at, 2, index_at + 2, p);
   p = WriteBytes(p, 0x12, key);
   if (value) p = WriteBytes(p, 0x1a, *value);
+  out->resize(static_cast<size_t>(p - out->data()));
 }
 
 std::vector<IndexLevelView> LevelViews(const NodeBlock& node) {

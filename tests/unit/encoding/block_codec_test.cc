@@ -165,7 +165,8 @@ TEST_CASE("the hand-written node encoder writes what libprotobuf writes",
   std::string expected_all;
   for (int round = 0; round < 2000; round++) {
     NodeBlock node;
-    node.levels.resize(rng() % 12);
+    // Now and then enough levels for an index of 16 KiB or more.
+    node.levels.resize(rng() % 50 == 0 ? 100 + rng() % 100 : rng() % 12);
     for (IndexLevel& level : node.levels) {
       level.keys.resize(rng() % 10);
       for (uint64_t& k : level.keys) k = number();
