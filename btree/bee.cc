@@ -220,10 +220,18 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
   writer->EncodeBlocks(&encoded_);
-  uint64_t first = store_->core->length();
-  BEE_RETURN_IF_ERROR(store_->core->Append(encoded_.blocks));
-  // The next batch reads these blocks: keep them.
-  store_->cache.Insert(first, std::move(encoded_.flats));
+  // The next batch reads these blocks: the cache takes them while they are
+  // hashed. Readers never look past their version, so blocks past the
+  // log's length are invisible until the append commits, and are dropped
+  // if it fails.
+  const uint64_t first = store_->core->length();
+  internal::BlockCache& cache = store_->cache;
+  Status s = store_->core->Append(
+      encoded_.blocks, [&] { cache.Insert(first, std::move(encoded_.flats)); });
+  if (!s.ok()) {
+    cache.Invalidate(first);
+    return s;
+  }
   return store_->boundaries->Record(store_->core->length());
 }
 

@@ -732,7 +732,8 @@ Status Core::Append(std::span<const std::string> blocks) {
   return Append(std::span<const std::string_view>(views));
 }
 
-Status Core::Append(std::span<const std::string_view> blocks) {
+Status Core::Append(std::span<const std::string_view> blocks,
+                    const std::function<void()>& meanwhile) {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
   BEE_RETURN_IF_ERROR(m.CheckWritable());
@@ -751,8 +752,11 @@ Status Core::Append(std::span<const std::string_view> blocks) {
   // until the new head is published. The blocks are written while the
   // helper thread hashes.
   BEE_RETURN_IF_ERROR(HashNewNodes(
-      old_length, blocks, hashed, computed, m.parallel_hashing_,
-      [&] { return m.data_file_->WriteV(m.head_.byte_length, blocks); }));
+      old_length, blocks, hashed, computed, m.parallel_hashing_, [&] {
+        Status s = m.data_file_->WriteV(m.head_.byte_length, blocks);
+        if (meanwhile) meanwhile();
+        return s;
+      }));
   GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
   BEE_RETURN_IF_ERROR(m.WriteAppendedNodes(created, old_length, new_length));
   if (m.durability_ == Durability::kSync) {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -98,7 +99,17 @@ class Core {
 
   // Appends blocks as one atomic step with one signature for the new length.
   // An empty span appends nothing. REQUIRES: writable().
-  Status Append(std::span<const std::string_view> blocks);
+  //
+  // `meanwhile` (if any) runs once on the calling thread when the append
+  // gets as far as hashing its blocks, while the helper thread hashes a
+  // large append's (log/parallel.h); the append is not committed yet and
+  // may still fail. For the caller's own bookkeeping: it must not use this
+  // log.
+  Status Append(std::span<const std::string_view> blocks,
+                const std::function<void()>& meanwhile);
+  Status Append(std::span<const std::string_view> blocks) {
+    return Append(blocks, nullptr);
+  }
   Status Append(std::span<const std::string> blocks);
 
   // Reads block `index`, verified against the signed merkle tree: Corruption
