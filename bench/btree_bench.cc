@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "bench/bench_common.h"
 #include "btree/bee.h"
@@ -71,9 +72,9 @@ void BM_PutBatched(benchmark::State& state) {
   size_t done = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    ScratchDir dir;
+    auto dir = std::make_unique<ScratchDir>();
     auto bee =
-        btree::Bee::Create(dir.path() + "/db", Key(), std::nullopt, NoSync())
+        btree::Bee::Create(dir->path() + "/db", Key(), std::nullopt, NoSync())
             .value();
     state.ResumeTiming();
     for (size_t i = 0; i < kKeys; i += per_batch) {
@@ -87,6 +88,7 @@ void BM_PutBatched(benchmark::State& state) {
     done += kKeys;
     state.PauseTiming();
     bee.reset();
+    dir.reset();  // removing the files is not part of the puts
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<int64_t>(done));
