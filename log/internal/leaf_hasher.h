@@ -19,10 +19,11 @@ namespace bee::log {
 // whose blocks all lie in one 32-block run aligned to a multiple of 32.
 // The caller merges what is left (a few parents per 32 blocks).
 //
-// When the append is large enough to pay for the hand-off and the
-// process-wide helper thread is idle, the caller and the helper claim the
-// runs in turn; else the caller hashes everything. The helper thread starts
-// on first use and lives as long as the process.
+// Each run's leaves, then each level of its parents, go through the
+// multi-buffer BLAKE2b (multi_hash.h). When the append is large enough to
+// pay for the hand-off and the process-wide helper thread is free, the
+// caller and the helper claim the runs in turn (ParallelFor, parallel.h);
+// else the caller hashes everything.
 //
 // REQUIRES: nodes.size() == computed.size() == 2 * blocks.size(), computed
 // all zero.
