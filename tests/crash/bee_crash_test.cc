@@ -26,15 +26,20 @@ Model Read(const Bee& bee) {
   }
 }
 
+BeeOptions OnFaultEnv(test::FaultEnv* env, log::Durability durability) {
+  BeeOptions options;
+  options.core.env = env;
+  options.core.durability = durability;
+  return options;
+}
+
 TEST_CASE("a store crashed mid-flush reopens at a flush boundary", "[crash]") {
   const uint64_t seed = Catch::rngSeed();
   for (int round = 0; round < 40; round++) {
     CAPTURE(seed, round);
     std::mt19937_64 rng(seed * 31 + static_cast<uint64_t>(round));
     test::FaultEnv env;
-    BeeOptions options;
-    options.core.env = &env;
-    options.core.durability = log::Durability::kSync;
+    const BeeOptions options = OnFaultEnv(&env, log::Durability::kSync);
     auto bee = Bee::Create("/b", log::KeyPair::FromSeed(log::Seed{}),
                            std::nullopt, options)
                    .value();
@@ -91,9 +96,7 @@ TEST_CASE("a failed flush leaves the open store as it was, and writable",
   for (int64_t fail_after : {0, 1, 2, 3}) {
     CAPTURE(fail_after);
     test::FaultEnv env;
-    BeeOptions options;
-    options.core.env = &env;
-    options.core.durability = log::Durability::kNoSync;
+    const BeeOptions options = OnFaultEnv(&env, log::Durability::kNoSync);
     auto bee = Bee::Create("/f", log::KeyPair::FromSeed(log::Seed{}),
                            std::nullopt, options)
                    .value();

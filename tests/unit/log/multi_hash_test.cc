@@ -29,29 +29,33 @@ std::string PathName(HashPath path) {
   return "?";
 }
 
-// Forces a path for one test; the default choice comes back on destruction.
-class ForcedPath {
+// Each path in turn (a GENERATE), forced for the rest of the test case;
+// a path this CPU cannot run is skipped with a warning (ok() is false:
+// it must be tested on a CPU that has it).
+class EachPath {
  public:
-  explicit ForcedPath(HashPath path) {
-    REQUIRE(ForceHashPathForTesting(path));
-    REQUIRE(ActiveHashPath() == path);
+  EachPath()
+      : path_(GENERATE(HashPath::kScalar, HashPath::kAvx2, HashPath::kAvx512)) {
+    if (!HashPathSupported(path_)) {
+      WARN("this CPU cannot run the " << PathName(path_) << " path");
+      return;
+    }
+    REQUIRE(ForceHashPathForTesting(path_));
+    REQUIRE(ActiveHashPath() == path_);
+    forced_ = true;
   }
-  ForcedPath(const ForcedPath&) = delete;
-  ForcedPath& operator=(const ForcedPath&) = delete;
-  ~ForcedPath() { ForceHashPathForTesting(std::nullopt); }
-};
+  EachPath(const EachPath&) = delete;
+  EachPath& operator=(const EachPath&) = delete;
+  ~EachPath() {
+    if (forced_) ForceHashPathForTesting(std::nullopt);
+  }
+  bool ok() const { return forced_; }
+  std::string name() const { return PathName(path_); }
 
-// Each path in turn; the ones this CPU cannot run are skipped with a warning
-// (they must be tested on a CPU that has them).
-std::optional<HashPath> GeneratePath() {
-  const HashPath path =
-      GENERATE(HashPath::kScalar, HashPath::kAvx2, HashPath::kAvx512);
-  if (!HashPathSupported(path)) {
-    WARN("this CPU cannot run the " << PathName(path) << " path");
-    return std::nullopt;
-  }
-  return path;
-}
+ private:
+  HashPath path_;
+  bool forced_ = false;
+};
 
 // A block in an allocation of exactly its size, so that AddressSanitizer
 // reports a read even one byte past its end (a std::string has spare room).
@@ -100,12 +104,10 @@ std::vector<size_t> TestLengths(std::mt19937_64& rng) {
 
 TEST_CASE("LeafHashes match LeafHash for any count and length",
           "[multi_hash]") {
-  const std::optional<HashPath> path = GeneratePath();
-  if (!path) return;
-  ForcedPath forced(*path);
-  const uint32_t seed = Catch::rngSeed();
-  INFO("path " << PathName(*path) << ", seed " << seed);
-  std::mt19937_64 rng(seed);
+  EachPath path;
+  if (!path.ok()) return;
+  INFO("path " << path.name() << ", seed " << Catch::rngSeed());
+  std::mt19937_64 rng(Catch::rngSeed());
   std::vector<ExactBlock> storage;
   for (size_t n : TestLengths(rng)) storage.emplace_back(n, rng);
   // Random counts 0..40 cover an idle start, partly filled lanes and
@@ -122,12 +124,10 @@ TEST_CASE("LeafHashes match LeafHash for any count and length",
 }
 
 TEST_CASE("LeafHashes of a long block among short ones", "[multi_hash]") {
-  const std::optional<HashPath> path = GeneratePath();
-  if (!path) return;
-  ForcedPath forced(*path);
-  const uint32_t seed = Catch::rngSeed();
-  INFO("path " << PathName(*path) << ", seed " << seed);
-  std::mt19937_64 rng(seed);
+  EachPath path;
+  if (!path.ok()) return;
+  INFO("path " << path.name() << ", seed " << Catch::rngSeed());
+  std::mt19937_64 rng(Catch::rngSeed());
   // One lane hashes the megabyte while the others take the short blocks in
   // turn and then idle; a null empty view must not reach memcpy.
   std::vector<ExactBlock> storage;
@@ -142,10 +142,9 @@ TEST_CASE("LeafHashes of a long block among short ones", "[multi_hash]") {
 }
 
 TEST_CASE("LeafHashes known answers", "[multi_hash]") {
-  const std::optional<HashPath> path = GeneratePath();
-  if (!path) return;
-  ForcedPath forced(*path);
-  INFO("path " << PathName(*path));
+  EachPath path;
+  if (!path.ok()) return;
+  INFO("path " << path.name());
   // BLAKE2b-256 of 00 ‖ u64le(3) ‖ "abc", computed by libsodium from the
   // hash's definition rather than through LeafHash.
   const uint8_t abc_message[12] = {0, 3, 0, 0, 0, 0, 0, 0, 0, 'a', 'b', 'c'};
@@ -169,12 +168,10 @@ TEST_CASE("LeafHashes known answers", "[multi_hash]") {
 
 TEST_CASE("ParentHashes match ParentHash, with shared and aliased nodes",
           "[multi_hash]") {
-  const std::optional<HashPath> path = GeneratePath();
-  if (!path) return;
-  ForcedPath forced(*path);
-  const uint32_t seed = Catch::rngSeed();
-  INFO("path " << PathName(*path) << ", seed " << seed);
-  std::mt19937_64 rng(seed);
+  EachPath path;
+  if (!path.ok()) return;
+  INFO("path " << path.name() << ", seed " << Catch::rngSeed());
+  std::mt19937_64 rng(Catch::rngSeed());
   // Nodes in one array; pairs point into it, a node may be the left of one
   // pair and the right of another, or in several pairs.
   std::vector<TreeNode> nodes(16);
