@@ -219,7 +219,7 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
 
 Status Bee::Commit(internal::Writer* writer) {
   if (writer->pending() == 0) return Status::OK();
-  writer->EncodeBlocks(&encoded_);
+  writer->EncodeBlocks(&encoded_, store_->core->parallel_hashing());
   // The next batch reads these blocks: the cache takes them while they are
   // hashed. Readers never look past their version, so blocks past the
   // log's length are invisible until the append commits, and are dropped

@@ -503,7 +503,7 @@ FlatBlock Writer::EncodeBlock(size_t b, std::vector<uint64_t>* words,
   return MakeFlatBlock(*views, key, value);
 }
 
-void Writer::EncodeBlocks(EncodedBatch* out) {
+void Writer::EncodeBlocks(EncodedBatch* out, bool parallel) {
   const size_t n = pending_.size();
   // Compaction first: it sets the offsets that later blocks' references
   // carry, so every block must be compacted before any is encoded.
@@ -518,22 +518,23 @@ void Writer::EncodeBlocks(EncodedBatch* out) {
   out->blocks.assign(n, std::string_view());
   out->flats.clear();
   out->flats.resize(n);
-  const Status s = log::ParallelFor(runs, n >= 2 * kRun, [&](size_t r) {
-    std::vector<uint64_t> words;
-    std::vector<IndexLevelView> views;
-    std::string& chunk = out->chunks[r];
-    chunk.clear();
-    const size_t begin = r * kRun, end = std::min(n, begin + kRun);
-    size_t ends[kRun];
-    for (size_t b = begin; b < end; b++) {
-      out->flats[b] = EncodeBlock(b, &words, &views, &chunk);
-      ends[b - begin] = chunk.size();
-    }
-    for (size_t b = begin, from = 0; b < end; from = ends[b - begin], b++) {
-      out->blocks[b] =
-          std::string_view(chunk).substr(from, ends[b - begin] - from);
-    }
-  });
+  const Status s =
+      log::ParallelFor(runs, parallel && n >= 2 * kRun, [&](size_t r) {
+        std::vector<uint64_t> words;
+        std::vector<IndexLevelView> views;
+        std::string& chunk = out->chunks[r];
+        chunk.clear();
+        const size_t begin = r * kRun, end = std::min(n, begin + kRun);
+        size_t ends[kRun];
+        for (size_t b = begin; b < end; b++) {
+          out->flats[b] = EncodeBlock(b, &words, &views, &chunk);
+          ends[b - begin] = chunk.size();
+        }
+        for (size_t b = begin, from = 0; b < end; from = ends[b - begin], b++) {
+          out->blocks[b] =
+              std::string_view(chunk).substr(from, ends[b - begin] - from);
+        }
+      });
   (void)s;  // no `meanwhile`: always OK
 }
 

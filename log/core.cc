@@ -848,6 +848,7 @@ bool Core::writable() const {
   return impl_->signer_.has_value() && !impl_->closed_;
 }
 bool Core::compat() const { return impl_->compat_; }
+bool Core::parallel_hashing() const { return impl_->parallel_hashing_; }
 
 uint64_t Core::length() const {
   std::shared_lock<std::shared_mutex> l(impl_->mu_);

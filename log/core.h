@@ -51,8 +51,9 @@ struct CoreOptions {
   // instead of failing with Corruption. Blocks past it are then lost.
   bool fall_back_to_previous_head = false;
   // Hash the blocks of a large append (>= 64 blocks and 32 KiB) on two
-  // threads: the caller and one helper thread shared by the process. Same
-  // bytes, less wall time; off, every append hashes on the caller alone.
+  // threads: the caller and one helper thread shared by the process
+  // (log/parallel.h); a Bee also encodes a large flush's blocks there. Same
+  // bytes, less wall time; off, all of it runs on the caller alone.
   bool parallel_hashing = true;
   // Verified merkle nodes a log keeps in memory for reads, at most (56
   // bytes each; the table starts small and grows as it fills). Every other
@@ -135,6 +136,9 @@ class Core {
 
   bool writable() const;
   bool compat() const;
+  // CoreOptions::parallel_hashing, which a user of the log (the tree's
+  // flush) follows too.
+  bool parallel_hashing() const;
   uint64_t length() const;
   uint64_t byte_length() const;
   uint64_t fork() const;

@@ -95,8 +95,9 @@ class Writer {
   size_t pending() const { return pending_.size(); }
   // Encodes the pending blocks in seq order, compacting every non-final one
   // (§8.3), with their flat forms for the block cache. Call once, at flush.
-  // A large batch is encoded on two threads (log::ParallelFor).
-  void EncodeBlocks(EncodedBatch* out);
+  // With `parallel`, a large batch is encoded on two threads
+  // (log::ParallelFor).
+  void EncodeBlocks(EncodedBatch* out, bool parallel);
 
  private:
   struct Pending {
