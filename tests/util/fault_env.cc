@@ -15,6 +15,11 @@ void ApplyWrite(std::string* bytes, const FaultEnv::Write& w) {
   bytes->replace(offset, w.data.size(), w.data);
 }
 
+std::string DirOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
 }  // namespace
 
 class FaultFile final : public log::File {
@@ -34,7 +39,7 @@ class FaultFile final : public log::File {
   }
   Status Write(uint64_t offset, std::string_view data) override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(Allow());
+    BEE_RETURN_IF_ERROR(env_->Allow());
     FaultEnv::Write w{offset, std::string(data), false};
     ApplyWrite(&data_->current, w);
     data_->pending.push_back(std::move(w));
@@ -42,14 +47,14 @@ class FaultFile final : public log::File {
   }
   Status Sync() override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(Allow());
+    BEE_RETURN_IF_ERROR(env_->Allow());
     data_->durable = data_->current;
     data_->pending.clear();
     return Status::OK();
   }
   Status Truncate(uint64_t size) override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(Allow());
+    BEE_RETURN_IF_ERROR(env_->Allow());
     FaultEnv::Write w{size, "", true};
     ApplyWrite(&data_->current, w);
     data_->pending.push_back(std::move(w));
@@ -61,13 +66,6 @@ class FaultFile final : public log::File {
   }
 
  private:
-  // REQUIRES: *mu_ held.
-  Status Allow() {
-    if (env_->writes_left_ == 0) return Status::IOError("injected failure");
-    if (env_->writes_left_ > 0) env_->writes_left_--;
-    return Status::OK();
-  }
-
   FaultEnv* env_;
   std::mutex* mu_;
   std::shared_ptr<FaultEnv::FileData> data_;
@@ -89,13 +87,38 @@ class FaultLock final : public log::FileLock {
   std::string path_;
 };
 
+Status FaultEnv::Allow() {
+  mutations_++;
+  if (writes_left_ == 0) return Status::IOError("injected failure");
+  if (writes_left_ > 0) writes_left_--;
+  return Status::OK();
+}
+
+void FaultEnv::SetEntry(const std::string& path, std::shared_ptr<FileData> data,
+                        const std::string& renamed_from) {
+  EntryChange change{path, data, renamed_from};
+  Apply(change, &files_);
+  unsynced_.push_back(std::move(change));
+}
+
+void FaultEnv::Apply(const EntryChange& change, Names* names) {
+  if (!change.renamed_from.empty()) names->erase(change.renamed_from);
+  if (change.data) {
+    (*names)[change.path] = change.data;
+  } else {
+    names->erase(change.path);
+  }
+}
+
 Result<std::unique_ptr<log::File>> FaultEnv::OpenFile(const std::string& path,
                                                       bool create) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = files_.find(path);
   if (it == files_.end()) {
     if (!create) return Status::NotFound(path + ": no such file");
-    it = files_.emplace(path, std::make_shared<FileData>()).first;
+    BEE_RETURN_IF_ERROR(Allow());
+    SetEntry(path, std::make_shared<FileData>());
+    it = files_.find(path);
   }
   return std::unique_ptr<log::File>(new FaultFile(this, it->second));
 }
@@ -127,52 +150,99 @@ Status FaultEnv::RenameFile(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = files_.find(from);
   if (it == files_.end()) return Status::NotFound(from);
-  files_[to] = it->second;
-  files_.erase(from);
+  BEE_RETURN_IF_ERROR(Allow());
+  SetEntry(to, it->second, from);
   return Status::OK();
 }
 
 Status FaultEnv::RemoveFile(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  if (files_.erase(path) == 0) return Status::NotFound(path);
+  if (files_.count(path) == 0) return Status::NotFound(path);
+  BEE_RETURN_IF_ERROR(Allow());
+  SetEntry(path, nullptr);
   return Status::OK();
 }
 
-Status FaultEnv::SyncDir(const std::string&) { return Status::OK(); }
+Status FaultEnv::SyncDir(const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  BEE_RETURN_IF_ERROR(Allow());
+  std::vector<EntryChange> rest;
+  for (EntryChange& c : unsynced_) {
+    if (DirOf(c.path) == path) {
+      Apply(c, &durable_);
+    } else {
+      rest.push_back(std::move(c));
+    }
+  }
+  unsynced_ = std::move(rest);
+  return Status::OK();
+}
 
 Result<std::unique_ptr<log::FileLock>> FaultEnv::LockFile(
     const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  if (!locks_.insert(path).second) return Status::Busy(path + ": locked");
-  files_.try_emplace(path, std::make_shared<FileData>());
+  if (locks_.count(path) > 0) return Status::Busy(path + ": locked");
+  if (files_.count(path) == 0) {
+    BEE_RETURN_IF_ERROR(Allow());
+    SetEntry(path, std::make_shared<FileData>());
+  }
+  locks_.insert(path);
   return std::unique_ptr<log::FileLock>(new FaultLock(this, path));
 }
 
-void FaultEnv::Crash(std::mt19937_64* rng) {
-  std::lock_guard<std::mutex> l(mu_);
-  for (auto& [name, data] : files_) {
-    std::string bytes = data->durable;
-    if (rng != nullptr && !data->pending.empty()) {
-      size_t keep = (*rng)() % (data->pending.size() + 1);
-      for (size_t i = 0; i < keep; i++) {
-        Write w = data->pending[i];
-        if (i + 1 == keep && !w.truncate && !w.data.empty()) {
-          w.data.resize((*rng)() % (w.data.size() + 1));  // a torn write
-        }
-        ApplyWrite(&bytes, w);
-      }
+void FaultEnv::KeepWrites(FileData* data, std::mt19937_64* rng,
+                          CrashReport* report, const std::string& path) {
+  std::string bytes = data->durable;
+  size_t keep = rng ? (*rng)() % (data->pending.size() + 1) : 0;
+  for (size_t i = 0; i < keep; i++) {
+    Write w = data->pending[i];
+    bool last = i + 1 == keep;
+    if (last && !w.truncate && !w.data.empty() && (*rng)() % 2 == 0) {
+      w.data.resize((*rng)() % w.data.size());  // a torn write
+      report->torn.push_back(path);
     }
-    data->current = bytes;
-    data->durable = bytes;
-    data->pending.clear();
+    ApplyWrite(&bytes, w);
   }
+  report->writes_kept += keep;
+  report->writes_dropped += data->pending.size() - keep;
+  data->current = bytes;
+  data->durable = std::move(bytes);
+  data->pending.clear();
+}
+
+CrashReport FaultEnv::Crash(std::mt19937_64* rng) {
+  std::lock_guard<std::mutex> l(mu_);
+  CrashReport report;
+  // Each directory keeps a prefix of its own unsynced entry changes.
+  std::map<std::string, size_t> left;  // per directory: changes still kept
+  for (const EntryChange& c : unsynced_) left[DirOf(c.path)]++;
+  for (auto& [dir, n] : left) n = rng ? (*rng)() % (n + 1) : 0;
+  for (const EntryChange& c : unsynced_) {
+    size_t& n = left[DirOf(c.path)];
+    if (n == 0) {
+      report.entries_dropped++;
+      continue;
+    }
+    n--;
+    Apply(c, &durable_);
+  }
+  unsynced_.clear();
+  files_ = durable_;
+  // Files no longer named anywhere are simply gone.
+  for (auto& [name, data] : files_) KeepWrites(data.get(), rng, &report, name);
   locks_.clear();
   writes_left_ = -1;
+  return report;
 }
 
 void FaultEnv::FailWritesAfter(int64_t n) {
   std::lock_guard<std::mutex> l(mu_);
   writes_left_ = n;
+}
+
+uint64_t FaultEnv::mutations() {
+  std::lock_guard<std::mutex> l(mu_);
+  return mutations_;
 }
 
 void FaultEnv::FlipBit(const std::string& path, uint64_t offset, int bit) {
@@ -192,6 +262,7 @@ void FaultEnv::SetContents(const std::string& path, std::string bytes) {
   std::lock_guard<std::mutex> l(mu_);
   auto& data = files_[path];
   if (!data) data = std::make_shared<FileData>();
+  durable_[path] = data;
   data->current = bytes;
   data->durable = std::move(bytes);
   data->pending.clear();
