@@ -73,6 +73,14 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
                                          const BeeOptions& options) {
   BEE_ASSIGN_OR_RETURN(auto core,
                        log::Core::Create(dir, key_pair, options.core));
+  // The boundaries file's directory entry is durable before the header:
+  // a store that has its header then always knows its boundaries (lost in
+  // a crash, they would stay unknown for good).
+  log::Env* env = EnvOf(options);
+  BEE_RETURN_IF_ERROR(
+      env->OpenFile(dir + "/" + internal::Boundaries::kFileName, true)
+          .status());
+  BEE_RETURN_IF_ERROR(env->SyncDir(dir));
   HeaderBlock header;
   header.metadata = std::move(metadata);
   std::string block = EncodeHeaderBlock(header);
@@ -80,7 +88,7 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
   auto store = std::make_shared<internal::Store>(std::move(core));
   BEE_ASSIGN_OR_RETURN(store->boundaries,
                        internal::Boundaries::Open(
-                           EnvOf(options), dir, 1, true,
+                           env, dir, 1, true,
                            options.core.durability == log::Durability::kSync));
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
 }

@@ -1,7 +1,10 @@
-// Crash a store in the middle of a flush (writes failing after a random
-// count, then a random prefix of unsynced writes lost, torn included): it
-// must reopen at the version before or after that flush, read exactly as
-// the model at that version, and accept writes again.
+// Crash a store after any step of a flush, a truncate or its creation (the
+// steps counted by a dry run of the same operation, so the crash point can
+// fall anywhere up to and after the last sync), then lose a random part of
+// what was not synced: it must reopen at the version before or after that
+// operation, read exactly as the model at that version, keep what an
+// acknowledged kSync operation wrote, and accept writes again. Each test
+// counts the states it reached and requires every kind to occur.
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
@@ -15,6 +18,7 @@ namespace {
 
 using Model = std::map<std::string, std::string>;
 
+// The whole tree, in order; keys must come strictly ascending.
 Model Read(const Bee& bee) {
   Model out;
   RangeIterator it(bee.GetSnapshot(), {});
@@ -22,6 +26,7 @@ Model Read(const Bee& bee) {
     auto e = it.Next();
     REQUIRE(e.ok());
     if (!e->has_value()) return out;
+    if (!out.empty()) CHECK(out.rbegin()->first < (*e)->key);
     out[(*e)->key] = (*e)->value.value_or("");
   }
 }
@@ -33,57 +38,203 @@ BeeOptions OnFaultEnv(test::FaultEnv* env, log::Durability durability) {
   return options;
 }
 
-TEST_CASE("a store crashed mid-flush reopens at a flush boundary", "[crash]") {
+// The one place a crashed store is reopened (writable).
+Result<std::unique_ptr<Bee>> Reopen(const std::string& dir,
+                                    const BeeOptions& options) {
+  return Bee::Open(dir, options);
+}
+
+// "kind: count; ..." for the failure message.
+std::string Summary(const std::map<std::string, int>& seen) {
+  std::string out;
+  for (const auto& [kind, n] : seen) {
+    out += kind + ": " + std::to_string(n) + "; ";
+  }
+  return out;
+}
+
+// A store with some flushes behind it and one operation (a batch, or a
+// truncate to an earlier version) ready to run, all drawn from one seed so
+// that a dry run and the crashing run do the same.
+struct Round {
+  std::unique_ptr<Bee> bee;
+  std::unique_ptr<Batch> batch;  // the last operation, unless truncating
+  std::optional<uint64_t> truncate_to;
+  Model before;  // the tree before and after the last operation
+  Model after;
+};
+
+void FillBatch(Batch* batch, std::mt19937_64* rng, Model* m) {
+  const size_t n = 1 + (*rng)() % 20;
+  for (size_t i = 0; i < n; i++) {
+    std::string key = "k" + std::to_string((*rng)() % 60);
+    if (i > 0 && (*rng)() % 4 == 0) {  // a put first: the batch writes
+      REQUIRE(batch->Del(key).ok());
+      m->erase(key);
+    } else {
+      std::string value = std::to_string((*rng)());
+      REQUIRE(batch->Put(key, value).ok());
+      (*m)[key] = value;
+    }
+  }
+}
+
+Round Prepare(test::FaultEnv* env, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Round r;
+  r.bee = Bee::Create("/b", log::KeyPair::FromSeed(log::Seed{}), std::nullopt,
+                      OnFaultEnv(env, log::Durability::kSync))
+              .value();
+  std::map<uint64_t, Model> at{{r.bee->version(), {}}};
+  for (uint64_t i = rng() % 10; i > 0; i--) {
+    auto batch = r.bee->MakeBatch({.separate_blocks = rng() % 2 == 0}).value();
+    FillBatch(batch.get(), &rng, &r.before);
+    REQUIRE(batch->Flush().ok());
+    at[r.bee->version()] = r.before;
+  }
+  if (rng() % 3 == 0) {
+    auto target = std::next(at.begin(), static_cast<long>(rng() % at.size()));
+    r.truncate_to = target->first;
+    r.after = target->second;
+  } else {
+    r.after = r.before;
+    r.batch = r.bee->MakeBatch({.separate_blocks = rng() % 2 == 0}).value();
+    FillBatch(r.batch.get(), &rng, &r.after);
+  }
+  return r;
+}
+
+Status RunLast(Round* r) {
+  if (r->truncate_to) return r->bee->Truncate(*r->truncate_to);
+  Status s = r->batch->Flush();
+  r->batch.reset();
+  return s;
+}
+
+struct Head {
+  uint64_t version;
+  uint64_t fork;
+  bool operator==(const Head&) const = default;
+};
+
+Head HeadOf(const Bee& bee) { return {bee.version(), bee.core().fork()}; }
+
+// The head after the last operation, and how many mutations it makes.
+std::pair<Head, uint64_t> DryRun(uint64_t seed) {
+  test::FaultEnv env;
+  Round r = Prepare(&env, seed);
+  const uint64_t start = env.mutations();
+  REQUIRE(RunLast(&r).ok());
+  return {HeadOf(*r.bee), env.mutations() - start};
+}
+
+// Checks a reopened store at whichever head it reached.
+void CheckReopened(Bee* bee, const Model& model) {
+  CHECK(Read(*bee) == model);
+  CHECK(bee->core().VerifyAll().ok());
+  CHECK(bee->Checkout(bee->version()).ok());
+  CHECK_FALSE(bee->Boundaries().empty());
+  REQUIRE(bee->Put("after", "crash").ok());
+  CHECK(bee->Get("after")->value().value == "crash");
+}
+
+TEST_CASE("a store crashed after any step of a flush or truncate", "[crash]") {
   const uint64_t seed = Catch::rngSeed();
-  for (int round = 0; round < 40; round++) {
-    CAPTURE(seed, round);
-    std::mt19937_64 rng(seed * 31 + static_cast<uint64_t>(round));
+  std::map<std::string, int> seen;
+  for (int round = 0; round < 150; round++) {
+    const uint64_t round_seed = seed * 31 + static_cast<uint64_t>(round);
+    const auto [next, steps] = DryRun(round_seed);
+    std::mt19937_64 rng(round_seed ^ 0x5eed);
+    const uint64_t crash_at = rng() % (steps + 1);
+    CAPTURE(seed, round, steps, crash_at);
+
+    test::FaultEnv env;
+    Round r = Prepare(&env, round_seed);
+    const std::string op = r.truncate_to ? "truncate" : "batch";
+    const Head old = HeadOf(*r.bee);
+    env.FailWritesAfter(static_cast<int64_t>(crash_at));
+    const bool acked = RunLast(&r).ok();
+    CHECK(acked == (crash_at == steps));
+    const test::CrashReport report = env.Crash(&rng);
+    r.bee.reset();
+
+    auto reopened = Reopen("/b", OnFaultEnv(&env, log::Durability::kSync));
+    REQUIRE(reopened.ok());
+    const Head got = HeadOf(**reopened);
+    REQUIRE((got == old || got == next));
+    if (acked) CHECK(got == next);
+    seen[op + (got == next ? ": new version" : ": old version")]++;
+    for (const std::string& f : report.torn) {
+      if (f == "/b/head") seen["torn head slot"]++;
+    }
+    if (acked) seen["acknowledged"]++;
+    CheckReopened(reopened->get(), got == next ? r.after : r.before);
+  }
+  INFO(Summary(seen));
+  for (const char* kind :
+       {"batch: old version", "batch: new version", "truncate: old version",
+        "truncate: new version", "torn head slot", "acknowledged"}) {
+    CAPTURE(seed, kind);
+    CHECK(seen[kind] > 0);
+  }
+}
+
+// Removes every file of a store whose creation was interrupted, as its
+// error message tells the user to.
+void RemoveStore(test::FaultEnv* env, const std::string& dir) {
+  const std::vector<std::string> names = env->ListDir(dir).value();
+  for (const std::string& name : names) {
+    REQUIRE(env->RemoveFile(dir + "/" + name).ok());
+  }
+}
+
+TEST_CASE("a store crashed after any step of its creation", "[crash]") {
+  const uint64_t seed = Catch::rngSeed();
+  const auto kp = log::KeyPair::FromSeed(log::Seed{});
+  uint64_t steps = 0;
+  {
+    test::FaultEnv env;
+    REQUIRE(Bee::Create("/b", kp, std::nullopt,
+                        OnFaultEnv(&env, log::Durability::kSync))
+                .ok());
+    steps = env.mutations();
+  }
+  std::map<std::string, int> seen;
+  for (int round = 0; round < 80; round++) {
+    std::mt19937_64 rng(seed * 3 + static_cast<uint64_t>(round));
+    const uint64_t crash_at = static_cast<uint64_t>(round) % (steps + 1);
+    CAPTURE(seed, round, steps, crash_at);
     test::FaultEnv env;
     const BeeOptions options = OnFaultEnv(&env, log::Durability::kSync);
-    auto bee = Bee::Create("/b", log::KeyPair::FromSeed(log::Seed{}),
-                           std::nullopt, options)
-                   .value();
-    Model model;
-    auto batch_ops = [&](Model* m, size_t n) {
-      auto batch = bee->MakeBatch().value();
-      for (size_t i = 0; i < n; i++) {
-        std::string key = "k" + std::to_string(rng() % 60);
-        if (rng() % 4 == 0) {
-          REQUIRE(batch->Del(key).ok());
-          m->erase(key);
-        } else {
-          std::string value = std::to_string(rng());
-          REQUIRE(batch->Put(key, value).ok());
-          (*m)[key] = value;
-        }
-      }
-      return batch;
-    };
-    for (int i = 0; i < 1 + static_cast<int>(rng() % 10); i++) {
-      REQUIRE(batch_ops(&model, 1 + rng() % 20)->Flush().ok());
-    }
-    uint64_t before = bee->version();
-    Model next = model;
-    auto batch = batch_ops(&next, 1 + rng() % 20);
-    bool writes = batch->pending() > 0;  // only absent-key dels: nothing
-    env.FailWritesAfter(static_cast<int64_t>(rng() % 8));
-    bool landed = batch->Flush().ok() && writes;
-    batch.reset();
+    env.FailWritesAfter(static_cast<int64_t>(crash_at));
+    const bool created = Bee::Create("/b", kp, std::nullopt, options).ok();
+    CHECK(created == (crash_at == steps));
     env.Crash(&rng);
-    bee.reset();
 
-    auto reopened = Bee::Open("/b", options);
-    REQUIRE(reopened.ok());
-    uint64_t v = (*reopened)->version();
-    if (landed) CHECK(v > before);
-    if (v == before) {
-      CHECK(Read(**reopened) == model);
+    auto reopened = Reopen("/b", options);
+    if (reopened.ok()) {
+      seen["empty store"]++;
+    } else if (reopened.status().IsNotFound()) {
+      seen["no log"]++;
     } else {
-      CHECK(Read(**reopened) == next);
+      // The log exists without its header: refused, with what to do.
+      CHECK(reopened.status().IsCorruption());
+      CHECK_THAT(reopened.status().message(),
+                 Catch::Contains("create the store again"));
+      seen["no header"]++;
+      RemoveStore(&env, "/b");
     }
-    CHECK((*reopened)->Checkout(v).ok());
-    REQUIRE((*reopened)->Put("after", "crash").ok());
-    CHECK((*reopened)->Get("after")->value().value == "crash");
+    CHECK((reopened.ok() || !created));
+    if (!reopened.ok()) reopened = Bee::Create("/b", kp, std::nullopt, options);
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->version() == 1);
+    CheckReopened(reopened->get(), {});
+  }
+  INFO(Summary(seen));
+  CAPTURE(seed);
+  for (const char* kind : {"empty store", "no log", "no header"}) {
+    CAPTURE(kind);
+    CHECK(seen[kind] > 0);
   }
 }
 
