@@ -17,7 +17,7 @@ using Model = std::map<std::string, std::string>;
 
 Model Read(const Bee& bee) {
   Model out;
-  RangeIterator it(bee.GetSnapshot(), {});
+  RangeIterator it(bee.GetSnapshot().value(), {});
   while (true) {
     auto e = it.Next();
     REQUIRE(e.ok());
