@@ -220,6 +220,8 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
   index_bytes = block_bytes - key_bytes - value_bytes;
   uint64_t garbage = stored_levels - reachable.size();
   std::vector<uint64_t> appends = bee.Boundaries();
+  // A new store (length 0) is at version 1 yet holds no block.
+  const uint64_t blocks = std::min(snap.version(), bee.core().length());
   // What each version (append) added, when the boundaries are known.
   json per_version = json::array();
   for (size_t i = 1; i < appends.size() && appends[i] <= snap.version(); i++) {
@@ -240,7 +242,7 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
       {"fillMax", nodes > 1 ? json(max_fill) : json(nullptr)},
       {"fillAverage",
        nodes ? static_cast<double>(keys) / static_cast<double>(nodes) : 0.0},
-      {"blocks", snap.version()},
+      {"blocks", blocks},
       {"bytes", block_bytes},
       {"keyBytes", key_bytes},
       {"valueBytes", value_bytes},
@@ -267,7 +269,7 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
                        std::to_string(max_fill) + ")"});
   }
   t.Add({"blocks",
-         std::to_string(snap.version()) + " (" +
+         std::to_string(blocks) + " (" +
              (appends.empty() ? std::string("appends unknown")
                               : std::to_string(appends.size()) + " appends") +
              ")"});

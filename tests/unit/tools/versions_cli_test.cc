@@ -24,6 +24,15 @@ Outcome Bee(std::vector<std::string> args, const std::string& input = "") {
   return {code, out.str(), err.str()};
 }
 
+Outcome Dump(std::vector<std::string> args) {
+  args.insert(args.begin(), "bee-dump");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = RunBeeDump(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
 std::string PutLine(const std::string& k, const std::string& v) {
   return "{\"type\":\"put\",\"key\":\"" + k + "\",\"value\":\"" + v + "\"}\n";
 }
@@ -72,6 +81,10 @@ TEST_CASE("a created store is empty until its first write",
         std::string::npos);
   CHECK(Bee({"range", dir}).out.empty());
   CHECK(Bee({"history", dir}).out.empty());
+  CHECK(Dump({dir}).out.empty());  // no block, not even the header
+  CHECK(Dump({dir, "--stats", "--json"}).out.find("\"blocks\":0,") !=
+        std::string::npos);
+  CHECK(Dump({dir, "--verify"}).code == 0);
   CHECK(Bee({"get", dir, "k", "--checkout", "1"}).out == "-  k  (not found)\n");
   REQUIRE(Bee({"put", dir, "k", "v"}).out == "put k (seq 1)\n");
   const std::string after = Bee({"info", dir, "--json"}).out;
