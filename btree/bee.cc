@@ -89,6 +89,8 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
                                          const BeeOptions& options) {
   log::Env* env = EnvOf(options);
   BEE_RETURN_IF_ERROR(env->CreateDir(dir));
+  // `meta` makes a directory a log (docs/FORMAT.md §1): refuse before
+  // touching any file of an existing store.
   if (env->FileExists(dir + "/meta")) {
     return Status::InvalidArgument(dir + ": already holds a log");
   }

@@ -402,9 +402,7 @@ Status Diff(const std::string& dir, const std::string& from,
   o.limit = limit;
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
   auto right = SnapshotFor(*bee, from);
-  if (!right.ok())
-    return Status::InvalidArgument(right.status().message())
-        .WithContext("--from");
+  if (!right.ok()) return right.status().WithContext("--from");
   BEE_ASSIGN_OR_RETURN(btree::Snapshot left, SnapshotFor(*bee, to));
   btree::DiffIterator it(left, *right, o);
   EntryTable table(&io.out, io.o);

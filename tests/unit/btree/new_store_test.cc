@@ -137,6 +137,19 @@ TEST_CASE("a damaged header file is named and nothing is written",
   CHECK(env.Contents("/n/data") == log_data);
 }
 
+TEST_CASE("creating over a store is refused and touches none of its files",
+          "[btree][versions]") {
+  test::FaultEnv env;
+  Create(&env, UserData("u")).reset();
+  const std::string header = env.Contents("/n/header");
+  auto again = Bee::Create("/n", log::KeyPair::FromSeed(log::Seed{}),
+                           UserData("other"), On(&env));
+  CHECK(again.status().IsInvalidArgument());
+  CHECK(again.status().message().find("already holds a log") !=
+        std::string::npos);
+  CHECK(env.Contents("/n/header") == header);
+}
+
 TEST_CASE("a store written elsewhere with no block gets the default header",
           "[btree][versions]") {
   auto core =
