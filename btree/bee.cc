@@ -296,6 +296,12 @@ Status Bee::Truncate(uint64_t version) {
     return Status::Busy(
         "a batch is open on this store: flush or drop it first");
   }
+  if (version == 0 && store_->core->length() > 0) {
+    // The next write appends the header again: keep this one's metadata,
+    // as hyperbee keeps its own. Set before the log shrinks, so a reader
+    // that sees length 0 sees it too.
+    BEE_ASSIGN_OR_RETURN(store_->first_header, store_->core->Get(0));
+  }
   BEE_RETURN_IF_ERROR(store_->core->Truncate(version));
   store_->cache.Invalidate(version);
   return store_->boundaries->Truncate(version);

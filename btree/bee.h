@@ -149,7 +149,8 @@ class Bee {
 
   // Keeps versions <= `version` (the log keeps blocks < version), moving
   // to the next fork; snapshots of later versions must not be used after.
-  // Busy while a batch is open.
+  // Busy while a batch is open. Truncating to 0 keeps the header block for
+  // the next write to append again, as hyperbee does.
   Status Truncate(uint64_t version);
 
   // The underlying log. Do not truncate it directly: use Truncate.

@@ -150,6 +150,26 @@ TEST_CASE("creating over a store is refused and touches none of its files",
   CHECK(env.Contents("/n/header") == header);
 }
 
+TEST_CASE("truncating to nothing keeps the header for the next write",
+          "[btree][versions]") {
+  test::FaultEnv env;
+  Create(&env, UserData("u")).reset();
+  {
+    auto bee = Bee::Open("/n", On(&env)).value();
+    REQUIRE(bee->Put("k", "v").ok());
+  }
+  auto bee =
+      Bee::Open("/n", On(&env)).value();  // block 0 written: no file read
+  REQUIRE(bee->Truncate(0).ok());         // signed at length 0, fork 1
+  CHECK(bee->core().length() == 0);
+  CHECK(bee->version() == 1);
+  CHECK_FALSE(bee->Get("k").value().has_value());
+  CHECK(bee->GetHeader().value().metadata == UserData("u"));
+  REQUIRE(bee->Put("k", "w").ok());
+  CHECK(bee->core().Get(0).value() == HeaderWith(UserData("u")));
+  CHECK(bee->Boundaries() == std::vector<uint64_t>{1, 2});
+}
+
 TEST_CASE("a store written elsewhere with no block gets the default header",
           "[btree][versions]") {
   auto core =
