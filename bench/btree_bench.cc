@@ -122,7 +122,7 @@ BENCHMARK(BM_PutSingle);
 void BM_GetWarm(benchmark::State& state) {
   Filled& s = TheStore();
   const Data& d = TheData();
-  btree::Snapshot snap = s.bee->GetSnapshot();
+  btree::Snapshot snap = s.bee->GetSnapshot().value();
   for (const std::string& k : d.keys) benchmark::DoNotOptimize(snap.Get(k));
   Rng rng(5);
   for (auto _ : state) {
@@ -153,7 +153,7 @@ BENCHMARK(BM_CheckoutGet);
 template <bool kCopy>
 void FullScan(benchmark::State& state) {
   Filled& s = TheStore();
-  btree::Snapshot snap = s.bee->GetSnapshot();
+  btree::Snapshot snap = s.bee->GetSnapshot().value();
   size_t n = 0;
   for (auto _ : state) {
     btree::RangeIterator it(snap, {});
@@ -181,7 +181,7 @@ BENCHMARK(BM_FullScanCopy)->Unit(benchmark::kMillisecond);
 void BM_Range100(benchmark::State& state) {
   Filled& s = TheStore();
   const Data& d = TheData();
-  btree::Snapshot snap = s.bee->GetSnapshot();
+  btree::Snapshot snap = s.bee->GetSnapshot().value();
   Rng rng(7);
   size_t n = 0;
   for (auto _ : state) {
@@ -204,7 +204,7 @@ BENCHMARK(BM_Range100);
 void BM_DiffLastBatch(benchmark::State& state) {
   Filled& s = TheStore();
   auto before = s.bee->Checkout(s.bee->version() - 1000).value();
-  btree::Snapshot now = s.bee->GetSnapshot();
+  btree::Snapshot now = s.bee->GetSnapshot().value();
   size_t n = 0;
   for (auto _ : state) {
     btree::DiffIterator it(now, before, {});

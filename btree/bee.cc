@@ -1,6 +1,7 @@
 #include "btree/bee.h"
 
 #include "btree/internal/boundaries.h"
+#include "btree/internal/header_file.h"
 #include "btree/version_root.h"
 
 namespace bee::btree {
@@ -13,6 +14,10 @@ struct Store {
   std::unique_ptr<log::Core> core;
   BlockCache cache;
   std::unique_ptr<Boundaries> boundaries;
+  // What the first write appends as block 0 while the log is empty (the
+  // header given at Create); nullopt when unknown (a store written
+  // elsewhere), which gets hyperbee's default header.
+  std::optional<std::string> first_header;
 };
 
 }  // namespace internal
@@ -21,12 +26,11 @@ namespace {
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
+// An empty log is a store whose first write has not happened yet (hyperbee
+// appends its header with the first write); otherwise block 0 must be a
+// hyperbee header.
 Status CheckHeader(const log::Core& core) {
-  if (core.length() == 0) {
-    return Status::Corruption(
-        "the log has no hyperbee header (was its creation interrupted? "
-        "remove the directory and create the store again)");
-  }
+  if (core.length() == 0) return Status::OK();
   auto block = core.Get(0);
   if (!block.ok()) return block.status().WithContext("header block");
   auto header = DecodeHeaderBlock(*block);
@@ -38,6 +42,18 @@ Status CheckHeader(const log::Core& core) {
 
 log::Env* EnvOf(const BeeOptions& options) {
   return options.core.env ? options.core.env : log::Env::Default();
+}
+
+std::string HeaderFor(std::optional<HeaderMetadata> metadata) {
+  HeaderBlock header;
+  header.metadata = std::move(metadata);
+  return EncodeHeaderBlock(header);
+}
+
+internal::BoundariesOptions BoundariesFor(const BeeOptions& options,
+                                          bool create) {
+  return {create, options.core.durability == log::Durability::kSync,
+          options.core.read_only};
 }
 
 }  // namespace
@@ -71,25 +87,25 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
                                          const log::KeyPair& key_pair,
                                          std::optional<HeaderMetadata> metadata,
                                          const BeeOptions& options) {
+  log::Env* env = EnvOf(options);
+  BEE_RETURN_IF_ERROR(env->CreateDir(dir));
+  // `meta` makes a directory a log (docs/FORMAT.md §1): refuse before
+  // touching any file of an existing store.
+  if (env->FileExists(dir + "/meta")) {
+    return Status::InvalidArgument(dir + ": already holds a log");
+  }
+  // The store's own files before the log's meta, which makes it a store: a
+  // crash in between leaves no store, never one that lost its header.
+  std::string header = HeaderFor(std::move(metadata));
+  BEE_RETURN_IF_ERROR(internal::WriteHeaderFile(env, dir, header));
+  BEE_ASSIGN_OR_RETURN(
+      auto boundaries,
+      internal::Boundaries::Open(env, dir, 0, BoundariesFor(options, true)));
   BEE_ASSIGN_OR_RETURN(auto core,
                        log::Core::Create(dir, key_pair, options.core));
-  // The boundaries file's directory entry is durable before the header:
-  // a store that has its header then always knows its boundaries (lost in
-  // a crash, they would stay unknown for good).
-  log::Env* env = EnvOf(options);
-  BEE_RETURN_IF_ERROR(
-      env->OpenFile(dir + "/" + internal::Boundaries::kFileName, true)
-          .status());
-  BEE_RETURN_IF_ERROR(env->SyncDir(dir));
-  HeaderBlock header;
-  header.metadata = std::move(metadata);
-  std::string block = EncodeHeaderBlock(header);
-  BEE_RETURN_IF_ERROR(core->Append(std::span<const std::string>(&block, 1)));
   auto store = std::make_shared<internal::Store>(std::move(core));
-  BEE_ASSIGN_OR_RETURN(store->boundaries,
-                       internal::Boundaries::Open(
-                           env, dir, 1, true,
-                           options.core.durability == log::Durability::kSync));
+  store->boundaries = std::move(boundaries);
+  store->first_header = std::move(header);
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
 }
 
@@ -97,13 +113,16 @@ Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
                                        const BeeOptions& options) {
   BEE_ASSIGN_OR_RETURN(auto core, log::Core::Open(dir, options.core));
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
-  uint64_t length = core->length();
+  const uint64_t length = core->length();
   auto store = std::make_shared<internal::Store>(std::move(core));
+  if (length == 0) {
+    BEE_ASSIGN_OR_RETURN(store->first_header,
+                         internal::ReadHeaderFile(EnvOf(options), dir));
+  }
   // Only Create makes the file: a store without one (written elsewhere, or
   // whose file was lost) has unknown boundaries rather than a wrong list.
-  auto boundaries = internal::Boundaries::Open(
-      EnvOf(options), dir, length, false,
-      options.core.durability == log::Durability::kSync);
+  auto boundaries = internal::Boundaries::Open(EnvOf(options), dir, length,
+                                               BoundariesFor(options, false));
   if (boundaries.ok()) {
     store->boundaries = std::move(boundaries).value();
   } else if (boundaries.status().IsNotFound()) {
@@ -117,13 +136,9 @@ Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
 Result<std::unique_ptr<Bee>> Bee::CreateInMemory(
     const log::KeyPair& key_pair, std::optional<HeaderMetadata> metadata) {
   BEE_ASSIGN_OR_RETURN(auto core, log::Core::CreateInMemory(key_pair));
-  HeaderBlock header;
-  header.metadata = std::move(metadata);
-  std::string block = EncodeHeaderBlock(header);
-  BEE_RETURN_IF_ERROR(core->Append(std::span<const std::string>(&block, 1)));
   auto store = std::make_shared<internal::Store>(std::move(core));
   store->boundaries = internal::Boundaries::InMemory();
-  BEE_RETURN_IF_ERROR(store->boundaries->Record(1));
+  store->first_header = HeaderFor(std::move(metadata));
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
 }
 
@@ -151,14 +166,7 @@ Result<Snapshot> Bee::SnapshotAt(uint64_t version) const {
   return Snapshot(store_, version, root);
 }
 
-Snapshot Bee::GetSnapshot() const {
-  // The current version is always an append boundary; a failure here means
-  // the last block is damaged, which Get will report on use.
-  uint64_t v = version();
-  auto snap = SnapshotAt(v);
-  if (snap.ok()) return std::move(snap).value();
-  return Snapshot(store_, v, internal::NodeRef{v - 1, 0});
-}
+Result<Snapshot> Bee::GetSnapshot() const { return SnapshotAt(version()); }
 
 Result<Snapshot> Bee::Checkout(uint64_t version) const {
   if (version == 0) version = 1;
@@ -168,25 +176,39 @@ Result<Snapshot> Bee::Checkout(uint64_t version) const {
                                    " is beyond the current version " +
                                    Num(current));
   }
-  if (version > 1 && store_->boundaries->known() &&
-      !store_->boundaries->Contains(version)) {
-    return Status::InvalidArgument(
-        "version " + Num(version) +
-        " ends inside a batch (its block has no usable root); check out a "
-        "version at an append boundary");
+  if (version > 1) BEE_RETURN_IF_ERROR(CheckEndsOperation(version));
+  // A recorded boundary whose block has no root is damage: Corruption.
+  return SnapshotAt(version);
+}
+
+Status Bee::CheckEndsOperation(uint64_t version) const {
+  const std::string inside =
+      "version " + Num(version) +
+      " ends inside a batch (its block has no usable root); check out a "
+      "version at an operation's end";
+  if (store_->boundaries->known()) {
+    if (store_->boundaries->Contains(version)) return Status::OK();
+    return Status::InvalidArgument(inside);
   }
-  auto snap = SnapshotAt(version);
-  if (!snap.ok() && snap.status().IsCorruption()) {
-    return Status::InvalidArgument(snap.status().message());
-  }
-  return snap;
+  // Unknown boundaries: a block without an index cannot end an operation.
+  BEE_ASSIGN_OR_RETURN(internal::BlockPtr block,
+                       store_->cache.Get(version - 1));
+  if (block->levels.empty()) return Status::InvalidArgument(inside);
+  return Status::OK();
 }
 
 Result<std::optional<Entry>> Bee::Get(std::string_view key) const {
-  return GetSnapshot().Get(key);
+  BEE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot());
+  return snap.Get(key);
 }
 
 Result<HeaderBlock> Bee::GetHeader() const {
+  if (store_->core->length() == 0) {
+    if (!store_->first_header) {
+      return Status::NotFound("the store has no header block yet");
+    }
+    return DecodeHeaderBlock(*store_->first_header);
+  }
   BEE_ASSIGN_OR_RETURN(std::string block, store_->core->Get(0));
   auto header = DecodeHeaderBlock(block);
   if (!header.ok()) return header.status().WithContext("block 0");
@@ -194,7 +216,8 @@ Result<HeaderBlock> Bee::GetHeader() const {
 }
 
 Result<Entry> Bee::GetBySeq(uint64_t seq) const {
-  return GetSnapshot().GetBySeq(seq);
+  BEE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot());
+  return snap.GetBySeq(seq);
 }
 
 Result<std::unique_ptr<Batch>> Bee::MakeBatch(const BatchOptions& options) {
@@ -205,8 +228,8 @@ Result<std::unique_ptr<Batch>> Bee::MakeBatch(const BatchOptions& options) {
   if (!lock.owns_lock()) {
     return Status::Busy("another batch is open on this store");
   }
-  return std::unique_ptr<Batch>(new Batch(
-      this, std::move(lock), store_->core->length(), options.separate_blocks));
+  return std::unique_ptr<Batch>(
+      new Batch(this, std::move(lock), options.separate_blocks));
 }
 
 Result<bool> Bee::Put(std::string_view key,
@@ -225,7 +248,14 @@ Result<bool> Bee::Del(std::string_view key, const DelOptions& options) {
   return written;
 }
 
-Status Bee::Commit(internal::Writer* writer) {
+Status Bee::AppendHeader() {
+  const std::string block =
+      store_->first_header.value_or(HeaderFor(std::nullopt));
+  const std::string_view blocks[] = {block};
+  return AppendRecorded(blocks, false, nullptr);
+}
+
+Status Bee::Commit(internal::Writer* writer, bool separate) {
   if (writer->pending() == 0) return Status::OK();
   writer->EncodeBlocks(&encoded_, store_->core->parallel_hashing());
   // The next batch reads these blocks: the cache takes them while they are
@@ -234,17 +264,44 @@ Status Bee::Commit(internal::Writer* writer) {
   // if it fails.
   const uint64_t first = store_->core->length();
   internal::BlockCache& cache = store_->cache;
-  Status s = store_->core->Append(
-      encoded_.blocks, [&] { cache.Insert(first, std::move(encoded_.flats)); });
-  if (!s.ok()) {
-    cache.Invalidate(first);
-    return s;
+  return AppendRecorded(encoded_.blocks, separate, [&] {
+    cache.Insert(first, std::move(encoded_.flats));
+  });
+}
+
+Status Bee::AppendRecorded(std::span<const std::string_view> blocks,
+                           bool separate,
+                           const std::function<void()>& meanwhile) {
+  // Each block of a separate-block batch ends a version, as its own append
+  // would; otherwise only the last one does.
+  const uint64_t first = store_->core->length();
+  std::vector<uint64_t> ends;
+  for (uint64_t i = separate ? 1 : blocks.size(); i <= blocks.size(); i++) {
+    ends.push_back(first + i);
   }
-  return store_->boundaries->Record(store_->core->length());
+  // Recorded first: a record that cannot be written fails the commit while
+  // nothing is appended yet.
+  BEE_RETURN_IF_ERROR(store_->boundaries->Record(ends));
+  Status s = store_->core->Append(blocks, meanwhile);
+  if (!s.ok()) {
+    store_->cache.Invalidate(first);
+    store_->boundaries->Forget(first);
+  }
+  return s;
 }
 
 Status Bee::Truncate(uint64_t version) {
-  std::lock_guard<std::mutex> l(write_mu_);
+  std::unique_lock<std::mutex> l(write_mu_, std::try_to_lock);
+  if (!l.owns_lock()) {
+    return Status::Busy(
+        "a batch is open on this store: flush or drop it first");
+  }
+  if (version == 0 && store_->core->length() > 0) {
+    // The next write appends the header again: keep this one's metadata,
+    // as hyperbee keeps its own. Set before the log shrinks, so a reader
+    // that sees length 0 sees it too.
+    BEE_ASSIGN_OR_RETURN(store_->first_header, store_->core->Get(0));
+  }
   BEE_RETURN_IF_ERROR(store_->core->Truncate(version));
   store_->cache.Invalidate(version);
   return store_->boundaries->Truncate(version);
@@ -255,11 +312,10 @@ Status Bee::Close() { return store_->core->Close(); }
 // ---------------------------------------------------------------------------
 // Batch
 
-Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length,
-             bool separate)
-    : bee_(bee),
-      lock_(std::move(lock)),
-      writer_(&bee->store_->cache, length, separate) {}
+Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, bool separate)
+    : bee_(bee), lock_(std::move(lock)), separate_(separate) {
+  writer_.emplace(&bee->store_->cache, bee->store_->core->length(), separate);
+}
 
 Status Batch::CheckOpen() const {
   if (!lock_.owns_lock()) {
@@ -268,26 +324,38 @@ Status Batch::CheckOpen() const {
   return Status::OK();
 }
 
+// As hyperbee's put and del do, the first write of a store appends its
+// header block on its own, before the operation (even one that then
+// writes nothing).
+Status Batch::PrepareWrite() {
+  BEE_RETURN_IF_ERROR(CheckOpen());
+  internal::Store& store = *bee_->store_;
+  if (store.core->length() > 0) return Status::OK();
+  BEE_RETURN_IF_ERROR(bee_->AppendHeader());
+  writer_.emplace(&store.cache, store.core->length(), separate_);
+  return Status::OK();
+}
+
 Result<bool> Batch::Put(std::string_view key,
                         std::optional<std::string_view> value,
                         const PutOptions& options) {
-  BEE_RETURN_IF_ERROR(CheckOpen());
-  return writer_.Put(key, value, options.cas, options.always_duplicate);
+  BEE_RETURN_IF_ERROR(PrepareWrite());
+  return writer_->Put(key, value, options.cas, options.always_duplicate);
 }
 
 Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
-  BEE_RETURN_IF_ERROR(CheckOpen());
-  return writer_.Del(key, options.cas);
+  BEE_RETURN_IF_ERROR(PrepareWrite());
+  return writer_->Del(key, options.cas);
 }
 
 Result<std::optional<Entry>> Batch::Get(std::string_view key) {
   BEE_RETURN_IF_ERROR(CheckOpen());
-  return writer_.Get(key);
+  return writer_->Get(key);
 }
 
 Status Batch::Flush() {
   BEE_RETURN_IF_ERROR(CheckOpen());
-  Status s = bee_->Commit(&writer_);
+  Status s = bee_->Commit(&*writer_, separate_);
   lock_.unlock();
   return s;
 }

@@ -3,26 +3,30 @@
 //
 // Keys and values are byte strings; keys are ordered by unsigned bytewise
 // comparison. Every Put/Del appends one block (one signature); a Batch
-// appends all its blocks with one signature at Flush. Any past version can
-// be read back through Checkout.
+// appends all its blocks with one signature at Flush. As in hyperbee, a new
+// store is empty (length 0): its first write appends the header block on
+// its own first. Any past version can be read back through Checkout.
 //
 //   auto bee = Bee::Create("/tmp/db", log::KeyPair::Random()).value();
 //   bee->Put("hello", "world");
-//   auto e = bee->Get("hello");          // Result<std::optional<Entry>>
-//   Snapshot then = bee->GetSnapshot();  // unaffected by later writes
+//   auto e = bee->Get("hello");                  //
+//   Result<std::optional<Entry>> Snapshot then = bee->GetSnapshot().value(); //
+//   unaffected by later writes
 //
-// Thread safety: one writer and any number of concurrent readers. Put, Del
-// and Batch must be used by one thread at a time (a second writer while a
-// batch is open gets Busy). Get, GetSnapshot, Checkout and every Snapshot
-// method may be called from any thread concurrently with the writer:
+// Thread safety: one writer and any number of concurrent readers. Put, Del,
+// Batch and Truncate must be used by one thread at a time (a second writer
+// while a batch is open gets Busy). Get, GetSnapshot, Checkout and every
+// Snapshot method may be called from any thread concurrently with the writer:
 // snapshots are immutable views of one version.
 #ifndef BEE_BTREE_BEE_H_
 #define BEE_BTREE_BEE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,7 +56,8 @@ struct DelOptions {
 struct BatchOptions {
   // Write each operation's block exactly as if it were appended on its own
   // (as hyperbee's put/del would), yet append them all with one signature
-  // at Flush. Reads and cas still see earlier operations of the batch.
+  // at Flush. Reads and cas still see earlier operations of the batch, and
+  // the version after each operation can be checked out.
   bool separate_blocks = false;
 };
 
@@ -93,8 +98,10 @@ class Batch;
 
 class Bee {
  public:
-  // Creates a store in `dir` (which must not hold one) and writes its header
-  // block. `metadata` goes into the header (FORMAT.md §2.3).
+  // Creates an empty store (length 0) in `dir`, which must not hold one.
+  // `metadata` goes into the header block (FORMAT.md §2.3) that the first
+  // write appends; until then it is kept in the `header` file
+  // (docs/FORMAT.md §4.2).
   static Result<std::unique_ptr<Bee>> Create(
       const std::string& dir, const log::KeyPair& key_pair,
       std::optional<HeaderMetadata> metadata = std::nullopt,
@@ -104,9 +111,10 @@ class Bee {
   static Result<std::unique_ptr<Bee>> CreateInMemory(
       const log::KeyPair& key_pair,
       std::optional<HeaderMetadata> metadata = std::nullopt);
-  // Wraps a log written elsewhere (e.g. imported from JS). Block 0 must be a
-  // hyperbee header. Its append boundaries are unknown, so a checkout of a
-  // version without a usable root is refused.
+  // Wraps a log written elsewhere (e.g. imported from JS). Block 0, if any,
+  // must be a hyperbee header; an empty writable log gets hyperbee's default
+  // header with its first write. Its append boundaries are unknown, so a
+  // checkout is refused only for a version whose last block has no index.
   static Result<std::unique_ptr<Bee>> FromCore(std::unique_ptr<log::Core> core);
 
   Bee(const Bee&) = delete;
@@ -121,20 +129,28 @@ class Bee {
   // Busy if another batch is open.
   Result<std::unique_ptr<Batch>> MakeBatch(const BatchOptions& options = {});
 
-  // The log length; the tree at version v is rooted in block v-1.
+  // max(1, log length), as hyperbee's; the tree at version v >= 2 is rooted
+  // in block v-1.
   uint64_t version() const;
-  Snapshot GetSnapshot() const;
-  // InvalidArgument past the current version or inside a batch.
+  // The current version; an error when its last block cannot be read.
+  Result<Snapshot> GetSnapshot() const;
+  // InvalidArgument past the current version or strictly inside a batch
+  // (every operation of a separate-block batch ends a version); Corruption
+  // (or the read's error) when the version's last block is damaged.
   Result<Snapshot> Checkout(uint64_t version) const;
-  // The versions this store knows to be append boundaries (empty when
-  // unknown, for stores built from another writer's log).
+  // The versions this store knows to end an operation (empty when unknown,
+  // for stores built from another writer's log).
   std::vector<uint64_t> Boundaries() const;
 
+  // Block 0. While the log is empty: the header its first write will
+  // append, or NotFound when the store does not know it (no header file).
   Result<HeaderBlock> GetHeader() const;
   Result<Entry> GetBySeq(uint64_t seq) const;
 
   // Keeps versions <= `version` (the log keeps blocks < version), moving
   // to the next fork; snapshots of later versions must not be used after.
+  // Busy while a batch is open. Truncating to 0 keeps the header block for
+  // the next write to append again, as hyperbee does.
   Status Truncate(uint64_t version);
 
   // The underlying log. Do not truncate it directly: use Truncate.
@@ -145,8 +161,15 @@ class Bee {
  private:
   friend class Batch;
   explicit Bee(std::shared_ptr<internal::Store> store);
-  Status Commit(internal::Writer* writer);
+  Status AppendHeader();
+  Status Commit(internal::Writer* writer, bool separate);
+  // Records the versions `blocks` end (each block with `separate`, else the
+  // last), then appends them; on failure forgets them again.
+  Status AppendRecorded(std::span<const std::string_view> blocks, bool separate,
+                        const std::function<void()>& meanwhile);
   Result<Snapshot> SnapshotAt(uint64_t version) const;
+  // OK when `version` (> 1) ends an operation.
+  Status CheckEndsOperation(uint64_t version) const;
 
   std::shared_ptr<internal::Store> store_;
   std::mutex write_mu_;  // held by the open batch
@@ -168,20 +191,23 @@ class Batch {
                    const PutOptions& options = {});
   Result<bool> Del(std::string_view key, const DelOptions& options = {});
   Result<std::optional<Entry>> Get(std::string_view key);
-  size_t pending() const { return writer_.pending(); }
+  size_t pending() const { return writer_->pending(); }
   // Appends every pending block with one signature; the batch is then
   // closed. A batch with nothing pending appends nothing.
   Status Flush();
 
  private:
   friend class Bee;
-  Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length,
-        bool separate);
+  Batch(Bee* bee, std::unique_lock<std::mutex> lock, bool separate);
   Status CheckOpen() const;
+  // CheckOpen, and appends the header block first if the log is empty.
+  Status PrepareWrite();
 
   Bee* bee_;
   std::unique_lock<std::mutex> lock_;
-  internal::Writer writer_;
+  const bool separate_;
+  // Starts at the log's length; remade after the header is appended.
+  std::optional<internal::Writer> writer_;
 };
 
 }  // namespace bee::btree

@@ -1,6 +1,7 @@
 #include "btree/internal/boundaries.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "encoding/varint.h"
 #include "log/crypto.h"
@@ -22,27 +23,29 @@ std::unique_ptr<Boundaries> Boundaries::InMemory() {
   return b;
 }
 
-Result<std::unique_ptr<Boundaries>> Boundaries::Open(log::Env* env,
-                                                     const std::string& dir,
-                                                     uint64_t log_length,
-                                                     bool create, bool sync) {
+Result<std::unique_ptr<Boundaries>> Boundaries::Open(
+    log::Env* env, const std::string& dir, uint64_t log_length,
+    const BoundariesOptions& options) {
   auto b = InMemory();
-  b->sync_ = sync;
-  BEE_ASSIGN_OR_RETURN(b->file_, env->OpenFile(dir + "/" + kFileName, create));
-  BEE_ASSIGN_OR_RETURN(uint64_t size, b->file_->Size());
+  b->sync_ = options.sync;
+  BEE_ASSIGN_OR_RETURN(auto file,
+                       env->OpenFile(dir + "/" + kFileName, options.create));
+  BEE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::string bytes;
-  BEE_RETURN_IF_ERROR(b->file_->Read(0, static_cast<size_t>(size), &bytes));
+  BEE_RETURN_IF_ERROR(file->Read(0, static_cast<size_t>(size), &bytes));
   for (uint64_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize) {
     std::string_view rec(bytes.data() + at, kRecordSize);
     uint64_t length = DecodeFixed64(rec.data());
     bool ascending = b->lengths_.empty() || length > b->lengths_.back();
     if (rec != EncodeRecord(length) || !ascending) break;  // torn tail
-    if (length > log_length) break;                        // truncated away
+    if (length > log_length) break;  // an interrupted append, or truncated
     b->lengths_.push_back(length);
   }
-  b->file_records_ = b->lengths_.size();
-  if (b->lengths_.empty() || log_length > b->lengths_.back()) {
-    BEE_RETURN_IF_ERROR(b->Record(log_length));
+  // A read-only store keeps what it learns in memory: it writes nothing.
+  if (!options.read_only) b->file_ = std::move(file);
+  if (log_length > 0 &&
+      (b->lengths_.empty() || log_length > b->lengths_.back())) {
+    BEE_RETURN_IF_ERROR(b->Record(std::span<const uint64_t>(&log_length, 1)));
   }
   return b;
 }
@@ -57,28 +60,37 @@ std::vector<uint64_t> Boundaries::All() const {
   return lengths_;
 }
 
-Status Boundaries::Record(uint64_t length) {
-  if (!known_) return Status::OK();  // another writer's log: nothing to keep
+Status Boundaries::Record(std::span<const uint64_t> lengths) {
+  if (!known_ || lengths.empty()) return Status::OK();
   std::lock_guard<std::mutex> l(mu_);
-  if (!lengths_.empty() && length <= lengths_.back()) return Status::OK();
+  assert(lengths_.empty() || lengths.front() > lengths_.back());
   if (file_) {
-    BEE_RETURN_IF_ERROR(
-        file_->Write(file_records_ * kRecordSize, EncodeRecord(length)));
+    std::string records;
+    for (uint64_t length : lengths) records += EncodeRecord(length);
+    BEE_RETURN_IF_ERROR(file_->Write(lengths_.size() * kRecordSize, records));
     if (sync_) BEE_RETURN_IF_ERROR(file_->Sync());
-    file_records_++;
   }
-  lengths_.push_back(length);
+  lengths_.insert(lengths_.end(), lengths.begin(), lengths.end());
   return Status::OK();
+}
+
+void Boundaries::ForgetLocked(uint64_t length) {
+  while (!lengths_.empty() && lengths_.back() > length) lengths_.pop_back();
+}
+
+void Boundaries::Forget(uint64_t length) {
+  std::lock_guard<std::mutex> l(mu_);
+  ForgetLocked(length);
 }
 
 Status Boundaries::Truncate(uint64_t length) {
   std::lock_guard<std::mutex> l(mu_);
-  while (!lengths_.empty() && lengths_.back() > length) lengths_.pop_back();
-  if (file_ && file_records_ > lengths_.size()) {
-    file_records_ = lengths_.size();
-    BEE_RETURN_IF_ERROR(file_->Truncate(file_records_ * kRecordSize));
-    if (sync_) BEE_RETURN_IF_ERROR(file_->Sync());
-  }
+  ForgetLocked(length);
+  if (!file_) return Status::OK();
+  // Even if cutting fails, the next Record writes right after the kept
+  // records, and a reopen drops those past the log.
+  BEE_RETURN_IF_ERROR(file_->Truncate(lengths_.size() * kRecordSize));
+  if (sync_) BEE_RETURN_IF_ERROR(file_->Sync());
   return Status::OK();
 }
 

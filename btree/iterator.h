@@ -3,7 +3,7 @@
 // A RangeIterator walks the immutable blocks reachable from its snapshot's
 // root, so writes made after it was created never change what it yields.
 //
-//   RangeIterator it(bee->GetSnapshot(), {.gte = "a", .lt = "b"});
+//   RangeIterator it(bee->GetSnapshot().value(), {.gte = "a", .lt = "b"});
 //   while (true) {
 //     auto e = it.Next();                 // Result<std::optional<Entry>>
 //     if (!e.ok() || !e->has_value()) break;

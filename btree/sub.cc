@@ -26,7 +26,8 @@ SubDb SubDb::Sub(std::string_view name, std::optional<std::string> sep) const {
 }
 
 Result<std::optional<Entry>> SubDb::Get(std::string_view key) const {
-  return Get(bee_->GetSnapshot(), key);
+  BEE_ASSIGN_OR_RETURN(Snapshot snap, bee_->GetSnapshot());
+  return Get(snap, key);
 }
 
 Result<std::optional<Entry>> SubDb::Get(const Snapshot& snap,

@@ -25,7 +25,8 @@ struct WatchEvent {
 class Watcher {
  public:
   // Watches keys within `range` (limit is ignored), starting from the
-  // store's current version. REQUIRES: bee outlives the watcher.
+  // store's current version (if it cannot be read, the first Next returns
+  // why). REQUIRES: bee outlives the watcher.
   Watcher(const Bee* bee, DiffOptions range);
 
   // The next version whose changes touch the range, or nullopt when the
@@ -36,7 +37,8 @@ class Watcher {
  private:
   const Bee* bee_;
   DiffOptions range_;
-  Snapshot last_;
+  std::optional<Snapshot> last_;  // set unless start_error_
+  Status start_error_;
   std::atomic<bool> cancelled_{false};
 };
 

@@ -402,9 +402,7 @@ Status Diff(const std::string& dir, const std::string& from,
   o.limit = limit;
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
   auto right = SnapshotFor(*bee, from);
-  if (!right.ok())
-    return Status::InvalidArgument(right.status().message())
-        .WithContext("--from");
+  if (!right.ok()) return right.status().WithContext("--from");
   BEE_ASSIGN_OR_RETURN(btree::Snapshot left, SnapshotFor(*bee, to));
   btree::DiffIterator it(left, *right, o);
   EntryTable table(&io.out, io.o);
@@ -448,7 +446,8 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
   o.reverse = reverse;
   o.limit = limit;
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
-  btree::HistoryIterator it(bee->GetSnapshot(), o);
+  BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, ""));
+  btree::HistoryIterator it(snap, o);
   EntryTable table(&io.out, io.o);
   while (true) {
     BEE_ASSIGN_OR_RETURN(std::optional<btree::HistoryEntry> e, it.Next());
@@ -478,7 +477,14 @@ Status Info(const std::string& dir, const Io& io) {
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
   const log::Core& core = bee->core();
   log::SignedHead head = core.head();
-  BEE_ASSIGN_OR_RETURN(HeaderBlock header, bee->GetHeader());
+  // A new store has no block yet: its header (if known) is pending, to be
+  // appended by the first write, as hyperbee does.
+  const bool pending = head.length == 0;
+  auto read = bee->GetHeader();
+  if (!read.ok() && !(pending && read.status().IsNotFound())) {
+    return read.status();
+  }
+  HeaderBlock header = read.ok() ? std::move(read).value() : HeaderBlock{};
   json metadata = nullptr;
   if (header.metadata) {
     metadata = json::object();
@@ -501,6 +507,7 @@ Status Info(const std::string& dir, const Io& io) {
                    {"treeHash", HexEncode(head.tree_hash)},
                    {"signature", sig},
                    {"signatureVerified", verified},
+                   {"headerPending", pending},
                    {"metadata", metadata}}
                   .dump()
            << "\n";
@@ -519,6 +526,7 @@ Status Info(const std::string& dir, const Io& io) {
          head.signature.empty() ? "(none)" : HexEncode(head.signature)});
   t.Add({"verified",
          verified ? "yes (Ed25519 over the signed tree)" : "no signature yet"});
+  if (pending) t.Add({"header", "pending: the first write appends it"});
   if (header.metadata) {
     const auto& m = *header.metadata;
     t.Add({"content feed",

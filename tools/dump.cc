@@ -40,10 +40,14 @@ json LevelJson(const IndexLevel& level) {
 
 // ---------------------------------------------------------------- blocks
 
-Status DumpBlocks(const btree::Bee& bee, uint64_t version,
+Status DumpBlocks(const btree::Bee& bee, const btree::Snapshot& snap,
                   const OutputOptions& o, std::ostream& out) {
+  // A new store has no block yet, not even its header (written with the
+  // first write, as hyperbee does).
+  if (bee.core().length() == 0) return Status::OK();
   BEE_ASSIGN_OR_RETURN(HeaderBlock header, bee.GetHeader());
-  const auto& cache = bee.GetSnapshot().cache();
+  const auto& cache = snap.cache();
+  const uint64_t version = snap.version();
   if (o.json) {
     json h = {{"seq", 0}, {"kind", "header"}, {"protocol", header.protocol}};
     if (header.metadata) {
@@ -216,6 +220,8 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
   index_bytes = block_bytes - key_bytes - value_bytes;
   uint64_t garbage = stored_levels - reachable.size();
   std::vector<uint64_t> appends = bee.Boundaries();
+  // A new store (length 0) is at version 1 yet holds no block.
+  const uint64_t blocks = std::min(snap.version(), bee.core().length());
   // What each version (append) added, when the boundaries are known.
   json per_version = json::array();
   for (size_t i = 1; i < appends.size() && appends[i] <= snap.version(); i++) {
@@ -236,7 +242,7 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
       {"fillMax", nodes > 1 ? json(max_fill) : json(nullptr)},
       {"fillAverage",
        nodes ? static_cast<double>(keys) / static_cast<double>(nodes) : 0.0},
-      {"blocks", snap.version()},
+      {"blocks", blocks},
       {"bytes", block_bytes},
       {"keyBytes", key_bytes},
       {"valueBytes", value_bytes},
@@ -263,7 +269,7 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
                        std::to_string(max_fill) + ")"});
   }
   t.Add({"blocks",
-         std::to_string(snap.version()) + " (" +
+         std::to_string(blocks) + " (" +
              (appends.empty() ? std::string("appends unknown")
                               : std::to_string(appends.size()) + " appends") +
              ")"});
@@ -361,6 +367,22 @@ void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors) {
   if (snap.root()) visit(*snap.root(), 0, true);
 }
 
+// The version to verify cannot even be read (its last block is damaged):
+// reported as a verification failure, in Verify's format.
+Status VerifyUnreadable(const Status& why, const OutputOptions& o,
+                        std::ostream& out) {
+  if (o.json) {
+    out << json{{"ok", false},
+                {"version", nullptr},
+                {"errors", {why.ToString()}}}
+               .dump()
+        << "\n";
+  } else {
+    out << "FAIL " << why.ToString() << "\n";
+  }
+  return Status::Corruption("1 problem(s) found");
+}
+
 Status Verify(const btree::Bee& bee, const btree::Snapshot& snap,
               const OutputOptions& o, std::ostream& out) {
   std::vector<std::string> errors;
@@ -418,11 +440,13 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
       "Re-hash every block and node, check signatures and tree invariants");
   auto run = [&]() -> Status {
     BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
-    BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
+    auto read = SnapshotFor(*bee, checkout);
+    if (!read.ok() && verify) return VerifyUnreadable(read.status(), o, out);
+    BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, std::move(read));
     if (verify) return Verify(*bee, snap, o, out);
     if (tree) return DumpTree(snap, o, out);
     if (stats) return DumpStats(*bee, snap, o, out);
-    return DumpBlocks(*bee, snap.version(), o, out);
+    return DumpBlocks(*bee, snap, o, out);
   };
   return RunTool(app, argc, argv, run, out, err);
 }

@@ -20,7 +20,11 @@ Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
 
 Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,
                                     const std::string& version) {
-  if (version.empty()) return bee.GetSnapshot();
+  if (version.empty()) {
+    auto snap = bee.GetSnapshot();
+    if (!snap.ok()) return snap.status().WithContext("latest version");
+    return snap;
+  }
   uint64_t v = 0;
   auto [end, ec] =
       std::from_chars(version.data(), version.data() + version.size(), v);

@@ -21,7 +21,7 @@ using Model = std::map<std::string, std::string>;
 // The whole tree, in order; keys must come strictly ascending.
 Model Read(const Bee& bee) {
   Model out;
-  RangeIterator it(bee.GetSnapshot(), {});
+  RangeIterator it(bee.GetSnapshot().value(), {});
   while (true) {
     auto e = it.Next();
     REQUIRE(e.ok());

@@ -140,7 +140,7 @@ json OurRead(const Bee& bee, const json& r) {
     if (h.contains("lt")) o.lt = h["lt"].get<int64_t>();
     o.reverse = h.value("reverse", false);
     if (h.contains("limit")) o.limit = h["limit"].get<int64_t>();
-    HistoryIterator it(bee.GetSnapshot(), o);
+    HistoryIterator it(bee.GetSnapshot().value(), o);
     json out = json::array();
     while (auto e = it.Next().value()) {
       out.push_back(

@@ -43,17 +43,15 @@ TEST_CASE("scenarios A and B: every step's blocks and signature", "[btree]") {
       CAPTURE(step["op"].get<std::string>());
       uint64_t before = bee->core().length();
       REQUIRE(ApplyRecordedOp(bee.get(), step["spec"], true));
+      // The first write appends the header (block 0) first, as hyperbee's.
       for (const json& b : step["blocks"]) {
         uint64_t seq = b["seq"].get<uint64_t>();
-        if (seq == 0) continue;  // the header, written at creation
         CAPTURE(seq);
         REQUIRE(seq < bee->core().length());
         CHECK(HexEncode(bee->core().Get(seq).value()) == b["hex"]);
       }
-      size_t node_blocks = 0;
-      for (const json& b : step["blocks"]) node_blocks += b["seq"] != 0;
       if (step["spec"][0] != "truncate") {
-        CHECK(bee->core().length() - before == node_blocks);
+        CHECK(bee->core().length() - before == step["blocks"].size());
       }
       if (step.contains("state") && !step["state"].is_null()) {
         CHECK(HexEncode(bee->core().signature()) == step["state"]["signature"]);

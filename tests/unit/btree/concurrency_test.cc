@@ -77,7 +77,7 @@ TEST_CASE("concurrent readers see consistent snapshots while one writer writes",
   Failures failures;
   auto reader = [&] {
     while (!done.load()) {
-      Snapshot snap = bee->GetSnapshot();
+      Snapshot snap = bee->GetSnapshot().value();
       std::string problem = CheckSnapshot(snap);
       // A snapshot stays the same while the writer goes on.
       if (problem.empty()) problem = CheckSnapshot(snap);
@@ -112,7 +112,7 @@ TEST_CASE("concurrent live history sees every new block in order",
   auto bee = Bee::CreateInMemory(log::KeyPair::FromSeed(log::Seed{})).value();
   HistoryOptions o;
   o.live = true;
-  HistoryIterator live(bee->GetSnapshot(), o);
+  HistoryIterator live(bee->GetSnapshot().value(), o);
   std::atomic<bool> writes_ok{true};
   std::thread writer([&] {
     for (uint64_t i = 0; i < 50; i++) {

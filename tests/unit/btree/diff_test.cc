@@ -91,7 +91,7 @@ TEST_CASE("scenario A's recorded diff against version 27, on hyperbee's blocks",
   auto v27 = bee->Checkout(27);
   REQUIRE(v27.ok());
   const json& want = test::Scenario("A")["reads"]["diff_from_v27"];
-  auto got = test::Drain(DiffIterator(bee->GetSnapshot(), *v27, {}));
+  auto got = test::Drain(DiffIterator(bee->GetSnapshot().value(), *v27, {}));
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); i++) {
     CAPTURE(i);
@@ -99,7 +99,7 @@ TEST_CASE("scenario A's recorded diff against version 27, on hyperbee's blocks",
     CheckSide(got[i].right, want[i][1]);
   }
   // The other way round: the same pairs, sides swapped.
-  auto back = test::Drain(DiffIterator(*v27, bee->GetSnapshot(), {}));
+  auto back = test::Drain(DiffIterator(*v27, bee->GetSnapshot().value(), {}));
   REQUIRE(back.size() == got.size());
   for (size_t i = 0; i < got.size(); i++) {
     CHECK(back[i].left == got[i].right);
@@ -149,14 +149,15 @@ TEST_CASE("a diff against the empty tree lists every entry", "[btree][diff]") {
   auto empty = bee->Checkout(1);
   REQUIRE(empty.ok());
   const ModelState& last = raw.versions.rbegin()->second;
-  auto got = test::Drain(DiffIterator(bee->GetSnapshot(), *empty, {}));
+  auto got = test::Drain(DiffIterator(bee->GetSnapshot().value(), *empty, {}));
   REQUIRE(got == ModelDiff(last, {}, {}));
   REQUIRE(got.size() == last.size());
-  auto back = test::Drain(DiffIterator(*empty, bee->GetSnapshot(), {}));
+  auto back = test::Drain(DiffIterator(*empty, bee->GetSnapshot().value(), {}));
   REQUIRE(back == ModelDiff({}, last, {}));
   DiffOptions none;
   none.limit = 0;
-  CHECK(test::Drain(DiffIterator(bee->GetSnapshot(), *empty, none)).empty());
+  CHECK(test::Drain(DiffIterator(bee->GetSnapshot().value(), *empty, none))
+            .empty());
 }
 
 // A bee over a sparse replica of `source` that holds the signed length and

@@ -112,12 +112,12 @@ TEST_CASE("scenario A's recorded histories, on hyperbee's blocks",
   const json& reads = test::Scenario("A")["reads"];
   HistoryOptions last5;
   last5.gte = -5;
-  HistoryIterator it(bee->GetSnapshot(), last5);
+  HistoryIterator it(bee->GetSnapshot().value(), last5);
   CheckRecorded(&it, reads["history_last5"], true);
   HistoryOptions rev;
   rev.reverse = true;
   rev.limit = 4;
-  HistoryIterator back(bee->GetSnapshot(), rev);
+  HistoryIterator back(bee->GetSnapshot().value(), rev);
   CheckRecorded(&back, reads["history_reverse_limit4"], false);
 }
 
@@ -127,7 +127,7 @@ TEST_CASE("every block's history entry is the operation that wrote it",
     CAPTURE(name);
     test::RawScenario raw = test::LoadRawScenario(name);
     auto bee = test::RawBee(name, raw.blocks);
-    HistoryIterator it(bee->GetSnapshot(), {});
+    HistoryIterator it(bee->GetSnapshot().value(), {});
     auto all = test::Drain(it);
     REQUIRE(all.size() == raw.blocks.size() - 1);
     for (uint64_t seq = 1; seq < raw.blocks.size(); seq++) {
@@ -141,7 +141,7 @@ TEST_CASE("history bounds follow hyperbee's rules", "[btree][history]") {
   test::RawScenario raw = test::LoadRawScenario("A");
   auto bee = test::RawBee("A", raw.blocks);
   auto seqs = [&](HistoryOptions o) {
-    HistoryIterator it(bee->GetSnapshot(), o);
+    HistoryIterator it(bee->GetSnapshot().value(), o);
     std::vector<uint64_t> out;
     for (const HistoryEntry& e : test::Drain(it)) out.push_back(e.seq);
     return out;
@@ -204,7 +204,7 @@ TEST_CASE("a live history waits for new blocks, times out and stops",
   REQUIRE(bee->Put("a", "1").ok());
   HistoryOptions o;
   o.live = true;
-  HistoryIterator live(bee->GetSnapshot(), o);
+  HistoryIterator live(bee->GetSnapshot().value(), o);
   auto first = live.Next(milliseconds(10));
   REQUIRE(first.ok());
   REQUIRE(first->has_value());
@@ -242,7 +242,7 @@ TEST_CASE("a live history with an upper bound stops there",
   HistoryOptions o;
   o.live = true;
   o.lt = 3;  // past the version (2): waits for block 2, not further
-  HistoryIterator live(bee->GetSnapshot(), o);
+  HistoryIterator live(bee->GetSnapshot().value(), o);
   REQUIRE((*live.Next(milliseconds(10)))->seq == 1);
   CHECK_FALSE(live.Next(milliseconds(10))->has_value());
   REQUIRE(bee->Put("b", "2").ok());
@@ -255,7 +255,7 @@ TEST_CASE("a live history with an upper bound stops there",
   HistoryOptions bad;
   bad.live = true;
   bad.reverse = true;
-  CHECK(HistoryIterator(bee->GetSnapshot(), bad)
+  CHECK(HistoryIterator(bee->GetSnapshot().value(), bad)
             .Next()
             .status()
             .IsInvalidArgument());

@@ -72,7 +72,7 @@ TEST_CASE("scenario A's recorded range reads, on hyperbee's blocks",
   test::RawScenario raw = test::LoadRawScenario("A");
   REQUIRE(raw.blocks.size() == 46);
   auto bee = test::RawBee("A", raw.blocks);
-  const Snapshot snap = bee->GetSnapshot();
+  const Snapshot snap = bee->GetSnapshot().value();
   const json& reads = test::Scenario("A")["reads"];
 
   auto all = test::Drain(RangeIterator(snap, {}));
@@ -126,7 +126,7 @@ TEST_CASE("scenario A's recorded lookups and roots, on hyperbee's blocks",
           "[btree][iterator]") {
   test::RawScenario raw = test::LoadRawScenario("A");
   auto bee = test::RawBee("A", raw.blocks);
-  const Snapshot snap = bee->GetSnapshot();
+  const Snapshot snap = bee->GetSnapshot().value();
   const json& reads = test::Scenario("A")["reads"];
   for (const char* name : {"get_k", "get_b", "get_c", "get_nv"}) {
     CAPTURE(name);

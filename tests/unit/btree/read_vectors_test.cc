@@ -65,7 +65,7 @@ TEST_CASE("get and get_by_seq as hyperbee", "[btree]") {
 
 TEST_CASE("range iteration as hyperbee", "[btree]") {
   auto bee = ScenarioAAt46();
-  auto all = test::Drain(RangeIterator(bee->GetSnapshot(), {}));
+  auto all = test::Drain(RangeIterator(bee->GetSnapshot().value(), {}));
   const json& want = Reads()["range_all_keys"];
   REQUIRE(all.size() == want.size());
   for (size_t i = 0; i < all.size(); i++) {
@@ -75,21 +75,21 @@ TEST_CASE("range iteration as hyperbee", "[btree]") {
   RangeOptions o;
   o.gt = "f";
   o.lte = "m";
-  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), o))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot().value(), o))) ==
         Reads()["range_gt_f_lte_m"].get<std::vector<std::string>>());
   RangeOptions r;
   r.reverse = true;
   r.limit = 3;
-  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), r))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot().value(), r))) ==
         Reads()["range_reverse_limit3"].get<std::vector<std::string>>());
   RangeOptions p;
   p.gte = "n";
-  CheckEntry(*Peek(bee->GetSnapshot(), p), Reads()["peek_gte_n"]);
+  CheckEntry(*Peek(bee->GetSnapshot().value(), p), Reads()["peek_gte_n"]);
   // A sub-database's default range: gt prefix‖00, lt prefix+1 (§9).
   RangeOptions sub;
   sub.gt = std::string("s\0\0", 3);
   sub.lt = std::string("s\x01", 2);
-  auto in_sub = test::Drain(RangeIterator(bee->GetSnapshot(), sub));
+  auto in_sub = test::Drain(RangeIterator(bee->GetSnapshot().value(), sub));
   REQUIRE(in_sub.size() == 1);
   CHECK(in_sub[0].key.substr(2) == Reads()["sub_s"][0][0].get<std::string>());
   CHECK(in_sub[0].value == Reads()["sub_s"][0][1].get<std::string>());
@@ -99,11 +99,11 @@ TEST_CASE("range iteration as hyperbee", "[btree]") {
   both.gte = "b";
   both.lt = "d";
   both.lte = "d";
-  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot(), both))) ==
+  CHECK(Keys(test::Drain(RangeIterator(bee->GetSnapshot().value(), both))) ==
         std::vector<std::string>{"ba"});
   RangeOptions none;
   none.limit = 0;
-  CHECK(test::Drain(RangeIterator(bee->GetSnapshot(), none)).empty());
+  CHECK(test::Drain(RangeIterator(bee->GetSnapshot().value(), none)).empty());
 }
 
 TEST_CASE("checkouts as hyperbee", "[btree]") {
@@ -128,7 +128,7 @@ TEST_CASE("history as hyperbee", "[btree]") {
   auto bee = ScenarioAAt46();
   HistoryOptions last5;
   last5.gte = -5;
-  HistoryIterator it(bee->GetSnapshot(), last5);
+  HistoryIterator it(bee->GetSnapshot().value(), last5);
   for (const json& want : Reads()["history_last5"]) {
     auto e = it.Next();
     REQUIRE(e.ok());
@@ -141,7 +141,7 @@ TEST_CASE("history as hyperbee", "[btree]") {
   HistoryOptions rev;
   rev.reverse = true;
   rev.limit = 4;
-  HistoryIterator r(bee->GetSnapshot(), rev);
+  HistoryIterator r(bee->GetSnapshot().value(), rev);
   for (const json& want : Reads()["history_reverse_limit4"]) {
     auto e = r.Next();
     REQUIRE(e.ok());
@@ -151,11 +151,12 @@ TEST_CASE("history as hyperbee", "[btree]") {
   CHECK_FALSE(r.Next()->has_value());
   HistoryOptions zero;
   zero.lt = 0;
-  CHECK_FALSE(HistoryIterator(bee->GetSnapshot(), zero).Next()->has_value());
+  CHECK_FALSE(
+      HistoryIterator(bee->GetSnapshot().value(), zero).Next()->has_value());
   HistoryOptions bad;
   bad.live = true;
   bad.reverse = true;
-  CHECK(HistoryIterator(bee->GetSnapshot(), bad)
+  CHECK(HistoryIterator(bee->GetSnapshot().value(), bad)
             .Next()
             .status()
             .IsInvalidArgument());
@@ -163,7 +164,7 @@ TEST_CASE("history as hyperbee", "[btree]") {
 
 TEST_CASE("diff as hyperbee", "[btree]") {
   auto bee = ScenarioAAt46();
-  DiffIterator it(bee->GetSnapshot(), *bee->Checkout(27), {});
+  DiffIterator it(bee->GetSnapshot().value(), *bee->Checkout(27), {});
   auto side = [](const std::optional<Entry>& e, const json& want) {
     if (want.is_null()) {
       CHECK_FALSE(e.has_value());

@@ -21,7 +21,7 @@ TEST_CASE("sub-databases use hyperbee's key layout", "[btree]") {
   CHECK(s.Get("x")->value().key == "x");
   CHECK(s.Get("")->value().value == "empty");
   // The empty sub-key is invisible to ranges, as in hyperbee.
-  SubRangeIterator it(s, bee->GetSnapshot(), {});
+  SubRangeIterator it(s, bee->GetSnapshot().value(), {});
   auto first = it.Next();
   REQUIRE(first->has_value());
   CHECK((*first)->key == "x");
@@ -30,7 +30,7 @@ TEST_CASE("sub-databases use hyperbee's key layout", "[btree]") {
   REQUIRE(s.Put("y", "3").ok());
   RangeOptions o;
   o.gt = "x";
-  SubRangeIterator bounded(s, bee->GetSnapshot(), o);
+  SubRangeIterator bounded(s, bee->GetSnapshot().value(), o);
   CHECK(bounded.Next()->value().key == "y");
   CHECK_FALSE(bounded.Next()->has_value());
 }
