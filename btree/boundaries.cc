@@ -32,19 +32,26 @@ Result<std::unique_ptr<Boundaries>> Boundaries::Open(log::Env* env,
   BEE_ASSIGN_OR_RETURN(uint64_t size, b->file_->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(b->file_->Read(0, static_cast<size_t>(size), &bytes));
-  for (uint64_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize) {
-    std::string_view rec(bytes.data() + at, kRecordSize);
-    uint64_t length = DecodeFixed64(rec.data());
-    bool ascending = b->lengths_.empty() || length > b->lengths_.back();
-    if (rec != EncodeRecord(length) || !ascending) break;  // torn tail
-    if (length > log_length) break;                        // truncated away
-    b->lengths_.push_back(length);
-  }
+  b->lengths_ = ParseRecords(bytes, log_length);
   b->file_records_ = b->lengths_.size();
   if (b->lengths_.empty() || log_length > b->lengths_.back()) {
     BEE_RETURN_IF_ERROR(b->Record(log_length));
   }
   return b;
+}
+
+std::vector<uint64_t> Boundaries::ParseRecords(std::string_view bytes,
+                                               uint64_t log_length) {
+  std::vector<uint64_t> lengths;
+  for (uint64_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize) {
+    std::string_view rec(bytes.data() + at, kRecordSize);
+    uint64_t length = DecodeFixed64(rec.data());
+    bool ascending = lengths.empty() || length > lengths.back();
+    if (rec != EncodeRecord(length) || !ascending) break;  // torn tail
+    if (length > log_length) break;                        // truncated away
+    lengths.push_back(length);
+  }
+  return lengths;
 }
 
 bool Boundaries::Contains(uint64_t length) const {

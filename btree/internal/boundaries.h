@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "encoding/result.h"
@@ -52,6 +53,10 @@ class Boundaries {
   Status Truncate(uint64_t length);
 
   static std::string EncodeRecord(uint64_t length);
+  // The lengths the file's bytes record, up to the first torn or damaged
+  // record and without those past log_length (the rules of Open).
+  static std::vector<uint64_t> ParseRecords(std::string_view bytes,
+                                            uint64_t log_length);
 
  private:
   bool known_ = false;
