@@ -178,6 +178,10 @@ class Batch {
   Batch(Bee* bee, std::unique_lock<std::mutex> lock, uint64_t length,
         bool separate);
   Status CheckOpen() const;
+  // The write limits of encoding/limits.h: InvalidArgument naming the one
+  // this operation would pass.
+  Status CheckLimits(std::string_view key,
+                     std::optional<std::string_view> value) const;
 
   Bee* bee_;
   std::unique_lock<std::mutex> lock_;

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstring>
 
+#include "encoding/limits.h"
 #include "encoding/varint.h"
 #include "log/flat_tree.h"
 #include "log/internal/core_impl.h"
@@ -678,12 +679,31 @@ Status Core::Append(std::span<const std::string> blocks) {
   return Append(std::span<const std::string_view>(views));
 }
 
+namespace {
+
+// Hypercore refuses to append a block past kMaxBlockSize; so do we, before
+// anything is written.
+Status CheckBlockSizes(std::span<const std::string_view> blocks) {
+  for (size_t i = 0; i < blocks.size(); i++) {
+    if (blocks[i].size() > kMaxBlockSize) {
+      return Status::InvalidArgument("block " + Num(i) + " of the append is " +
+                                     Num(blocks[i].size()) +
+                                     " bytes, over the limit of " +
+                                     Num(kMaxBlockSize) + " (kMaxBlockSize)");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status Core::Append(std::span<const std::string_view> blocks,
                     const std::function<void()>& meanwhile) {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
   BEE_RETURN_IF_ERROR(m.CheckWritable());
   if (blocks.empty()) return Status::OK();
+  BEE_RETURN_IF_ERROR(CheckBlockSizes(blocks));
   // Only this writer changes the state, so it may read it without mu_.
   const uint64_t old_length = m.head_.length;
   const uint64_t new_length = old_length + blocks.size();
