@@ -40,6 +40,7 @@ fi
 failed=()
 for t in "${targets[@]}"; do
   work=build/fuzz/corpus/$t artifacts=build/fuzz/artifacts/$t/
+  rm -rf "$artifacts"  # so only this run's reproducers are listed
   mkdir -p "$work" "$artifacts"
   regressions=(tests/fuzz/regressions/"$t"/*)
   if [ -e "${regressions[0]}" ]; then
