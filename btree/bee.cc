@@ -3,6 +3,7 @@
 #include "btree/internal/boundaries.h"
 #include "btree/internal/header_file.h"
 #include "btree/version_root.h"
+#include "encoding/limits.h"
 
 namespace bee::btree {
 namespace internal {
@@ -336,14 +337,46 @@ Status Batch::PrepareWrite() {
   return Status::OK();
 }
 
+Status Batch::CheckLimits(std::string_view key,
+                          std::optional<std::string_view> value) const {
+  if (key.size() > kMaxKeySize) {
+    return Status::InvalidArgument("key of " + Num(key.size()) +
+                                   " bytes is over the limit of " +
+                                   Num(kMaxKeySize) + " (kMaxKeySize)");
+  }
+  if (value && value->size() > kMaxValueSize) {
+    return Status::InvalidArgument("value of " + Num(value->size()) +
+                                   " bytes is over the limit of " +
+                                   Num(kMaxValueSize) + " (kMaxValueSize)");
+  }
+  // The block holds both (and its index): past this it can never be
+  // appended.
+  if (value && key.size() + value->size() > kMaxBlockSize) {
+    return Status::InvalidArgument(
+        "key and value of " + Num(key.size() + value->size()) +
+        " bytes together are over the block limit of " + Num(kMaxBlockSize) +
+        " (kMaxBlockSize)");
+  }
+  if (writer_->pending() >= kMaxBatchOperations) {
+    return Status::InvalidArgument(
+        "the batch already holds " + Num(writer_->pending()) +
+        " operations, the limit (kMaxBatchOperations); flush it first");
+  }
+  return Status::OK();
+}
+
 Result<bool> Batch::Put(std::string_view key,
                         std::optional<std::string_view> value,
                         const PutOptions& options) {
+  BEE_RETURN_IF_ERROR(CheckOpen());
+  BEE_RETURN_IF_ERROR(CheckLimits(key, value));
   BEE_RETURN_IF_ERROR(PrepareWrite());
   return writer_->Put(key, value, options.cas, options.always_duplicate);
 }
 
 Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
+  BEE_RETURN_IF_ERROR(CheckOpen());
+  BEE_RETURN_IF_ERROR(CheckLimits(key, std::nullopt));
   BEE_RETURN_IF_ERROR(PrepareWrite());
   return writer_->Del(key, options.cas);
 }

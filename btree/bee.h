@@ -202,6 +202,10 @@ class Batch {
   Status CheckOpen() const;
   // CheckOpen, and appends the header block first if the log is empty.
   Status PrepareWrite();
+  // The write limits of encoding/limits.h: InvalidArgument naming the one
+  // this operation would pass.
+  Status CheckLimits(std::string_view key,
+                     std::optional<std::string_view> value) const;
 
   Bee* bee_;
   std::unique_lock<std::mutex> lock_;

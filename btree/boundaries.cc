@@ -33,14 +33,9 @@ Result<std::unique_ptr<Boundaries>> Boundaries::Open(
   BEE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(file->Read(0, static_cast<size_t>(size), &bytes));
-  for (uint64_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize) {
-    std::string_view rec(bytes.data() + at, kRecordSize);
-    uint64_t length = DecodeFixed64(rec.data());
-    bool ascending = b->lengths_.empty() || length > b->lengths_.back();
-    if (rec != EncodeRecord(length) || !ascending) break;  // torn tail
-    if (length > log_length) break;  // an interrupted append, or truncated
-    b->lengths_.push_back(length);
-  }
+  // Reading stops at a torn tail, and at a length past the log: the
+  // leftover of an interrupted append, or a truncation.
+  b->lengths_ = ParseRecords(bytes, log_length);
   // A read-only store keeps what it learns in memory: it writes nothing.
   if (!options.read_only) b->file_ = std::move(file);
   if (log_length > 0 &&
@@ -48,6 +43,20 @@ Result<std::unique_ptr<Boundaries>> Boundaries::Open(
     BEE_RETURN_IF_ERROR(b->Record(std::span<const uint64_t>(&log_length, 1)));
   }
   return b;
+}
+
+std::vector<uint64_t> Boundaries::ParseRecords(std::string_view bytes,
+                                               uint64_t log_length) {
+  std::vector<uint64_t> lengths;
+  for (uint64_t at = 0; at + kRecordSize <= bytes.size(); at += kRecordSize) {
+    std::string_view rec(bytes.data() + at, kRecordSize);
+    uint64_t length = DecodeFixed64(rec.data());
+    bool ascending = lengths.empty() || length > lengths.back();
+    if (rec != EncodeRecord(length) || !ascending) break;  // torn tail
+    if (length > log_length) break;  // an interrupted append, or truncated
+    lengths.push_back(length);
+  }
+  return lengths;
 }
 
 bool Boundaries::Contains(uint64_t length) const {

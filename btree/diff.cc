@@ -5,14 +5,13 @@
 // a different subtree, is expanded; two keys are compared and emitted.
 #include "btree/diff.h"
 
+#include "btree/version_root.h"
+#include "encoding/limits.h"
+
 namespace bee::btree {
 
 using internal::BlockPtr;
 using internal::NodeRef;
-
-namespace {
-constexpr size_t kMaxDepth = 64;
-}  // namespace
 
 DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
     : left_{std::move(left), {}},
@@ -24,8 +23,8 @@ DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
 
 Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,
                           bool unbounded) {
-  if (side->stack.size() >= kMaxDepth) {
-    return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  if (side->stack.size() >= kMaxTreeDepth) {
+    return TooDeep(ref);
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().GetNode(ref));
   const IndexLevel* level = &internal::LevelOf(*block, ref);

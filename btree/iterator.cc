@@ -3,17 +3,13 @@
 // Forward iteration increases i, reverse decreases it.
 #include "btree/iterator.h"
 
+#include "btree/version_root.h"
+#include "encoding/limits.h"
+
 namespace bee::btree {
 
 using internal::BlockPtr;
 using internal::NodeRef;
-
-namespace {
-
-// A tree deeper than this is a reference cycle in hostile data.
-constexpr size_t kMaxDepth = 64;
-
-}  // namespace
 
 RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
     : snapshot_(std::move(snapshot)), options_(std::move(options)) {
@@ -39,8 +35,8 @@ bool RangeIterator::BeyondEnd(std::string_view key) const {
 // Pushes the node at ref positioned at the seek bound (or at its first
 // position when bound is null).
 Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
-  if (stack_.size() >= kMaxDepth) {
-    return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  if (stack_.size() >= kMaxTreeDepth) {
+    return TooDeep(ref);
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, snapshot_.cache().GetNode(ref));
   const IndexLevel* level = &internal::LevelOf(*block, ref);

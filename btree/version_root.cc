@@ -3,6 +3,7 @@
 #include <string>
 
 #include "btree/internal/key_compare.h"
+#include "encoding/limits.h"
 
 namespace bee::btree {
 
@@ -30,9 +31,7 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                     std::string_view key) {
   if (!root) return std::optional<Entry>();
   NodeRef ref = *root;
-  // A tree of 2^64 blocks is at most ~40 levels deep at fill 4..8; more
-  // steps than that means a reference cycle in hostile data.
-  for (int depth = 0; depth < 64; depth++) {
+  for (size_t depth = 0; depth < kMaxTreeDepth; depth++) {
     BEE_ASSIGN_OR_RETURN(internal::PackedNode node, cache.Packed(ref));
     size_t lo = 0, hi = node.size();
     while (lo < hi) {
@@ -58,7 +57,14 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
     }
     ref = node.child(lo);
   }
-  return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  return TooDeep(ref);
+}
+
+Status TooDeep(NodeRef ref) {
+  return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                            std::to_string(ref.offset) + " is deeper than " +
+                            std::to_string(kMaxTreeDepth) +
+                            " levels, the limit (kMaxTreeDepth): a cycle?");
 }
 
 Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq) {

@@ -25,6 +25,10 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                     std::optional<internal::NodeRef> root,
                                     std::string_view key);
 
+// The Corruption for a path from a root that reaches `ref` deeper than
+// kMaxTreeDepth (encoding/limits.h): a cycle of child references.
+Status TooDeep(internal::NodeRef ref);
+
 // The entry written by block `seq` (no tree walk; deletions have no value).
 Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq);
 

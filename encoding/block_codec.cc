@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "encoding/limits.h"
 #include "encoding/varint.h"
 #include "hyperbee.pb.h"
 
@@ -165,7 +166,46 @@ std::string EncodeNodeBlock(const NodeBlock& node) {
   return out;
 }
 
+namespace {
+
+Status OverLimit(const std::string& what, uint64_t count, uint64_t limit,
+                 const char* name) {
+  return Status::Corruption(what + " " + std::to_string(count) +
+                            ", over the limit of " + std::to_string(limit) +
+                            " (" + name + ")");
+}
+
+// The node limits of encoding/limits.h, checked before anything is copied.
+Status CheckNodeLimits(const pb::YoloIndex& index) {
+  const auto levels = static_cast<uint64_t>(index.levels_size());
+  if (levels > kMaxLevelsPerBlock) {
+    return OverLimit("node block index levels:", levels, kMaxLevelsPerBlock,
+                     "kMaxLevelsPerBlock");
+  }
+  for (int i = 0; i < index.levels_size(); i++) {
+    const pb::YoloIndex::Level& l = index.levels(i);
+    const std::string level = "index level " + std::to_string(i);
+    const auto keys = static_cast<uint64_t>(l.keys_size());
+    if (keys > kMaxKeysPerLevel) {
+      return OverLimit(level + " keys:", keys, kMaxKeysPerLevel,
+                       "kMaxKeysPerLevel");
+    }
+    const auto children = static_cast<uint64_t>(l.children_size()) / 2;
+    if (children > kMaxChildrenPerLevel) {
+      return OverLimit(level + " children:", children, kMaxChildrenPerLevel,
+                       "kMaxChildrenPerLevel");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<NodeBlock> DecodeNodeBlock(std::string_view block) {
+  if (block.size() > kMaxBlockSize) {
+    return OverLimit("node block bytes:", block.size(), kMaxBlockSize,
+                     "kMaxBlockSize");
+  }
   pb::Node& msg = ScratchNode();
   if (!ParseExact(&msg, block)) {
     return Status::Corruption(
@@ -176,6 +216,7 @@ Result<NodeBlock> DecodeNodeBlock(std::string_view block) {
   if (!ParseExact(&index, msg.index())) {
     return Status::Corruption("node block index is not a valid YoloIndex");
   }
+  BEE_RETURN_IF_ERROR(CheckNodeLimits(index));
   NodeBlock node;
   node.levels.resize(static_cast<size_t>(index.levels_size()));
   for (int i = 0; i < index.levels_size(); i++) {
@@ -208,6 +249,10 @@ std::string EncodeHeaderBlock(const HeaderBlock& header) {
 }
 
 Result<HeaderBlock> DecodeHeaderBlock(std::string_view block) {
+  if (block.size() > kMaxBlockSize) {
+    return OverLimit("header block bytes:", block.size(), kMaxBlockSize,
+                     "kMaxBlockSize");
+  }
   pb::Header msg;
   if (!ParseExact(&msg, block)) {
     return Status::Corruption("not a hyperbee header block");

@@ -67,12 +67,13 @@ void AppendNodeBlock(std::span<const IndexLevelView> levels,
                      std::optional<std::string_view> value, std::string* out);
 std::string EncodeNodeBlock(const NodeBlock& node);
 // Corruption (with what is wrong) when the bytes are not a valid Node whose
-// index is a valid YoloIndex with whole (seq, offset) pairs.
+// index is a valid YoloIndex with whole (seq, offset) pairs, or when they
+// pass a limit of encoding/limits.h (naming it).
 Result<NodeBlock> DecodeNodeBlock(std::string_view block);
 
 std::string EncodeHeaderBlock(const HeaderBlock& header);
-// Corruption when the bytes are not a Header. Does not check the protocol:
-// see IsHyperbeeHeader.
+// Corruption when the bytes are not a Header or pass kMaxBlockSize. Does not
+// check the protocol: see IsHyperbeeHeader.
 Result<HeaderBlock> DecodeHeaderBlock(std::string_view block);
 bool IsHyperbeeHeader(const HeaderBlock& header);
 

@@ -13,11 +13,13 @@
 #include <array>
 #include <cstring>
 
+#include "encoding/limits.h"
 #include "encoding/varint.h"
 #include "log/flat_tree.h"
 #include "log/internal/core_impl.h"
 #include "log/internal/leaf_hasher.h"
 #include "log/internal/storage_format.h"
+#include "log/internal/storage_records.h"
 
 namespace bee::log {
 
@@ -407,43 +409,19 @@ Status Core::Impl::ReadMeta(bool read_only) {
   if (size > (1u << 20)) return Status::Corruption(path + ": too large");
   std::string meta;
   BEE_RETURN_IF_ERROR((*file)->Read(0, static_cast<size_t>(size), &meta));
-  if (meta.size() < internal::kMetaFixedSize + 32 ||
-      meta.compare(0, 8, internal::kMetaMagic) != 0) {
-    return Status::Corruption(path + ": not a bee meta file (bad magic)");
-  }
-  std::string_view body(meta.data(), meta.size() - 32);
-  if (AsChars(Blake2b256(body)) != std::string_view(meta).substr(body.size())) {
-    return Status::Corruption(path + ": checksum mismatch at offset " +
-                              Num(body.size()));
-  }
-  uint32_t version = DecodeFixed32(meta.data() + 8);
-  if (version != internal::kFormatVersion) {
-    return Status::NotSupported(path + ": format version " + Num(version));
-  }
-  uint32_t flags = DecodeFixed32(meta.data() + 12);
-  compat_ = flags & internal::kMetaFlagCompat;
-  std::memcpy(key_.data(), meta.data() + 16, 32);
-  std::memcpy(public_key_.data(), meta.data() + 48, 32);
-  uint32_t manifest_len = DecodeFixed32(meta.data() + 80);
-  bool has_seed = flags & internal::kMetaFlagHasSeed;
-  if (internal::kMetaFixedSize + manifest_len + (has_seed ? 32u : 0u) !=
-      body.size()) {
-    return Status::Corruption(path + ": inconsistent lengths");
-  }
-  manifest_ = meta.substr(internal::kMetaFixedSize, manifest_len);
+  BEE_ASSIGN_OR_RETURN(MetaFields fields, ParseMeta(meta, path));
+  compat_ = fields.compat;
+  key_ = fields.key;
+  public_key_ = fields.public_key;
+  manifest_ = std::move(fields.manifest);
   discovery_key_ = DiscoveryKey(key_);
-  if (has_seed && !read_only) {
-    Seed seed;
-    std::memcpy(seed.data(),
-                meta.data() + internal::kMetaFixedSize + manifest_len, 32);
-    signer_.emplace(KeyPair::FromSeed(seed));
-    std::fill(seed.begin(), seed.end(), 0);
-    if (signer_->public_key() != public_key_) {
-      return Status::Corruption(path +
-                                ": secret key does not match public key");
-    }
+  replica_ = !fields.seed.has_value();
+  if (!fields.seed) return Status::OK();
+  if (!read_only) signer_.emplace(KeyPair::FromSeed(*fields.seed));
+  std::fill(fields.seed->begin(), fields.seed->end(), 0);
+  if (signer_ && signer_->public_key() != public_key_) {
+    return Status::Corruption(path + ": secret key does not match public key");
   }
-  replica_ = !has_seed;
   return Status::OK();
 }
 
@@ -456,37 +434,6 @@ Status Core::Impl::LoadBitfield() {
   bitfield_.assign(bytes.begin(), bytes.end());
   return Status::OK();
 }
-
-namespace {
-
-struct HeadSlot {
-  uint64_t generation = 0;
-  SignedHead head;
-};
-
-// Parses one head slot; nullopt when it is empty or fails its checksum.
-std::optional<HeadSlot> ParseHeadSlot(std::string_view slot) {
-  if (slot.size() < internal::kHeadSlotSize ||
-      slot.compare(0, 8, internal::kHeadMagic) != 0) {
-    return std::nullopt;
-  }
-  std::string_view body = slot.substr(0, internal::kHeadChecksumOffset);
-  if (AsChars(Blake2b256(body)) !=
-      slot.substr(internal::kHeadChecksumOffset, 32)) {
-    return std::nullopt;
-  }
-  HeadSlot out;
-  out.generation = DecodeFixed64(slot.data() + 8);
-  out.head.length = DecodeFixed64(slot.data() + 16);
-  out.head.fork = DecodeFixed64(slot.data() + 24);
-  out.head.byte_length = DecodeFixed64(slot.data() + 32);
-  uint32_t sig_len = DecodeFixed32(slot.data() + 40);
-  if (sig_len > internal::kHeadSignatureCapacity) return std::nullopt;
-  out.head.signature = std::string(slot.substr(44, sig_len));
-  return out;
-}
-
-}  // namespace
 
 Status Core::Impl::LoadHead() {
   std::string bytes;
@@ -732,12 +679,31 @@ Status Core::Append(std::span<const std::string> blocks) {
   return Append(std::span<const std::string_view>(views));
 }
 
+namespace {
+
+// Hypercore refuses to append a block past kMaxBlockSize; so do we, before
+// anything is written.
+Status CheckBlockSizes(std::span<const std::string_view> blocks) {
+  for (size_t i = 0; i < blocks.size(); i++) {
+    if (blocks[i].size() > kMaxBlockSize) {
+      return Status::InvalidArgument("block " + Num(i) + " of the append is " +
+                                     Num(blocks[i].size()) +
+                                     " bytes, over the limit of " +
+                                     Num(kMaxBlockSize) + " (kMaxBlockSize)");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status Core::Append(std::span<const std::string_view> blocks,
                     const std::function<void()>& meanwhile) {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
   BEE_RETURN_IF_ERROR(m.CheckWritable());
   if (blocks.empty()) return Status::OK();
+  BEE_RETURN_IF_ERROR(CheckBlockSizes(blocks));
   // Only this writer changes the state, so it may read it without mu_.
   const uint64_t old_length = m.head_.length;
   const uint64_t new_length = old_length + blocks.size();

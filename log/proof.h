@@ -25,19 +25,26 @@
 
 namespace bee::log {
 
+// The parts of a request and of a proof are defined outside them so that
+// clang sees their default member initializers before std::optional asks
+// whether they are default-constructible (CWG 1397).
+struct ProofRequestRange {
+  uint64_t index = 0;
+  uint64_t nodes = 0;  // how many ancestors (leaf first) the requester lacks
+};
+struct ProofRequestSeek {
+  uint64_t bytes = 0;
+  uint64_t padding = 0;
+};
+struct ProofRequestUpgrade {
+  uint64_t start = 0;   // the requester's length
+  uint64_t length = 0;  // how many more blocks it wants verified
+};
+
 struct ProofRequest {
-  struct Range {
-    uint64_t index = 0;
-    uint64_t nodes = 0;  // how many ancestors (leaf first) the requester lacks
-  };
-  struct Seek {
-    uint64_t bytes = 0;
-    uint64_t padding = 0;
-  };
-  struct Upgrade {
-    uint64_t start = 0;   // the requester's length
-    uint64_t length = 0;  // how many more blocks it wants verified
-  };
+  using Range = ProofRequestRange;
+  using Seek = ProofRequestSeek;
+  using Upgrade = ProofRequestUpgrade;
   uint64_t id = 0;
   uint64_t fork = 0;
   std::optional<Range> block;
@@ -48,27 +55,32 @@ struct ProofRequest {
   std::optional<uint64_t> priority;
 };
 
+struct ProofBlock {
+  uint64_t index = 0;
+  std::string value;
+  std::vector<TreeNode> nodes;  // uncles, bottom-up
+};
+struct ProofHash {
+  uint64_t index = 0;
+  std::vector<TreeNode> nodes;
+};
+struct ProofSeek {
+  uint64_t bytes = 0;
+  std::vector<TreeNode> nodes;
+};
+struct ProofUpgrade {
+  uint64_t start = 0;
+  uint64_t length = 0;
+  std::vector<TreeNode> nodes;
+  std::vector<TreeNode> additional_nodes;
+  std::string signature;  // as stored (68-byte container or raw 64)
+};
+
 struct Proof {
-  struct Block {
-    uint64_t index = 0;
-    std::string value;
-    std::vector<TreeNode> nodes;  // uncles, bottom-up
-  };
-  struct Hash {
-    uint64_t index = 0;
-    std::vector<TreeNode> nodes;
-  };
-  struct Seek {
-    uint64_t bytes = 0;
-    std::vector<TreeNode> nodes;
-  };
-  struct Upgrade {
-    uint64_t start = 0;
-    uint64_t length = 0;
-    std::vector<TreeNode> nodes;
-    std::vector<TreeNode> additional_nodes;
-    std::string signature;  // as stored (68-byte container or raw 64)
-  };
+  using Block = ProofBlock;
+  using Hash = ProofHash;
+  using Seek = ProofSeek;
+  using Upgrade = ProofUpgrade;
   uint64_t request = 0;  // the id of the request this answers
   uint64_t fork = 0;
   std::optional<Block> block;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds bee and runs every test: under AddressSanitizer and
 # UndefinedBehaviorSanitizer (Debug, -Werror), in Release (-Werror) with a
-# short run of each benchmark binary, and the concurrency tests under
-# ThreadSanitizer.
+# short run of each benchmark binary, the concurrency tests under
+# ThreadSanitizer, and each fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -30,3 +30,6 @@ echo "== ThreadSanitizer: one writer, concurrent readers" >&2
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$jobs" --target bee_unit_tests
 ctest --test-dir build/tsan --output-on-failure -R concurrent --timeout 600
+
+echo "== Fuzzing: each libFuzzer target for a bounded time (clang, ASan+UBSan)" >&2
+bash scripts/fuzz.sh --seconds "${BEE_FUZZ_SECONDS:-20}"

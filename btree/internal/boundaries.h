@@ -20,6 +20,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "encoding/result.h"
@@ -63,6 +64,10 @@ class Boundaries {
   Status Truncate(uint64_t length);
 
   static std::string EncodeRecord(uint64_t length);
+  // The lengths the file's bytes record, up to the first torn or damaged
+  // record and without those past log_length (the rules of Open).
+  static std::vector<uint64_t> ParseRecords(std::string_view bytes,
+                                            uint64_t log_length);
 
  private:
   // REQUIRES: mu_ held.
