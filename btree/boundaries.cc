@@ -28,7 +28,10 @@ Result<std::unique_ptr<Boundaries>> Boundaries::Open(log::Env* env,
                                                      bool create, bool sync) {
   auto b = InMemory();
   b->sync_ = sync;
-  BEE_ASSIGN_OR_RETURN(b->file_, env->OpenFile(dir + "/" + kFileName, create));
+  BEE_ASSIGN_OR_RETURN(
+      b->file_,
+      env->OpenFile(dir + "/" + kFileName, create ? log::OpenMode::kCreate
+                                                  : log::OpenMode::kReadWrite));
   BEE_ASSIGN_OR_RETURN(uint64_t size, b->file_->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(b->file_->Read(0, static_cast<size_t>(size), &bytes));

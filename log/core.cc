@@ -9,6 +9,8 @@
 // it are ignored and overwritten by the next append.
 #include "log/core.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -357,35 +359,49 @@ Status Core::Impl::CheckWritable() const {
 // ---------------------------------------------------------------------------
 // Impl: storage
 
-Status Core::Impl::OpenFiles(bool create) {
+Status Core::Impl::OpenFiles(OpenMode mode) {
   BEE_ASSIGN_OR_RETURN(head_file_,
-                       env_->OpenFile(Path(internal::kHeadFile), create));
+                       env_->OpenFile(Path(internal::kHeadFile), mode));
   BEE_ASSIGN_OR_RETURN(tree_file_,
-                       env_->OpenFile(Path(internal::kTreeFile), create));
+                       env_->OpenFile(Path(internal::kTreeFile), mode));
   BEE_ASSIGN_OR_RETURN(data_file_,
-                       env_->OpenFile(Path(internal::kDataFile), create));
+                       env_->OpenFile(Path(internal::kDataFile), mode));
   if (replica_) {
     BEE_ASSIGN_OR_RETURN(bitfield_file_,
-                         env_->OpenFile(Path(internal::kBitfieldFile), create));
+                         env_->OpenFile(Path(internal::kBitfieldFile), mode));
   }
   return Status::OK();
 }
 
-Status Core::Impl::WriteMeta(const std::optional<Seed>& seed) {
-  std::string meta(internal::kMetaMagic, 8);
+Status Core::Impl::WriteMeta(const Seed* seed) {
+  const size_t body_size = internal::kMetaFixedSize + manifest_.size() +
+                           (seed != nullptr ? seed->size() : 0);
+  std::string meta;
+  // Sized once: a reallocation would free a copy of the seed unwiped.
+  meta.reserve(body_size + 32);
+  meta.append(internal::kMetaMagic, 8);
   PutFixed32(&meta, internal::kFormatVersion);
   uint32_t flags = (compat_ ? internal::kMetaFlagCompat : 0) |
-                   (seed ? internal::kMetaFlagHasSeed : 0);
+                   (seed != nullptr ? internal::kMetaFlagHasSeed : 0);
   PutFixed32(&meta, flags);
   meta.append(AsChars(key_));
   meta.append(AsChars(public_key_));
   PutFixed32(&meta, static_cast<uint32_t>(manifest_.size()));
   meta.append(manifest_);
-  if (seed) meta.append(AsChars(*seed));
+  if (seed != nullptr) meta.append(AsChars(*seed));
   meta.append(AsChars(Blake2b256(meta)));
+  Status s = WriteMetaFile(meta, seed != nullptr);
+  sodium_memzero(meta.data(), meta.size());
+  return s;
+}
 
+Status Core::Impl::WriteMetaFile(std::string_view meta, bool secret) {
+  // A file holding the seed is created owner-only, so there is no moment
+  // when the secret is readable by others.
   std::string tmp = Path(internal::kMetaFile) + ".tmp";
-  BEE_ASSIGN_OR_RETURN(auto file, env_->OpenFile(tmp, true));
+  BEE_ASSIGN_OR_RETURN(auto file,
+                       env_->OpenFile(tmp, secret ? OpenMode::kCreatePrivate
+                                                  : OpenMode::kCreate));
   BEE_RETURN_IF_ERROR(file->Truncate(0));
   BEE_RETURN_IF_ERROR(file->Write(0, meta));
   BEE_RETURN_IF_ERROR(file->Sync());
@@ -396,7 +412,7 @@ Status Core::Impl::WriteMeta(const std::optional<Seed>& seed) {
 
 Status Core::Impl::ReadMeta(bool read_only) {
   std::string path = Path(internal::kMetaFile);
-  auto file = env_->OpenFile(path, false);
+  auto file = env_->OpenFile(path, OpenMode::kRead);
   if (!file.ok()) {
     if (file.status().IsNotFound()) {
       return Status::NotFound(dir_ + ": not a bee log (no meta file)");
@@ -406,13 +422,21 @@ Status Core::Impl::ReadMeta(bool read_only) {
   BEE_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
   if (size > (1u << 20)) return Status::Corruption(path + ": too large");
   std::string meta;
-  BEE_RETURN_IF_ERROR((*file)->Read(0, static_cast<size_t>(size), &meta));
+  Status s = (*file)->Read(0, static_cast<size_t>(size), &meta);
+  if (s.ok()) s = ParseMeta(path, meta, read_only);
+  // The buffer held the secret seed.
+  sodium_memzero(meta.data(), meta.size());
+  return s;
+}
+
+Status Core::Impl::ParseMeta(const std::string& path, std::string_view meta,
+                             bool read_only) {
   if (meta.size() < internal::kMetaFixedSize + 32 ||
       meta.compare(0, 8, internal::kMetaMagic) != 0) {
     return Status::Corruption(path + ": not a bee meta file (bad magic)");
   }
-  std::string_view body(meta.data(), meta.size() - 32);
-  if (AsChars(Blake2b256(body)) != std::string_view(meta).substr(body.size())) {
+  std::string_view body = meta.substr(0, meta.size() - 32);
+  if (AsChars(Blake2b256(body)) != meta.substr(body.size())) {
     return Status::Corruption(path + ": checksum mismatch at offset " +
                               Num(body.size()));
   }
@@ -430,14 +454,14 @@ Status Core::Impl::ReadMeta(bool read_only) {
       body.size()) {
     return Status::Corruption(path + ": inconsistent lengths");
   }
-  manifest_ = meta.substr(internal::kMetaFixedSize, manifest_len);
+  manifest_ = std::string(meta.substr(internal::kMetaFixedSize, manifest_len));
   discovery_key_ = DiscoveryKey(key_);
   if (has_seed && !read_only) {
     Seed seed;
     std::memcpy(seed.data(),
                 meta.data() + internal::kMetaFixedSize + manifest_len, 32);
     signer_.emplace(KeyPair::FromSeed(seed));
-    std::fill(seed.begin(), seed.end(), 0);
+    sodium_memzero(seed.data(), seed.size());
     if (signer_->public_key() != public_key_) {
       return Status::Corruption(path +
                                 ": secret key does not match public key");
@@ -655,12 +679,12 @@ Result<std::unique_ptr<Core>> Core::Create(const std::string& dir,
   }
   impl->discovery_key_ = DiscoveryKey(impl->key_);
   impl->signer_.emplace(key_pair.Clone());
-  Seed seed;
-  std::memcpy(seed.data(), key_pair.secret_key().data(), 32);
   // Data files first: a crash before meta lands leaves no log at all.
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(true));
-  Status s = impl->WriteMeta(seed);
-  std::fill(seed.begin(), seed.end(), 0);
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kCreate));
+  Seed seed;
+  std::memcpy(seed.data(), key_pair.secret_key().data(), seed.size());
+  Status s = impl->WriteMeta(&seed);
+  sodium_memzero(seed.data(), seed.size());
   BEE_RETURN_IF_ERROR(s);
   return std::unique_ptr<Core>(new Core(std::move(impl)));
 }
@@ -702,8 +726,8 @@ Result<std::unique_ptr<Core>> Core::CreateReplica(const std::string& dir,
   if (impl->env_->FileExists(impl->Path(internal::kMetaFile))) {
     return Status::InvalidArgument(dir + ": already holds a log");
   }
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(true));
-  BEE_RETURN_IF_ERROR(impl->WriteMeta(std::nullopt));
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kCreate));
+  BEE_RETURN_IF_ERROR(impl->WriteMeta(nullptr));
   return std::unique_ptr<Core>(new Core(std::move(impl)));
 }
 
@@ -721,7 +745,7 @@ Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
     BEE_ASSIGN_OR_RETURN(impl->lock_,
                          impl->env_->LockFile(impl->Path(internal::kLockFile)));
   }
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(false));
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
   return std::unique_ptr<Core>(new Core(std::move(impl)));

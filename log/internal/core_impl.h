@@ -66,9 +66,16 @@ class Core::Impl {
   std::string Path(const char* name) const { return dir_ + "/" + name; }
 
   // Storage.
-  Status WriteMeta(const std::optional<Seed>& seed);
+  // Writes `meta` atomically (meta.tmp, renamed); with a seed (nullptr for
+  // a replica) the log is writable. Wipes its copies of the seed.
+  Status WriteMeta(const Seed* seed);
+  Status WriteMetaFile(std::string_view meta, bool secret);
+  // Reads `meta`; the signer is loaded unless read_only. Wipes the buffer
+  // that held the seed.
   Status ReadMeta(bool read_only);
-  Status OpenFiles(bool create);
+  Status ParseMeta(const std::string& path, std::string_view meta,
+                   bool read_only);
+  Status OpenFiles(OpenMode mode);
   Status LoadBitfield();
   Status LoadHead();
   Status WriteHead(const SignedHead& head, uint64_t generation);

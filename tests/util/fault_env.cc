@@ -19,8 +19,12 @@ void ApplyWrite(std::string* bytes, const FaultEnv::Write& w) {
 
 class FaultFile final : public log::File {
  public:
-  FaultFile(FaultEnv* env, std::shared_ptr<FaultEnv::FileData> data)
-      : env_(env), mu_(&env->mu_), data_(std::move(data)) {}
+  FaultFile(FaultEnv* env, std::shared_ptr<FaultEnv::FileData> data,
+            bool writable)
+      : env_(env),
+        mu_(&env->mu_),
+        data_(std::move(data)),
+        writable_(writable) {}
 
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
     std::lock_guard<std::mutex> l(*mu_);
@@ -63,6 +67,7 @@ class FaultFile final : public log::File {
  private:
   // REQUIRES: *mu_ held.
   Status Allow() {
+    if (!writable_) return Status::InvalidArgument("file opened read-only");
     if (env_->writes_left_ == 0) return Status::IOError("injected failure");
     if (env_->writes_left_ > 0) env_->writes_left_--;
     return Status::OK();
@@ -71,6 +76,7 @@ class FaultFile final : public log::File {
   FaultEnv* env_;
   std::mutex* mu_;
   std::shared_ptr<FaultEnv::FileData> data_;
+  bool writable_;
 };
 
 class FaultLock final : public log::FileLock {
@@ -90,14 +96,17 @@ class FaultLock final : public log::FileLock {
 };
 
 Result<std::unique_ptr<log::File>> FaultEnv::OpenFile(const std::string& path,
-                                                      bool create) {
+                                                      log::OpenMode mode) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = files_.find(path);
   if (it == files_.end()) {
-    if (!create) return Status::NotFound(path + ": no such file");
+    if (mode == log::OpenMode::kRead || mode == log::OpenMode::kReadWrite) {
+      return Status::NotFound(path + ": no such file");
+    }
     it = files_.emplace(path, std::make_shared<FileData>()).first;
   }
-  return std::unique_ptr<log::File>(new FaultFile(this, it->second));
+  return std::unique_ptr<log::File>(
+      new FaultFile(this, it->second, mode != log::OpenMode::kRead));
 }
 
 bool FaultEnv::FileExists(const std::string& path) {
