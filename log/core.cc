@@ -353,7 +353,17 @@ Status Core::Impl::CheckWritable() const {
     return Status::InvalidArgument(
         "the log is read-only (no secret key, or opened read-only)");
   }
+  if (!write_error_.ok()) {
+    return write_error_.WithContext(
+        "the log refuses writes since an earlier write failed (reopen it to "
+        "recover)");
+  }
   return Status::OK();
+}
+
+Status Core::Impl::Sticky(Status s) {
+  if (!s.ok() && write_error_.ok()) write_error_ = s;
+  return s;
 }
 
 // ---------------------------------------------------------------------------
@@ -763,32 +773,10 @@ Status Core::Append(std::span<const std::string_view> blocks,
   BEE_RETURN_IF_ERROR(m.CheckWritable());
   if (blocks.empty()) return Status::OK();
   // Only this writer changes the state, so it may read it without mu_.
-  const uint64_t old_length = m.head_.length;
-  const uint64_t new_length = old_length + blocks.size();
   std::vector<TreeNode> roots = m.roots_;
-  std::vector<TreeNode>& created = m.created_scratch_;
-  created.clear();
-  std::vector<TreeNode>& hashed = m.hashed_scratch_;
-  std::vector<uint8_t>& computed = m.computed_scratch_;
-  hashed.resize(2 * blocks.size());
-  computed.assign(2 * blocks.size(), 0);
-  // Blocks and nodes go past the signed length: readers never look there
-  // until the new head is published. The blocks are written while the
-  // helper thread hashes.
-  BEE_RETURN_IF_ERROR(HashNewNodes(
-      old_length, blocks, hashed, computed, m.parallel_hashing_, [&] {
-        Status s = m.data_file_->WriteV(m.head_.byte_length, blocks);
-        if (meanwhile) meanwhile();
-        return s;
-      }));
-  GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
-  BEE_RETURN_IF_ERROR(m.WriteAppendedNodes(created, old_length, new_length));
-  if (m.durability_ == Durability::kSync) {
-    BEE_RETURN_IF_ERROR(m.data_file_->Sync());
-    BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
-  }
-  SignedHead head = m.SignHead(roots, new_length, m.head_.fork);
-  BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
+  SignedHead head;
+  BEE_RETURN_IF_ERROR(
+      m.Sticky(m.WriteAppend(blocks, meanwhile, &roots, &head)));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.roots_ = std::move(roots);
@@ -798,6 +786,36 @@ Status Core::Append(std::span<const std::string_view> blocks,
   std::lock_guard<std::mutex> l(m.wait_mu_);
   m.wait_cv_.notify_all();
   return Status::OK();
+}
+
+Status Core::Impl::WriteAppend(std::span<const std::string_view> blocks,
+                               const std::function<void()>& meanwhile,
+                               std::vector<TreeNode>* roots, SignedHead* head) {
+  const uint64_t old_length = head_.length;
+  const uint64_t new_length = old_length + blocks.size();
+  std::vector<TreeNode>& created = created_scratch_;
+  created.clear();
+  std::vector<TreeNode>& hashed = hashed_scratch_;
+  std::vector<uint8_t>& computed = computed_scratch_;
+  hashed.resize(2 * blocks.size());
+  computed.assign(2 * blocks.size(), 0);
+  // Blocks and nodes go past the signed length: readers never look there
+  // until the new head is published. The blocks are written while the
+  // helper thread hashes.
+  BEE_RETURN_IF_ERROR(HashNewNodes(
+      old_length, blocks, hashed, computed, parallel_hashing_, [&] {
+        Status s = data_file_->WriteV(head_.byte_length, blocks);
+        if (meanwhile) meanwhile();
+        return s;
+      }));
+  GrowTree(roots, old_length, blocks.size(), hashed, computed, &created);
+  BEE_RETURN_IF_ERROR(WriteAppendedNodes(created, old_length, new_length));
+  if (durability_ == Durability::kSync) {
+    BEE_RETURN_IF_ERROR(data_file_->Sync());
+    BEE_RETURN_IF_ERROR(tree_file_->Sync());
+  }
+  *head = SignHead(*roots, new_length, head_.fork);
+  return WriteHead(*head, generation_ + 1);
 }
 
 Status Core::Get(uint64_t index, std::string* out) const {
@@ -832,7 +850,7 @@ Status Core::Truncate(uint64_t new_length) {
     roots.push_back(root.node);
   }
   SignedHead head = m.SignHead(roots, new_length, m.head_.fork + 1);
-  BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
+  BEE_RETURN_IF_ERROR(m.Sticky(m.WriteHead(head, m.generation_ + 1)));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(new_length);
@@ -854,10 +872,14 @@ Status Core::Sync() {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
   if (m.closed_ || m.durability_ == Durability::kSync) return Status::OK();
-  BEE_RETURN_IF_ERROR(m.data_file_->Sync());
-  BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
-  if (m.bitfield_file_) BEE_RETURN_IF_ERROR(m.bitfield_file_->Sync());
-  return m.head_file_->Sync();
+  return m.Sticky(m.SyncFiles());
+}
+
+Status Core::Impl::SyncFiles() {
+  BEE_RETURN_IF_ERROR(data_file_->Sync());
+  BEE_RETURN_IF_ERROR(tree_file_->Sync());
+  if (bitfield_file_) BEE_RETURN_IF_ERROR(bitfield_file_->Sync());
+  return head_file_->Sync();
 }
 
 Status Core::Close() {

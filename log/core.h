@@ -101,6 +101,13 @@ class Core {
   // Appends blocks as one atomic step with one signature for the new length.
   // An empty span appends nothing. REQUIRES: writable().
   //
+  // A failed write, fsync or head write (here, in Truncate or in Sync)
+  // makes every later Append and Truncate fail with an error naming it,
+  // until the log is reopened: the files may hold part of the failed step,
+  // and a retry could sign a second tree for the same (length, fork). Reads
+  // keep working at the last published length; reopening reads back the
+  // newest head that landed.
+  //
   // `meanwhile` (if any) runs once on the calling thread when the append
   // gets as far as hashing its blocks, while the helper thread hashes a
   // large append's (log/parallel.h); the append is not committed yet and

@@ -38,6 +38,10 @@ class Core::Impl {
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<File> head_file_, tree_file_, data_file_, bitfield_file_;
   bool closed_ = false;
+  // The first failed write, fsync or head write of Append, Truncate or
+  // Sync; once set, every further write is refused (see Sticky).
+  // REQUIRES: writer_mu_ held.
+  Status write_error_;
 
   // Serializes writers (Append, Truncate, proofs, Close).
   std::mutex writer_mu_;
@@ -125,7 +129,23 @@ class Core::Impl {
                           std::span<const TreeNode> roots) const;
   std::string Signable(const Hash32& tree_hash, uint64_t length,
                        uint64_t fork) const;
+  // OK when Append and Truncate may write: a signer, not closed, and no
+  // earlier write failed.
   Status CheckWritable() const;
+  // Records a failed write in write_error_ and returns it. After a failure
+  // the files may hold any prefix of the writes, and the next head would go
+  // to the slot the failed one may have reached: retrying could sign a
+  // second tree for one (length, fork), and a failed fsync may have dropped
+  // pages that a later fsync reports clean. Only a reopen, which reads back
+  // what landed, is safe. REQUIRES: writer_mu_ held.
+  Status Sticky(Status s);
+  // The writes of an append: blocks, nodes, fsyncs and the signed head
+  // (returned in *head; *roots grows to the new roots). REQUIRES: writer_mu_.
+  Status WriteAppend(std::span<const std::string_view> blocks,
+                     const std::function<void()>& meanwhile,
+                     std::vector<TreeNode>* roots, SignedHead* head);
+  // Fsyncs every file. REQUIRES: writer_mu_ held.
+  Status SyncFiles();
 };
 
 }  // namespace bee::log
