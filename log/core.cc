@@ -658,6 +658,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->durability_ = options.durability;
   impl->fall_back_ = options.fall_back_to_previous_head;
   impl->parallel_hashing_ = options.parallel_hashing;
+  impl->read_only_ = options.read_only;
   impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_entries);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
@@ -755,7 +756,10 @@ Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
     BEE_ASSIGN_OR_RETURN(impl->lock_,
                          impl->env_->LockFile(impl->Path(internal::kLockFile)));
   }
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kReadWrite));
+  // A read-only open needs no write access and leaves every byte, mode and
+  // time of the directory as it was.
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(
+      options.read_only ? OpenMode::kRead : OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
   return std::unique_ptr<Core>(new Core(std::move(impl)));
@@ -871,7 +875,9 @@ uint64_t Core::WaitForAppend(uint64_t known_length,
 Status Core::Sync() {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
-  if (m.closed_ || m.durability_ == Durability::kSync) return Status::OK();
+  if (m.closed_ || m.read_only_ || m.durability_ == Durability::kSync) {
+    return Status::OK();
+  }
   return m.Sticky(m.SyncFiles());
 }
 

@@ -44,7 +44,10 @@ struct CoreOptions {
   // 64-byte signatures (FORMAT.md §15.3). Only used when creating.
   bool compat = false;
   // Open without the secret key and without taking the writer lock, so
-  // readers can open a log another process writes.
+  // readers can open a log another process writes. Files are opened for
+  // reading only: nothing in the directory is created, written, truncated
+  // or locked (so read-only files and directories open too), and proofs
+  // cannot be applied. Only used by Open.
   bool read_only = false;
   // When the newest signed head does not verify against the stored tree
   // (damage, or power loss under kNoSync), open at the previous head

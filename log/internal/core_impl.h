@@ -28,6 +28,7 @@ class Core::Impl {
   Durability durability_ = Durability::kSync;
   bool fall_back_ = false;        // CoreOptions::fall_back_to_previous_head
   bool parallel_hashing_ = true;  // CoreOptions::parallel_hashing
+  bool read_only_ = false;        // CoreOptions::read_only: files opened kRead
   bool compat_ = false;
   bool replica_ = false;  // sparse: blocks may be missing (bitfield)
   Hash32 key_{};
