@@ -483,20 +483,19 @@ Status Core::Impl::ParseMeta(const std::string& path, std::string_view meta,
 
 Status Core::Impl::LoadBitfield() {
   if (!replica_) return Status::OK();
+  BEE_ASSIGN_OR_RETURN(bitfield_, ReadBitfield());
+  return Status::OK();
+}
+
+Result<std::vector<uint8_t>> Core::Impl::ReadBitfield() const {
   BEE_ASSIGN_OR_RETURN(uint64_t size, bitfield_file_->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(
       bitfield_file_->Read(0, static_cast<size_t>(size), &bytes));
-  bitfield_.assign(bytes.begin(), bytes.end());
-  return Status::OK();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 namespace {
-
-struct HeadSlot {
-  uint64_t generation = 0;
-  SignedHead head;
-};
 
 // Parses one head slot; nullopt when it is empty or fails its checksum.
 std::optional<HeadSlot> ParseHeadSlot(std::string_view slot) {
@@ -522,27 +521,43 @@ std::optional<HeadSlot> ParseHeadSlot(std::string_view slot) {
 
 }  // namespace
 
-Status Core::Impl::LoadHead() {
-  std::string bytes;
-  BEE_RETURN_IF_ERROR(head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes));
+std::vector<HeadSlot> Core::Impl::ParseHeadSlots(std::string_view bytes,
+                                                 bool* any_written) {
   std::vector<HeadSlot> slots;
-  bool any_written = false;
+  *any_written = false;
   for (uint64_t s = 0; s < 2; s++) {
     uint64_t at = s * internal::kHeadSlotSize;
     if (bytes.size() < at + internal::kHeadSlotSize) continue;
     std::string_view raw(bytes.data() + at, internal::kHeadSlotSize);
     if (raw.find_first_not_of('\0') != std::string_view::npos)
-      any_written = true;
+      *any_written = true;
     if (auto slot = ParseHeadSlot(raw)) slots.push_back(std::move(*slot));
   }
   std::sort(slots.begin(), slots.end(),
             [](const HeadSlot& a, const HeadSlot& b) {
               return a.generation > b.generation;
             });
+  return slots;
+}
+
+std::optional<std::vector<TreeNode>> Core::Impl::VerifiedRootsOf(
+    const SignedHead& head) const {
+  auto roots = ReadRoots(head.length);
+  if (!roots.ok() || SumSizes(*roots) != head.byte_length ||
+      !HeadSignatureValid(head, *roots)) {
+    return std::nullopt;
+  }
+  return std::move(roots).value();
+}
+
+Status Core::Impl::LoadHead() {
+  std::string bytes;
+  BEE_RETURN_IF_ERROR(head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes));
+  bool any_written = false;
+  std::vector<HeadSlot> slots = ParseHeadSlots(bytes, &any_written);
   for (const HeadSlot& slot : slots) {
-    auto roots = ReadRoots(slot.head.length);
-    if (!roots.ok() || SumSizes(*roots) != slot.head.byte_length ||
-        !HeadSignatureValid(slot.head, *roots)) {
+    auto roots = VerifiedRootsOf(slot.head);
+    if (!roots) {
       // A torn slot fails its checksum and is never here: a checksummed head
       // that does not verify means the tree or data is not what was signed.
       if (fall_back_) continue;
@@ -555,7 +570,7 @@ Status Core::Impl::LoadHead() {
     head_ = slot.head;
     head_.tree_hash = TreeHash(*roots);
     generation_ = slot.generation;
-    roots_ = std::move(roots).value();
+    roots_ = std::move(*roots);
     return Status::OK();
   }
   if (!any_written) return Status::OK();  // never signed: the empty log

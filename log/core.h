@@ -76,6 +76,17 @@ struct SignedHead {
   std::string signature;
 };
 
+// What Core::Refresh changed.
+struct RefreshResult {
+  // A newer signed head was verified and published.
+  bool changed = false;
+  // Blocks below this length are as they were before the refresh; blocks
+  // at or past it may differ (the writer truncated, then maybe appended):
+  // anything derived from them must be dropped. The previous length when
+  // the log only grew (or nothing changed).
+  uint64_t unchanged_length = 0;
+};
+
 class Core {
  public:
   // Creates a new writable log in directory `dir` (created if missing; it
@@ -133,6 +144,18 @@ class Core {
   // Keeps blocks < new_length, increments the fork and signs at once.
   // REQUIRES: writable(), new_length <= length().
   Status Truncate(uint64_t new_length);
+
+  // Follows a writer in another process. REQUIRES: the log was opened
+  // with CoreOptions::read_only (InvalidArgument otherwise). Re-reads the
+  // head file and, when a newer head is signed, verifies it against the
+  // stored tree exactly as Open does and publishes it: length(), head() and
+  // reads see the new state, and WaitForAppend wakes. A truncation by the
+  // writer (a new fork) is followed too; verified nodes of blocks it
+  // changed are dropped. A newer head that is damaged or does not verify
+  // leaves the log as it was and returns Corruption. Reads may run
+  // concurrently; a reader of block b >= unchanged_length may have seen the
+  // old bytes, or Corruption if the writer overwrote them meanwhile.
+  Result<RefreshResult> Refresh();
 
   // Blocks until length() > known_length or the timeout passes; returns the
   // length then.

@@ -14,6 +14,20 @@
 
 namespace bee::log {
 
+// A head slot that passed its checksum (docs/FORMAT.md §1.2), not yet
+// verified against the tree.
+struct HeadSlot {
+  uint64_t generation = 0;
+  SignedHead head;
+};
+
+// What Refresh found: a newer head that verifies, with its roots.
+struct VerifiedHead {
+  uint64_t generation = 0;
+  SignedHead head;
+  std::vector<TreeNode> roots;
+};
+
 class Core::Impl {
  public:
   Impl() = default;
@@ -82,7 +96,16 @@ class Core::Impl {
                    bool read_only);
   Status OpenFiles(OpenMode mode);
   Status LoadBitfield();
+  Result<std::vector<uint8_t>> ReadBitfield() const;
   Status LoadHead();
+  // The slots of the head file's `bytes` that pass their checksum, newest
+  // generation first; *any_written when a slot holds a nonzero byte.
+  static std::vector<HeadSlot> ParseHeadSlots(std::string_view bytes,
+                                              bool* any_written);
+  // The roots of head.length as stored in `tree`, when they sum to its byte
+  // length and its signature verifies over them; nullopt otherwise.
+  std::optional<std::vector<TreeNode>> VerifiedRootsOf(
+      const SignedHead& head) const;
   Status WriteHead(const SignedHead& head, uint64_t generation);
   // Reads the record of node `index` from `tree`, unverified: MissingNode
   // when it is all zero or past the end of the file. `scratch` is any buffer.
@@ -123,6 +146,24 @@ class Core::Impl {
   bool HasBlock(uint64_t block) const;
   // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
+
+  // Following another process's writes (log/refresh.cc). REQUIRES:
+  // writer_mu_ held.
+  //
+  // The newest head slot newer than generation_ that verifies (nullopt when
+  // nothing newer is signed); Corruption when it does not verify in two
+  // reads of the same head bytes (a racing writer changes them).
+  Result<std::optional<VerifiedHead>> FindNewerHead() const;
+  // The same for one read of the head file.
+  Result<std::optional<VerifiedHead>> NewerHeadIn(std::string_view bytes) const;
+  // How many blocks the published tree (roots_) and the signed tree of
+  // `new_roots` share, at least: blocks below it are the same in both.
+  uint64_t UnchangedLength(std::span<const TreeNode> new_roots) const;
+  // Node `index` of the tree of `roots`, read from `tree` and verified by
+  // hashing its path up to its root, without the node cache (which holds
+  // the published tree's nodes).
+  Result<TreeNode> VerifiedIn(uint64_t index, std::span<const TreeNode> roots,
+                              std::string* scratch) const;
 
   SignedHead SignHead(std::span<const TreeNode> roots, uint64_t length,
                       uint64_t fork) const;
