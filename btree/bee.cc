@@ -13,6 +13,10 @@ struct Store {
   std::unique_ptr<log::Core> core;
   BlockCache cache;
   std::unique_ptr<Boundaries> boundaries;
+  // Where the files are, for Refresh to reload the boundaries; env is null
+  // for a store that has no directory (in memory, or FromCore).
+  log::Env* env = nullptr;
+  std::string dir;
 };
 
 }  // namespace internal
@@ -85,24 +89,34 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
 }
 
+namespace {
+
+// The boundaries of an existing store at `length`. Only Create makes the
+// file: a store without one (written elsewhere, or whose file was lost) has
+// unknown boundaries rather than a wrong list.
+Result<std::unique_ptr<internal::Boundaries>> LoadBoundaries(
+    log::Env* env, const std::string& dir, uint64_t length, bool sync) {
+  auto boundaries = internal::Boundaries::Open(env, dir, length, false, sync);
+  if (boundaries.status().IsNotFound()) {
+    return std::make_unique<internal::Boundaries>();
+  }
+  return boundaries;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
                                        const BeeOptions& options) {
   BEE_ASSIGN_OR_RETURN(auto core, log::Core::Open(dir, options.core));
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
   uint64_t length = core->length();
   auto store = std::make_shared<internal::Store>(std::move(core));
-  // Only Create makes the file: a store without one (written elsewhere, or
-  // whose file was lost) has unknown boundaries rather than a wrong list.
-  auto boundaries = internal::Boundaries::Open(
-      EnvOf(options), dir, length, false,
-      options.core.durability == log::Durability::kSync);
-  if (boundaries.ok()) {
-    store->boundaries = std::move(boundaries).value();
-  } else if (boundaries.status().IsNotFound()) {
-    store->boundaries = std::make_unique<internal::Boundaries>();
-  } else {
-    return boundaries.status();
-  }
+  store->env = EnvOf(options);
+  store->dir = dir;
+  BEE_ASSIGN_OR_RETURN(
+      store->boundaries,
+      LoadBoundaries(store->env, dir, length,
+                     options.core.durability == log::Durability::kSync));
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
 }
 
@@ -240,6 +254,19 @@ Status Bee::Truncate(uint64_t version) {
   BEE_RETURN_IF_ERROR(store_->core->Truncate(version));
   store_->cache.Invalidate(version);
   return store_->boundaries->Truncate(version);
+}
+
+Status Bee::Refresh() {
+  std::lock_guard<std::mutex> l(write_mu_);
+  BEE_ASSIGN_OR_RETURN(log::RefreshResult r, store_->core->Refresh());
+  if (!r.changed) return Status::OK();
+  // Cached blocks the writer truncated away would be served as if current.
+  store_->cache.Invalidate(r.unchanged_length);
+  if (!store_->boundaries->known()) return Status::OK();
+  BEE_ASSIGN_OR_RETURN(
+      store_->boundaries,
+      LoadBoundaries(store_->env, store_->dir, store_->core->length(), false));
+  return Status::OK();
 }
 
 Status Bee::Close() { return store_->core->Close(); }

@@ -137,6 +137,17 @@ class Bee {
   // to the next fork; snapshots of later versions must not be used after.
   Status Truncate(uint64_t version);
 
+  // Follows a writer in another process: for a store opened with
+  // core.read_only (InvalidArgument otherwise), publishes the newest signed
+  // length (log::Core::Refresh), so Get, GetSnapshot and Checkout see the
+  // writer's new versions. After a truncation by the writer, cached blocks
+  // it changed are dropped, and snapshots of versions past the truncation
+  // must not be used any more (as after Truncate). A damaged or unverifiable
+  // new head leaves the store as it was and returns the error.
+  // REQUIRES: no other thread calls Checkout or Boundaries meanwhile (the
+  // boundaries are reloaded); Get and snapshots may be used concurrently.
+  Status Refresh();
+
   // The underlying log. Do not truncate it directly: use Truncate.
   log::Core& core();
   const log::Core& core() const;
