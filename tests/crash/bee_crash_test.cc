@@ -91,7 +91,7 @@ TEST_CASE("a store crashed mid-flush reopens at a flush boundary", "[crash]") {
 // before the append commits: when the append then fails, the store must
 // forget them, or the next batch (written to the same seqs) would read
 // them back.
-TEST_CASE("a failed flush leaves the open store as it was, and writable",
+TEST_CASE("a failed flush leaves the open store as it was until reopened",
           "[crash]") {
   for (int64_t fail_after : {0, 1, 2, 3}) {
     CAPTURE(fail_after);
@@ -119,6 +119,13 @@ TEST_CASE("a failed flush leaves the open store as it was, and writable",
     failing.reset();
     env.FailWritesAfter(-1);
     CHECK(bee->version() == before);
+    CHECK(Read(*bee) == model);
+    // Writes are refused until a reopen (the failure is sticky).
+    Model refused = model;
+    CHECK(put_batch(&refused, "r")->Flush().IsIOError());
+    CHECK(Read(*bee) == model);
+    bee.reset();
+    bee = Bee::Open("/f", options).value();
     CHECK(Read(*bee) == model);
     // The next batch takes the same seqs with other blocks.
     REQUIRE(put_batch(&model, "b")->Flush().ok());
