@@ -8,7 +8,8 @@
 // was once signed; or, with an in-memory Env, nothing touches the disk.
 //
 // Thread safety: one writer and any number of concurrent readers. Append,
-// Truncate and the proof-applying calls serialize on an internal lock;
+// Truncate, Refresh and the proof-applying calls serialize on an internal
+// lock;
 // Get and the accessors may run concurrently with them and with each other.
 // A reader that captured length() = L may read any block < L until the log
 // is truncated below L.

@@ -56,6 +56,15 @@ Result<TreeNode> Core::Impl::VerifiedIn(uint64_t index,
                                  " is not in the new signed tree");
 }
 
+Result<TreeNode> Core::Impl::OldChild(uint64_t index, const TreeNode& parent,
+                                      std::string* scratch) const {
+  PlacedNode cached;
+  if (node_cache_->FindAncestor(index, parent.index, &cached) == 0) {
+    return cached.node;
+  }
+  return ReadNode(index, scratch);
+}
+
 uint64_t Core::Impl::UnchangedLength(
     std::span<const TreeNode> new_roots) const {
   // Nodes of the published tree still to compare, leftmost last. A node
@@ -71,14 +80,15 @@ uint64_t Core::Impl::UnchangedLength(
       unchanged = BlockEnd(old.index);
       continue;
     }
-    // The trees part below `old`, and every node right of it differs. Its
-    // children as stored are the old ones only if they hash to it: the
-    // writer may have overwritten them; then the parting point is taken to
-    // be old's first block, which drops more than needed, never less.
+    // The trees part below `old`, and every node right of it differs.
+    // Its children are compared next if they are known: verified in the
+    // node cache, or stored records that still hash to it (the writer may
+    // have overwritten them). If not, the parting point is taken to be
+    // old's first block, which drops more than needed, never less.
     pending.clear();
     if (flat::Depth(old.index) == 0) break;
-    auto left = ReadNode(flat::LeftChild(old.index), &scratch);
-    auto right = ReadNode(flat::RightChild(old.index), &scratch);
+    auto left = OldChild(flat::LeftChild(old.index), old, &scratch);
+    auto right = OldChild(flat::RightChild(old.index), old, &scratch);
     if (!left.ok() || !right.ok() || ParentNode(*left, *right) != old) break;
     pending.push_back(*right);
     pending.push_back(*left);

@@ -159,6 +159,10 @@ class Core::Impl {
   // How many blocks the published tree (roots_) and the signed tree of
   // `new_roots` share, at least: blocks below it are the same in both.
   uint64_t UnchangedLength(std::span<const TreeNode> new_roots) const;
+  // Child `index` of `parent`, a node of the published tree: verified from
+  // the node cache, else its record as stored (unverified).
+  Result<TreeNode> OldChild(uint64_t index, const TreeNode& parent,
+                            std::string* scratch) const;
   // Node `index` of the tree of `roots`, read from `tree` and verified by
   // hashing its path up to its root, without the node cache (which holds
   // the published tree's nodes).
