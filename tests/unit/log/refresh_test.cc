@@ -1,7 +1,9 @@
 // A read-only log follows a writer of the same directory: Refresh verifies
 // and publishes the newest signed head, follows truncations, and keeps its
 // old state when the new head does not verify.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "log/core.h"
 #include "log/internal/storage_format.h"
@@ -84,6 +86,36 @@ TEST_CASE("a read-only log follows a writer's truncation", "[log][refresh]") {
     for (const std::string& b : Blocks("b", 3, 9)) expect.push_back(b);
     CheckBlocks(*reader, expect);
   }
+}
+
+TEST_CASE("a reader refreshing while the writer appends sees signed states",
+          "[log][refresh]") {
+  test::TempDir tmp;
+  auto writer = Core::Create(tmp.path(), KeyPair::FromSeed(Seed{})).value();
+  auto reader = Core::Open(tmp.path(), ReadOnlyOn(nullptr)).value();
+  const std::vector<std::string> blocks = Blocks("a", 0, 120);
+  // Catch assertions are for the test's thread only: the appender reports.
+  Status appended;  // read after join
+  std::atomic<bool> failed{false};
+  std::thread appender([&] {
+    for (size_t i = 0; i < blocks.size() && appended.ok(); i += 3) {
+      appended = writer->Append(std::span(blocks).subspan(i, 3));
+    }
+    failed = !appended.ok();
+  });
+  // Every refresh lands on a length the writer signed, with its blocks.
+  uint64_t seen = 0;
+  while (seen < blocks.size() && !failed) {
+    RefreshResult r = reader->Refresh().value();
+    CHECK(r.unchanged_length == seen);
+    seen = reader->length();
+    CHECK(seen % 3 == 0);
+    if (seen > 0) CHECK(reader->Get(seen - 1).value() == blocks[seen - 1]);
+    if (!r.changed) std::this_thread::yield();
+  }
+  appender.join();
+  REQUIRE(appended.ok());
+  CheckBlocks(*reader, blocks);
 }
 
 TEST_CASE("a reader that read nothing follows a truncation too",
