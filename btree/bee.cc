@@ -19,6 +19,10 @@ struct Store {
   // header given at Create); nullopt when unknown (a store written
   // elsewhere), which gets hyperbee's default header.
   std::optional<std::string> first_header;
+  // Where the files are, for Refresh to reload the boundaries; env is null
+  // for a store that has no directory (in memory, or FromCore).
+  log::Env* env = nullptr;
+  std::string dir;
 };
 
 }  // namespace internal
@@ -116,6 +120,8 @@ Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
   const uint64_t length = core->length();
   auto store = std::make_shared<internal::Store>(std::move(core));
+  store->env = EnvOf(options);
+  store->dir = dir;
   if (length == 0) {
     BEE_ASSIGN_OR_RETURN(store->first_header,
                          internal::ReadHeaderFile(EnvOf(options), dir));
@@ -229,6 +235,7 @@ Result<std::unique_ptr<Batch>> Bee::MakeBatch(const BatchOptions& options) {
   if (!lock.owns_lock()) {
     return Status::Busy("another batch is open on this store");
   }
+  BEE_RETURN_IF_ERROR(CheckNoWriteError());
   return std::unique_ptr<Batch>(
       new Batch(this, std::move(lock), options.separate_blocks));
 }
@@ -282,13 +289,15 @@ Status Bee::AppendRecorded(std::span<const std::string_view> blocks,
   }
   // Recorded first: a record that cannot be written fails the commit while
   // nothing is appended yet.
-  BEE_RETURN_IF_ERROR(store_->boundaries->Record(ends));
-  Status s = store_->core->Append(blocks, meanwhile);
-  if (!s.ok()) {
-    store_->cache.Invalidate(first);
-    store_->boundaries->Forget(first);
+  Status s = store_->boundaries->Record(ends);
+  if (s.ok()) {
+    s = store_->core->Append(blocks, meanwhile);
+    if (!s.ok()) {
+      store_->cache.Invalidate(first);
+      store_->boundaries->Forget(first);
+    }
   }
-  return s;
+  return Sticky(s);
 }
 
 Status Bee::Truncate(uint64_t version) {
@@ -297,6 +306,7 @@ Status Bee::Truncate(uint64_t version) {
     return Status::Busy(
         "a batch is open on this store: flush or drop it first");
   }
+  BEE_RETURN_IF_ERROR(CheckNoWriteError());
   if (version == 0 && store_->core->length() > 0) {
     // The next write appends the header again: keep this one's metadata,
     // as hyperbee keeps its own. Set before the log shrinks, so a reader
@@ -305,7 +315,30 @@ Status Bee::Truncate(uint64_t version) {
   }
   BEE_RETURN_IF_ERROR(store_->core->Truncate(version));
   store_->cache.Invalidate(version);
-  return store_->boundaries->Truncate(version);
+  return Sticky(store_->boundaries->Truncate(version));
+}
+
+Status Bee::CheckNoWriteError() const {
+  if (write_error_.ok()) return Status::OK();
+  return write_error_.WithContext(
+      "the store refuses writes since an earlier write failed (reopen it to "
+      "recover)");
+}
+
+Status Bee::Sticky(Status s) {
+  if (!s.ok() && write_error_.ok()) write_error_ = s;
+  return s;
+}
+
+Status Bee::Refresh() {
+  std::lock_guard<std::mutex> l(write_mu_);
+  BEE_ASSIGN_OR_RETURN(log::RefreshResult r, store_->core->Refresh());
+  if (!r.changed) return Status::OK();
+  // Cached blocks the writer truncated away would be served as if current.
+  store_->cache.Invalidate(r.unchanged_length);
+  if (!store_->boundaries->known()) return Status::OK();
+  return store_->boundaries->Reload(store_->env, store_->dir,
+                                    store_->core->length());
 }
 
 Status Bee::Close() { return store_->core->Close(); }

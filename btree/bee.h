@@ -153,6 +153,17 @@ class Bee {
   // the next write to append again, as hyperbee does.
   Status Truncate(uint64_t version);
 
+  // Follows a writer in another process: for a store opened with
+  // core.read_only (InvalidArgument otherwise), publishes the newest signed
+  // length (log::Core::Refresh), so Get, GetSnapshot and Checkout see the
+  // writer's new versions. After a truncation by the writer, cached blocks
+  // it changed are dropped, and snapshots of versions past the truncation
+  // must not be used any more (as after Truncate). A damaged or unverifiable
+  // new head leaves the store as it was and returns the error.
+  // REQUIRES: no other thread calls Checkout or Boundaries meanwhile (the
+  // boundaries are reloaded); Get and snapshots may be used concurrently.
+  Status Refresh();
+
   // The underlying log. Do not truncate it directly: use Truncate.
   log::Core& core();
   const log::Core& core() const;
@@ -171,11 +182,20 @@ class Bee {
   // OK when `version` (> 1) ends an operation.
   Status CheckEndsOperation(uint64_t version) const;
 
+  // REQUIRES: write_mu_ held (both).
+  Status CheckNoWriteError() const;
+  // Remembers the first failed write in write_error_; returns s.
+  Status Sticky(Status s);
+
   std::shared_ptr<internal::Store> store_;
   std::mutex write_mu_;  // held by the open batch
   // Commit's buffers, kept between batches so their memory is reused.
   // Guarded by write_mu_.
   internal::EncodedBatch encoded_;
+  // The first write of this store that failed (the log keeps its own):
+  // every later write is refused until the store is reopened, as the log
+  // does. Guarded by write_mu_.
+  Status write_error_;
 };
 
 // A set of writes appended atomically (one signature) at Flush. Reads

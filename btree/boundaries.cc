@@ -28,8 +28,10 @@ Result<std::unique_ptr<Boundaries>> Boundaries::Open(
     const BoundariesOptions& options) {
   auto b = InMemory();
   b->sync_ = options.sync;
-  BEE_ASSIGN_OR_RETURN(auto file,
-                       env->OpenFile(dir + "/" + kFileName, options.create));
+  const log::OpenMode mode = options.create      ? log::OpenMode::kCreate
+                             : options.read_only ? log::OpenMode::kRead
+                                                 : log::OpenMode::kReadWrite;
+  BEE_ASSIGN_OR_RETURN(auto file, env->OpenFile(dir + "/" + kFileName, mode));
   BEE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(file->Read(0, static_cast<size_t>(size), &bytes));
@@ -57,6 +59,15 @@ std::vector<uint64_t> Boundaries::ParseRecords(std::string_view bytes,
     lengths.push_back(length);
   }
   return lengths;
+}
+
+Status Boundaries::Reload(log::Env* env, const std::string& dir,
+                          uint64_t log_length) {
+  BEE_ASSIGN_OR_RETURN(auto fresh,
+                       Open(env, dir, log_length, {false, false, true}));
+  std::lock_guard<std::mutex> l(mu_);
+  lengths_ = std::move(fresh->lengths_);
+  return Status::OK();
 }
 
 bool Boundaries::Contains(uint64_t length) const {

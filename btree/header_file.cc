@@ -55,7 +55,7 @@ Status WriteHeaderFile(log::Env* env, const std::string& dir,
                        std::string_view header_block) {
   const std::string path = dir + "/" + kHeaderFileName;
   const std::string tmp = path + ".tmp";
-  BEE_ASSIGN_OR_RETURN(auto file, env->OpenFile(tmp, true));
+  BEE_ASSIGN_OR_RETURN(auto file, env->OpenFile(tmp, log::OpenMode::kCreate));
   BEE_RETURN_IF_ERROR(file->Truncate(0));
   BEE_RETURN_IF_ERROR(file->Write(0, EncodeHeaderFile(header_block)));
   BEE_RETURN_IF_ERROR(file->Sync());
@@ -66,7 +66,7 @@ Status WriteHeaderFile(log::Env* env, const std::string& dir,
 
 Result<std::optional<std::string>> ReadHeaderFile(log::Env* env,
                                                   const std::string& dir) {
-  auto file = env->OpenFile(dir + "/" + kHeaderFileName, false);
+  auto file = env->OpenFile(dir + "/" + kHeaderFileName, log::OpenMode::kRead);
   if (!file.ok()) {
     if (file.status().IsNotFound()) return std::optional<std::string>();
     return file.status().WithContext("header file");

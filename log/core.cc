@@ -9,6 +9,8 @@
 // it are ignored and overwritten by the next append.
 #include "log/core.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -353,41 +355,65 @@ Status Core::Impl::CheckWritable() const {
     return Status::InvalidArgument(
         "the log is read-only (no secret key, or opened read-only)");
   }
+  if (!write_error_.ok()) {
+    return write_error_.WithContext(
+        "the log refuses writes since an earlier write failed (reopen it to "
+        "recover)");
+  }
   return Status::OK();
+}
+
+Status Core::Impl::Sticky(Status s) {
+  if (!s.ok() && write_error_.ok()) write_error_ = s;
+  return s;
 }
 
 // ---------------------------------------------------------------------------
 // Impl: storage
 
-Status Core::Impl::OpenFiles(bool create) {
+Status Core::Impl::OpenFiles(OpenMode mode) {
   BEE_ASSIGN_OR_RETURN(head_file_,
-                       env_->OpenFile(Path(internal::kHeadFile), create));
+                       env_->OpenFile(Path(internal::kHeadFile), mode));
   BEE_ASSIGN_OR_RETURN(tree_file_,
-                       env_->OpenFile(Path(internal::kTreeFile), create));
+                       env_->OpenFile(Path(internal::kTreeFile), mode));
   BEE_ASSIGN_OR_RETURN(data_file_,
-                       env_->OpenFile(Path(internal::kDataFile), create));
+                       env_->OpenFile(Path(internal::kDataFile), mode));
   if (replica_) {
     BEE_ASSIGN_OR_RETURN(bitfield_file_,
-                         env_->OpenFile(Path(internal::kBitfieldFile), create));
+                         env_->OpenFile(Path(internal::kBitfieldFile), mode));
   }
   return Status::OK();
 }
 
-Status Core::Impl::WriteMeta(const std::optional<Seed>& seed) {
-  std::string meta(internal::kMetaMagic, 8);
+Status Core::Impl::WriteMeta(const Seed* seed) {
+  const size_t body_size = internal::kMetaFixedSize + manifest_.size() +
+                           (seed != nullptr ? seed->size() : 0);
+  std::string meta;
+  // Sized once: a reallocation would free a copy of the seed unwiped.
+  meta.reserve(body_size + 32);
+  meta.append(internal::kMetaMagic, 8);
   PutFixed32(&meta, internal::kFormatVersion);
   uint32_t flags = (compat_ ? internal::kMetaFlagCompat : 0) |
-                   (seed ? internal::kMetaFlagHasSeed : 0);
+                   (seed != nullptr ? internal::kMetaFlagHasSeed : 0);
   PutFixed32(&meta, flags);
   meta.append(AsChars(key_));
   meta.append(AsChars(public_key_));
   PutFixed32(&meta, static_cast<uint32_t>(manifest_.size()));
   meta.append(manifest_);
-  if (seed) meta.append(AsChars(*seed));
+  if (seed != nullptr) meta.append(AsChars(*seed));
   meta.append(AsChars(Blake2b256(meta)));
+  Status s = WriteMetaFile(meta, seed != nullptr);
+  sodium_memzero(meta.data(), meta.size());
+  return s;
+}
 
+Status Core::Impl::WriteMetaFile(std::string_view meta, bool secret) {
+  // A file holding the seed is created owner-only, so there is no moment
+  // when the secret is readable by others.
   std::string tmp = Path(internal::kMetaFile) + ".tmp";
-  BEE_ASSIGN_OR_RETURN(auto file, env_->OpenFile(tmp, true));
+  BEE_ASSIGN_OR_RETURN(auto file,
+                       env_->OpenFile(tmp, secret ? OpenMode::kCreatePrivate
+                                                  : OpenMode::kCreate));
   BEE_RETURN_IF_ERROR(file->Truncate(0));
   BEE_RETURN_IF_ERROR(file->Write(0, meta));
   BEE_RETURN_IF_ERROR(file->Sync());
@@ -398,7 +424,7 @@ Status Core::Impl::WriteMeta(const std::optional<Seed>& seed) {
 
 Status Core::Impl::ReadMeta(bool read_only) {
   std::string path = Path(internal::kMetaFile);
-  auto file = env_->OpenFile(path, false);
+  auto file = env_->OpenFile(path, OpenMode::kRead);
   if (!file.ok()) {
     if (file.status().IsNotFound()) {
       return Status::NotFound(dir_ + ": not a bee log (no meta file)");
@@ -408,8 +434,12 @@ Status Core::Impl::ReadMeta(bool read_only) {
   BEE_ASSIGN_OR_RETURN(uint64_t size, (*file)->Size());
   if (size > (1u << 20)) return Status::Corruption(path + ": too large");
   std::string meta;
-  BEE_RETURN_IF_ERROR((*file)->Read(0, static_cast<size_t>(size), &meta));
-  BEE_ASSIGN_OR_RETURN(MetaFields fields, ParseMeta(meta, path));
+  Status s = (*file)->Read(0, static_cast<size_t>(size), &meta);
+  Result<MetaFields> parsed = s.ok() ? ParseMeta(meta, path) : s;
+  // The buffer held the secret seed.
+  sodium_memzero(meta.data(), meta.size());
+  BEE_RETURN_IF_ERROR(parsed.status());
+  MetaFields& fields = *parsed;
   compat_ = fields.compat;
   key_ = fields.key;
   public_key_ = fields.public_key;
@@ -418,7 +448,7 @@ Status Core::Impl::ReadMeta(bool read_only) {
   replica_ = !fields.seed.has_value();
   if (!fields.seed) return Status::OK();
   if (!read_only) signer_.emplace(KeyPair::FromSeed(*fields.seed));
-  std::fill(fields.seed->begin(), fields.seed->end(), 0);
+  sodium_memzero(fields.seed->data(), fields.seed->size());
   if (signer_ && signer_->public_key() != public_key_) {
     return Status::Corruption(path + ": secret key does not match public key");
   }
@@ -427,35 +457,55 @@ Status Core::Impl::ReadMeta(bool read_only) {
 
 Status Core::Impl::LoadBitfield() {
   if (!replica_) return Status::OK();
+  BEE_ASSIGN_OR_RETURN(bitfield_, ReadBitfield());
+  return Status::OK();
+}
+
+Result<std::vector<uint8_t>> Core::Impl::ReadBitfield() const {
   BEE_ASSIGN_OR_RETURN(uint64_t size, bitfield_file_->Size());
   std::string bytes;
   BEE_RETURN_IF_ERROR(
       bitfield_file_->Read(0, static_cast<size_t>(size), &bytes));
-  bitfield_.assign(bytes.begin(), bytes.end());
-  return Status::OK();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
-Status Core::Impl::LoadHead() {
-  std::string bytes;
-  BEE_RETURN_IF_ERROR(head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes));
+std::vector<HeadSlot> Core::Impl::ParseHeadSlots(std::string_view bytes,
+                                                 bool* any_written) {
   std::vector<HeadSlot> slots;
-  bool any_written = false;
+  *any_written = false;
   for (uint64_t s = 0; s < 2; s++) {
     uint64_t at = s * internal::kHeadSlotSize;
     if (bytes.size() < at + internal::kHeadSlotSize) continue;
     std::string_view raw(bytes.data() + at, internal::kHeadSlotSize);
     if (raw.find_first_not_of('\0') != std::string_view::npos)
-      any_written = true;
+      *any_written = true;
     if (auto slot = ParseHeadSlot(raw)) slots.push_back(std::move(*slot));
   }
   std::sort(slots.begin(), slots.end(),
             [](const HeadSlot& a, const HeadSlot& b) {
               return a.generation > b.generation;
             });
+  return slots;
+}
+
+std::optional<std::vector<TreeNode>> Core::Impl::VerifiedRootsOf(
+    const SignedHead& head) const {
+  auto roots = ReadRoots(head.length);
+  if (!roots.ok() || SumSizes(*roots) != head.byte_length ||
+      !HeadSignatureValid(head, *roots)) {
+    return std::nullopt;
+  }
+  return std::move(roots).value();
+}
+
+Status Core::Impl::LoadHead() {
+  std::string bytes;
+  BEE_RETURN_IF_ERROR(head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes));
+  bool any_written = false;
+  std::vector<HeadSlot> slots = ParseHeadSlots(bytes, &any_written);
   for (const HeadSlot& slot : slots) {
-    auto roots = ReadRoots(slot.head.length);
-    if (!roots.ok() || SumSizes(*roots) != slot.head.byte_length ||
-        !HeadSignatureValid(slot.head, *roots)) {
+    auto roots = VerifiedRootsOf(slot.head);
+    if (!roots) {
       // A torn slot fails its checksum and is never here: a checksummed head
       // that does not verify means the tree or data is not what was signed.
       if (fall_back_) continue;
@@ -468,7 +518,7 @@ Status Core::Impl::LoadHead() {
     head_ = slot.head;
     head_.tree_hash = TreeHash(*roots);
     generation_ = slot.generation;
-    roots_ = std::move(roots).value();
+    roots_ = std::move(*roots);
     return Status::OK();
   }
   if (!any_written) return Status::OK();  // never signed: the empty log
@@ -571,6 +621,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->durability_ = options.durability;
   impl->fall_back_ = options.fall_back_to_previous_head;
   impl->parallel_hashing_ = options.parallel_hashing;
+  impl->read_only_ = options.read_only;
   impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_entries);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
@@ -602,12 +653,12 @@ Result<std::unique_ptr<Core>> Core::Create(const std::string& dir,
   }
   impl->discovery_key_ = DiscoveryKey(impl->key_);
   impl->signer_.emplace(key_pair.Clone());
-  Seed seed;
-  std::memcpy(seed.data(), key_pair.secret_key().data(), 32);
   // Data files first: a crash before meta lands leaves no log at all.
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(true));
-  Status s = impl->WriteMeta(seed);
-  std::fill(seed.begin(), seed.end(), 0);
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kCreate));
+  Seed seed;
+  std::memcpy(seed.data(), key_pair.secret_key().data(), seed.size());
+  Status s = impl->WriteMeta(&seed);
+  sodium_memzero(seed.data(), seed.size());
   BEE_RETURN_IF_ERROR(s);
   return std::unique_ptr<Core>(new Core(std::move(impl)));
 }
@@ -649,8 +700,8 @@ Result<std::unique_ptr<Core>> Core::CreateReplica(const std::string& dir,
   if (impl->env_->FileExists(impl->Path(internal::kMetaFile))) {
     return Status::InvalidArgument(dir + ": already holds a log");
   }
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(true));
-  BEE_RETURN_IF_ERROR(impl->WriteMeta(std::nullopt));
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(OpenMode::kCreate));
+  BEE_RETURN_IF_ERROR(impl->WriteMeta(nullptr));
   return std::unique_ptr<Core>(new Core(std::move(impl)));
 }
 
@@ -668,7 +719,10 @@ Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
     BEE_ASSIGN_OR_RETURN(impl->lock_,
                          impl->env_->LockFile(impl->Path(internal::kLockFile)));
   }
-  BEE_RETURN_IF_ERROR(impl->OpenFiles(false));
+  // A read-only open needs no write access and leaves every byte, mode and
+  // time of the directory as it was.
+  BEE_RETURN_IF_ERROR(impl->OpenFiles(
+      options.read_only ? OpenMode::kRead : OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
   return std::unique_ptr<Core>(new Core(std::move(impl)));
@@ -705,32 +759,10 @@ Status Core::Append(std::span<const std::string_view> blocks,
   if (blocks.empty()) return Status::OK();
   BEE_RETURN_IF_ERROR(CheckBlockSizes(blocks));
   // Only this writer changes the state, so it may read it without mu_.
-  const uint64_t old_length = m.head_.length;
-  const uint64_t new_length = old_length + blocks.size();
   std::vector<TreeNode> roots = m.roots_;
-  std::vector<TreeNode>& created = m.created_scratch_;
-  created.clear();
-  std::vector<TreeNode>& hashed = m.hashed_scratch_;
-  std::vector<uint8_t>& computed = m.computed_scratch_;
-  hashed.resize(2 * blocks.size());
-  computed.assign(2 * blocks.size(), 0);
-  // Blocks and nodes go past the signed length: readers never look there
-  // until the new head is published. The blocks are written while the
-  // helper thread hashes.
-  BEE_RETURN_IF_ERROR(HashNewNodes(
-      old_length, blocks, hashed, computed, m.parallel_hashing_, [&] {
-        Status s = m.data_file_->WriteV(m.head_.byte_length, blocks);
-        if (meanwhile) meanwhile();
-        return s;
-      }));
-  GrowTree(&roots, old_length, blocks.size(), hashed, computed, &created);
-  BEE_RETURN_IF_ERROR(m.WriteAppendedNodes(created, old_length, new_length));
-  if (m.durability_ == Durability::kSync) {
-    BEE_RETURN_IF_ERROR(m.data_file_->Sync());
-    BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
-  }
-  SignedHead head = m.SignHead(roots, new_length, m.head_.fork);
-  BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
+  SignedHead head;
+  BEE_RETURN_IF_ERROR(
+      m.Sticky(m.WriteAppend(blocks, meanwhile, &roots, &head)));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.roots_ = std::move(roots);
@@ -740,6 +772,36 @@ Status Core::Append(std::span<const std::string_view> blocks,
   std::lock_guard<std::mutex> l(m.wait_mu_);
   m.wait_cv_.notify_all();
   return Status::OK();
+}
+
+Status Core::Impl::WriteAppend(std::span<const std::string_view> blocks,
+                               const std::function<void()>& meanwhile,
+                               std::vector<TreeNode>* roots, SignedHead* head) {
+  const uint64_t old_length = head_.length;
+  const uint64_t new_length = old_length + blocks.size();
+  std::vector<TreeNode>& created = created_scratch_;
+  created.clear();
+  std::vector<TreeNode>& hashed = hashed_scratch_;
+  std::vector<uint8_t>& computed = computed_scratch_;
+  hashed.resize(2 * blocks.size());
+  computed.assign(2 * blocks.size(), 0);
+  // Blocks and nodes go past the signed length: readers never look there
+  // until the new head is published. The blocks are written while the
+  // helper thread hashes.
+  BEE_RETURN_IF_ERROR(HashNewNodes(
+      old_length, blocks, hashed, computed, parallel_hashing_, [&] {
+        Status s = data_file_->WriteV(head_.byte_length, blocks);
+        if (meanwhile) meanwhile();
+        return s;
+      }));
+  GrowTree(roots, old_length, blocks.size(), hashed, computed, &created);
+  BEE_RETURN_IF_ERROR(WriteAppendedNodes(created, old_length, new_length));
+  if (durability_ == Durability::kSync) {
+    BEE_RETURN_IF_ERROR(data_file_->Sync());
+    BEE_RETURN_IF_ERROR(tree_file_->Sync());
+  }
+  *head = SignHead(*roots, new_length, head_.fork);
+  return WriteHead(*head, generation_ + 1);
 }
 
 Status Core::Get(uint64_t index, std::string* out) const {
@@ -774,7 +836,7 @@ Status Core::Truncate(uint64_t new_length) {
     roots.push_back(root.node);
   }
   SignedHead head = m.SignHead(roots, new_length, m.head_.fork + 1);
-  BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
+  BEE_RETURN_IF_ERROR(m.Sticky(m.WriteHead(head, m.generation_ + 1)));
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(new_length);
@@ -795,11 +857,17 @@ uint64_t Core::WaitForAppend(uint64_t known_length,
 Status Core::Sync() {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> w(m.writer_mu_);
-  if (m.closed_ || m.durability_ == Durability::kSync) return Status::OK();
-  BEE_RETURN_IF_ERROR(m.data_file_->Sync());
-  BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
-  if (m.bitfield_file_) BEE_RETURN_IF_ERROR(m.bitfield_file_->Sync());
-  return m.head_file_->Sync();
+  if (m.closed_ || m.read_only_ || m.durability_ == Durability::kSync) {
+    return Status::OK();
+  }
+  return m.Sticky(m.SyncFiles());
+}
+
+Status Core::Impl::SyncFiles() {
+  BEE_RETURN_IF_ERROR(data_file_->Sync());
+  BEE_RETURN_IF_ERROR(tree_file_->Sync());
+  if (bitfield_file_) BEE_RETURN_IF_ERROR(bitfield_file_->Sync());
+  return head_file_->Sync();
 }
 
 Status Core::Close() {

@@ -8,7 +8,8 @@
 // was once signed; or, with an in-memory Env, nothing touches the disk.
 //
 // Thread safety: one writer and any number of concurrent readers. Append,
-// Truncate and the proof-applying calls serialize on an internal lock;
+// Truncate, Refresh and the proof-applying calls serialize on an internal
+// lock;
 // Get and the accessors may run concurrently with them and with each other.
 // A reader that captured length() = L may read any block < L until the log
 // is truncated below L.
@@ -44,7 +45,10 @@ struct CoreOptions {
   // 64-byte signatures (FORMAT.md §15.3). Only used when creating.
   bool compat = false;
   // Open without the secret key and without taking the writer lock, so
-  // readers can open a log another process writes.
+  // readers can open a log another process writes. Files are opened for
+  // reading only: nothing in the directory is created, written, truncated
+  // or locked (so read-only files and directories open too), and proofs
+  // cannot be applied. Only used by Open.
   bool read_only = false;
   // When the newest signed head does not verify against the stored tree
   // (damage, or power loss under kNoSync), open at the previous head
@@ -71,6 +75,17 @@ struct SignedHead {
   // As hypercore stores it: the 68-byte container (v1) or 64 raw bytes
   // (compat). Empty when nothing was ever signed (a new, empty log).
   std::string signature;
+};
+
+// What Core::Refresh changed.
+struct RefreshResult {
+  // A newer signed head was verified and published.
+  bool changed = false;
+  // Blocks below this length are as they were before the refresh; blocks
+  // at or past it may differ (the writer truncated, then maybe appended):
+  // anything derived from them must be dropped. The previous length when
+  // the log only grew (or nothing changed).
+  uint64_t unchanged_length = 0;
 };
 
 class Core {
@@ -101,6 +116,13 @@ class Core {
   // Appends blocks as one atomic step with one signature for the new length.
   // An empty span appends nothing. REQUIRES: writable().
   //
+  // A failed write, fsync or head write (here, in Truncate or in Sync)
+  // makes every later Append and Truncate fail with an error naming it,
+  // until the log is reopened: the files may hold part of the failed step,
+  // and a retry could sign a second tree for the same (length, fork). Reads
+  // keep working at the last published length; reopening reads back the
+  // newest head that landed.
+  //
   // `meanwhile` (if any) runs once on the calling thread when the append
   // gets as far as hashing its blocks, while the helper thread hashes a
   // large append's (log/parallel.h); the append is not committed yet and
@@ -123,6 +145,18 @@ class Core {
   // Keeps blocks < new_length, increments the fork and signs at once.
   // REQUIRES: writable(), new_length <= length().
   Status Truncate(uint64_t new_length);
+
+  // Follows a writer in another process. REQUIRES: the log was opened
+  // with CoreOptions::read_only (InvalidArgument otherwise). Re-reads the
+  // head file and, when a newer head is signed, verifies it against the
+  // stored tree exactly as Open does and publishes it: length(), head() and
+  // reads see the new state, and WaitForAppend wakes. A truncation by the
+  // writer (a new fork) is followed too; verified nodes of blocks it
+  // changed are dropped. A newer head that is damaged or does not verify
+  // leaves the log as it was and returns Corruption. Reads may run
+  // concurrently; a reader of block b >= unchanged_length may have seen the
+  // old bytes, or Corruption if the writer overwrote them meanwhile.
+  Result<RefreshResult> Refresh();
 
   // Blocks until length() > known_length or the timeout passes; returns the
   // length then.

@@ -42,6 +42,17 @@ class File {
   virtual Result<uint64_t> Size() const = 0;
 };
 
+// How Env::OpenFile opens a file. A file opened kRead refuses Write, WriteV,
+// Sync and Truncate with InvalidArgument, and the open itself needs no write
+// permission: read-only users of a directory change nothing in it.
+enum class OpenMode : uint8_t {
+  kRead,           // read only; NotFound when missing
+  kReadWrite,      // NotFound when missing
+  kCreate,         // read and write; created (mode 0644) when missing
+  kCreatePrivate,  // as kCreate, but readable by its owner only (0600), also
+                   // when it existed: for files that will hold a secret key
+};
+
 // Held while a directory is owned by one writer; released on destruction.
 class FileLock {
  public:
@@ -55,10 +66,10 @@ class Env {
   // The process-wide POSIX environment (never destroyed).
   static Env* Default();
 
-  // Opens path for reading and writing, creating it when create is true.
-  // NotFound when it does not exist and create is false.
+  // Opens path as `mode` says. NotFound when it does not exist and mode
+  // does not create it.
   virtual Result<std::unique_ptr<File>> OpenFile(const std::string& path,
-                                                 bool create) = 0;
+                                                 OpenMode mode) = 0;
   virtual bool FileExists(const std::string& path) = 0;
   // Creates the directory (and parents); OK if it exists.
   virtual Status CreateDir(const std::string& path) = 0;

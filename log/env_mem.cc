@@ -14,7 +14,8 @@ struct MemData {
 
 class MemFile final : public File {
  public:
-  explicit MemFile(std::shared_ptr<MemData> data) : data_(std::move(data)) {}
+  MemFile(std::shared_ptr<MemData> data, bool writable)
+      : data_(std::move(data)), writable_(writable) {}
 
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
     std::lock_guard<std::mutex> l(data_->mu);
@@ -28,6 +29,7 @@ class MemFile final : public File {
   }
 
   Status Write(uint64_t offset, std::string_view data) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     std::lock_guard<std::mutex> l(data_->mu);
     std::string& b = data_->bytes;
     size_t end = static_cast<size_t>(offset) + data.size();
@@ -38,6 +40,7 @@ class MemFile final : public File {
 
   Status WriteV(uint64_t offset,
                 std::span<const std::string_view> pieces) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     size_t total = 0;
     for (std::string_view p : pieces) total += p.size();
     std::lock_guard<std::mutex> l(data_->mu);
@@ -51,9 +54,10 @@ class MemFile final : public File {
     return Status::OK();
   }
 
-  Status Sync() override { return Status::OK(); }
+  Status Sync() override { return CheckWritable(); }
 
   Status Truncate(uint64_t size) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     std::lock_guard<std::mutex> l(data_->mu);
     data_->bytes.resize(static_cast<size_t>(size));
     return Status::OK();
@@ -65,20 +69,30 @@ class MemFile final : public File {
   }
 
  private:
+  Status CheckWritable() const {
+    if (writable_) return Status::OK();
+    return Status::InvalidArgument("file opened read-only");
+  }
+
   std::shared_ptr<MemData> data_;
+  bool writable_;
 };
 
 class MemEnv final : public Env {
  public:
+  // Memory has no permissions: kCreatePrivate is kCreate.
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
-                                         bool create) override {
+                                         OpenMode mode) override {
     std::lock_guard<std::mutex> l(mu_);
     auto it = files_.find(path);
     if (it == files_.end()) {
-      if (!create) return Status::NotFound(path + ": no such file");
+      if (mode == OpenMode::kRead || mode == OpenMode::kReadWrite) {
+        return Status::NotFound(path + ": no such file");
+      }
       it = files_.emplace(path, std::make_shared<MemData>()).first;
     }
-    return std::unique_ptr<File>(new MemFile(it->second));
+    return std::unique_ptr<File>(
+        new MemFile(it->second, mode != OpenMode::kRead));
   }
 
   bool FileExists(const std::string& path) override {

@@ -22,7 +22,8 @@ Status ErrnoStatus(const std::string& context, int err) {
 
 class PosixFile final : public File {
  public:
-  PosixFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  PosixFile(std::string path, int fd, bool writable)
+      : path_(std::move(path)), fd_(fd), writable_(writable) {}
   ~PosixFile() override { ::close(fd_); }
   PosixFile(const PosixFile&) = delete;
   PosixFile& operator=(const PosixFile&) = delete;
@@ -46,6 +47,7 @@ class PosixFile final : public File {
   }
 
   Status Write(uint64_t offset, std::string_view data) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     size_t done = 0;
     while (done < data.size()) {
       ssize_t r = ::pwrite(fd_, data.data() + done, data.size() - done,
@@ -64,6 +66,7 @@ class PosixFile final : public File {
   // writes.
   Status WriteV(uint64_t offset,
                 std::span<const std::string_view> pieces) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     struct iovec iov[IOV_MAX];
     size_t next = 0;  // first piece not completely written
     size_t skip = 0;  // bytes of pieces[next] already written
@@ -102,11 +105,13 @@ class PosixFile final : public File {
   }
 
   Status Sync() override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     if (::fdatasync(fd_) != 0) return ErrnoStatus(path_ + ": fsync", errno);
     return Status::OK();
   }
 
   Status Truncate(uint64_t size) override {
+    BEE_RETURN_IF_ERROR(CheckWritable());
     if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
       return ErrnoStatus(path_ + ": truncate", errno);
     }
@@ -120,8 +125,14 @@ class PosixFile final : public File {
   }
 
  private:
+  Status CheckWritable() const {
+    if (writable_) return Status::OK();
+    return Status::InvalidArgument(path_ + ": opened read-only");
+  }
+
   std::string path_;
   int fd_;
+  bool writable_;
 };
 
 class PosixLock final : public FileLock {
@@ -138,17 +149,26 @@ class PosixLock final : public FileLock {
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
-                                         bool create) override {
-    int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-    int fd = ::open(path.c_str(), flags, 0644);
-    if (fd < 0) {
-      // A read-only file (or directory) still opens for reading.
-      if (errno == EACCES || errno == EROFS) {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      }
-      if (fd < 0) return ErrnoStatus(path + ": open", errno);
+                                         OpenMode mode) override {
+    int flags = O_CLOEXEC;
+    if (mode == OpenMode::kRead) {
+      flags |= O_RDONLY;
+    } else {
+      flags |= O_RDWR | (mode == OpenMode::kReadWrite ? 0 : O_CREAT);
     }
-    return std::unique_ptr<File>(new PosixFile(path, fd));
+    // A private file is created 0600, so its bytes are never readable by
+    // others, not even before the first write.
+    const mode_t perms = mode == OpenMode::kCreatePrivate ? 0600 : 0644;
+    int fd = ::open(path.c_str(), flags, perms);
+    if (fd < 0) return ErrnoStatus(path + ": open", errno);
+    // A file left by an earlier attempt keeps its mode through O_CREAT.
+    if (mode == OpenMode::kCreatePrivate && ::fchmod(fd, 0600) != 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(path + ": chmod 0600", err);
+    }
+    return std::unique_ptr<File>(
+        new PosixFile(path, fd, mode != OpenMode::kRead));
   }
 
   bool FileExists(const std::string& path) override {

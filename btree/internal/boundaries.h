@@ -51,6 +51,10 @@ class Boundaries {
       log::Env* env, const std::string& dir, uint64_t log_length,
       const BoundariesOptions& options);
 
+  // Reloads the list in place from the file in `dir`, read-only, as Open
+  // would at `log_length`: how a reader follows a writer (Bee::Refresh).
+  Status Reload(log::Env* env, const std::string& dir, uint64_t log_length);
+
   bool known() const { return known_; }
   bool Contains(uint64_t length) const;
   std::vector<uint64_t> All() const;

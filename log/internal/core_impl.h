@@ -11,8 +11,16 @@
 
 #include "log/core.h"
 #include "log/internal/node_cache.h"
+#include "log/internal/storage_records.h"
 
 namespace bee::log {
+
+// What Refresh found: a newer head that verifies, with its roots.
+struct VerifiedHead {
+  uint64_t generation = 0;
+  SignedHead head;
+  std::vector<TreeNode> roots;
+};
 
 class Core::Impl {
  public:
@@ -28,6 +36,7 @@ class Core::Impl {
   Durability durability_ = Durability::kSync;
   bool fall_back_ = false;        // CoreOptions::fall_back_to_previous_head
   bool parallel_hashing_ = true;  // CoreOptions::parallel_hashing
+  bool read_only_ = false;        // CoreOptions::read_only: files opened kRead
   bool compat_ = false;
   bool replica_ = false;  // sparse: blocks may be missing (bitfield)
   Hash32 key_{};
@@ -38,6 +47,10 @@ class Core::Impl {
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<File> head_file_, tree_file_, data_file_, bitfield_file_;
   bool closed_ = false;
+  // The first failed write, fsync or head write of Append, Truncate or
+  // Sync; once set, every further write is refused (see Sticky).
+  // REQUIRES: writer_mu_ held.
+  Status write_error_;
 
   // Serializes writers (Append, Truncate, proofs, Close).
   std::mutex writer_mu_;
@@ -66,11 +79,25 @@ class Core::Impl {
   std::string Path(const char* name) const { return dir_ + "/" + name; }
 
   // Storage.
-  Status WriteMeta(const std::optional<Seed>& seed);
+  // Writes `meta` atomically (meta.tmp, renamed); with a seed (nullptr for
+  // a replica) the log is writable. Wipes its copies of the seed.
+  Status WriteMeta(const Seed* seed);
+  Status WriteMetaFile(std::string_view meta, bool secret);
+  // Reads `meta`; the signer is loaded unless read_only. Wipes the buffer
+  // that held the seed.
   Status ReadMeta(bool read_only);
-  Status OpenFiles(bool create);
+  Status OpenFiles(OpenMode mode);
   Status LoadBitfield();
+  Result<std::vector<uint8_t>> ReadBitfield() const;
   Status LoadHead();
+  // The slots of the head file's `bytes` that pass their checksum, newest
+  // generation first; *any_written when a slot holds a nonzero byte.
+  static std::vector<HeadSlot> ParseHeadSlots(std::string_view bytes,
+                                              bool* any_written);
+  // The roots of head.length as stored in `tree`, when they sum to its byte
+  // length and its signature verifies over them; nullopt otherwise.
+  std::optional<std::vector<TreeNode>> VerifiedRootsOf(
+      const SignedHead& head) const;
   Status WriteHead(const SignedHead& head, uint64_t generation);
   // Reads the record of node `index` from `tree`, unverified: MissingNode
   // when it is all zero or past the end of the file. `scratch` is any buffer.
@@ -112,13 +139,51 @@ class Core::Impl {
   // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
 
+  // Following another process's writes (log/refresh.cc). REQUIRES:
+  // writer_mu_ held.
+  //
+  // The newest head slot newer than generation_ that verifies (nullopt when
+  // nothing newer is signed); Corruption when it does not verify in two
+  // reads of the same head bytes (a racing writer changes them).
+  Result<std::optional<VerifiedHead>> FindNewerHead() const;
+  // The same for one read of the head file.
+  Result<std::optional<VerifiedHead>> NewerHeadIn(std::string_view bytes) const;
+  // How many blocks the published tree (roots_) and the signed tree of
+  // `new_roots` share, at least: blocks below it are the same in both.
+  uint64_t UnchangedLength(std::span<const TreeNode> new_roots) const;
+  // Child `index` of `parent`, a node of the published tree: verified from
+  // the node cache, else its record as stored (unverified).
+  Result<TreeNode> OldChild(uint64_t index, const TreeNode& parent,
+                            std::string* scratch) const;
+  // Node `index` of the tree of `roots`, read from `tree` and verified by
+  // hashing its path up to its root, without the node cache (which holds
+  // the published tree's nodes).
+  Result<TreeNode> VerifiedIn(uint64_t index, std::span<const TreeNode> roots,
+                              std::string* scratch) const;
+
   SignedHead SignHead(std::span<const TreeNode> roots, uint64_t length,
                       uint64_t fork) const;
   bool HeadSignatureValid(const SignedHead& head,
                           std::span<const TreeNode> roots) const;
   std::string Signable(const Hash32& tree_hash, uint64_t length,
                        uint64_t fork) const;
+  // OK when Append and Truncate may write: a signer, not closed, and no
+  // earlier write failed.
   Status CheckWritable() const;
+  // Records a failed write in write_error_ and returns it. After a failure
+  // the files may hold any prefix of the writes, and the next head would go
+  // to the slot the failed one may have reached: retrying could sign a
+  // second tree for one (length, fork), and a failed fsync may have dropped
+  // pages that a later fsync reports clean. Only a reopen, which reads back
+  // what landed, is safe. REQUIRES: writer_mu_ held.
+  Status Sticky(Status s);
+  // The writes of an append: blocks, nodes, fsyncs and the signed head
+  // (returned in *head; *roots grows to the new roots). REQUIRES: writer_mu_.
+  Status WriteAppend(std::span<const std::string_view> blocks,
+                     const std::function<void()>& meanwhile,
+                     std::vector<TreeNode>* roots, SignedHead* head);
+  // Fsyncs every file. REQUIRES: writer_mu_ held.
+  Status SyncFiles();
 };
 
 }  // namespace bee::log

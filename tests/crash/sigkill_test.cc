@@ -42,7 +42,9 @@ constexpr int kOpsPerChild = 5000;  // more than a child gets through
 // The whole tree, in order; keys must come strictly ascending.
 Model Read(const Bee& bee) {
   Model out;
-  RangeIterator it(bee.GetSnapshot(), {});
+  auto snap = bee.GetSnapshot();
+  REQUIRE(snap.ok());
+  RangeIterator it(*snap, {});
   while (true) {
     auto e = it.Next();
     REQUIRE(e.ok());

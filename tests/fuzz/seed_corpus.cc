@@ -90,7 +90,7 @@ void StoreSeeds() {
     blocks.push_back((*bee)->core().Get(seq).value());
   }
   Write("tree_walk", "own-store", bee::fuzz::JoinBlocks(blocks));
-  auto file = env->OpenFile("/s/boundaries", false);
+  auto file = env->OpenFile("/s/boundaries", bee::log::OpenMode::kRead);
   Check(file.ok(), "the store has a boundaries file");
   std::string bytes;
   Check((*file)->Read(0, 1 << 16, &bytes).ok(), "boundaries read");
@@ -115,13 +115,17 @@ void LogFileSeeds() {
   std::string bytes;
   for (const char* dir : {"/c", "/r"}) {
     std::string name = dir + 1;
-    Check((*env->OpenFile(std::string(dir) + "/meta", false))
-              ->Read(0, 1 << 16, &bytes)
-              .ok(),
-          "meta read");
+    Check(
+        (*env->OpenFile(std::string(dir) + "/meta", bee::log::OpenMode::kRead))
+            ->Read(0, 1 << 16, &bytes)
+            .ok(),
+        "meta read");
     Write("meta", name, std::string(1, '\0') + bytes);
   }
-  Check((*env->OpenFile("/c/head", false))->Read(0, 288, &bytes).ok(), "head");
+  Check((*env->OpenFile("/c/head", bee::log::OpenMode::kRead))
+            ->Read(0, 288, &bytes)
+            .ok(),
+        "head");
   Write("head_slot", "slot0", std::string(1, '\0') + bytes.substr(0, 144));
   Write("head_slot", "slot1", std::string(1, '\0') + bytes.substr(144));
 }

@@ -79,11 +79,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check((*core)->Append(blocks).ok(), "the blocks are appended");
   auto bee = Bee::FromCore(std::move(core).value());
   Check(bee.ok(), "a log with a header is a store");
-  const Snapshot latest = (*bee)->GetSnapshot();
-  // The latest version and up to three before it, as far as they check out.
-  for (uint64_t v = latest.version(); v >= 2 && v + 4 > latest.version(); v--) {
-    auto snap = (*bee)->Checkout(v);
-    if (snap.ok()) Walk(*snap, latest, keys);
+  // The latest version and up to three before it, as far as they check out
+  // (hostile blocks may leave no readable latest version at all).
+  if (auto latest = (*bee)->GetSnapshot(); latest.ok()) {
+    const uint64_t version = latest->version();
+    for (uint64_t v = version; v >= 2 && v + 4 > version; v--) {
+      auto snap = (*bee)->Checkout(v);
+      if (snap.ok()) Walk(*snap, *latest, keys);
+    }
   }
   Write(bee->get(), keys);
   return 0;

@@ -24,8 +24,12 @@ std::string DirOf(const std::string& path) {
 
 class FaultFile final : public log::File {
  public:
-  FaultFile(FaultEnv* env, std::shared_ptr<FaultEnv::FileData> data)
-      : env_(env), mu_(&env->mu_), data_(std::move(data)) {}
+  FaultFile(FaultEnv* env, std::shared_ptr<FaultEnv::FileData> data,
+            bool writable)
+      : env_(env),
+        mu_(&env->mu_),
+        data_(std::move(data)),
+        writable_(writable) {}
 
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
     std::lock_guard<std::mutex> l(*mu_);
@@ -39,7 +43,7 @@ class FaultFile final : public log::File {
   }
   Status Write(uint64_t offset, std::string_view data) override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(env_->Allow());
+    BEE_RETURN_IF_ERROR(Allow());
     FaultEnv::Write w{offset, std::string(data), false};
     ApplyWrite(&data_->current, w);
     data_->pending.push_back(std::move(w));
@@ -47,14 +51,14 @@ class FaultFile final : public log::File {
   }
   Status Sync() override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(env_->Allow());
+    BEE_RETURN_IF_ERROR(Allow());
     data_->durable = data_->current;
     data_->pending.clear();
     return Status::OK();
   }
   Status Truncate(uint64_t size) override {
     std::lock_guard<std::mutex> l(*mu_);
-    BEE_RETURN_IF_ERROR(env_->Allow());
+    BEE_RETURN_IF_ERROR(Allow());
     FaultEnv::Write w{size, "", true};
     ApplyWrite(&data_->current, w);
     data_->pending.push_back(std::move(w));
@@ -66,9 +70,16 @@ class FaultFile final : public log::File {
   }
 
  private:
+  // REQUIRES: *mu_ held.
+  Status Allow() {
+    if (!writable_) return Status::InvalidArgument("file opened read-only");
+    return env_->Allow();
+  }
+
   FaultEnv* env_;
   std::mutex* mu_;
   std::shared_ptr<FaultEnv::FileData> data_;
+  bool writable_;
 };
 
 class FaultLock final : public log::FileLock {
@@ -111,16 +122,19 @@ void FaultEnv::Apply(const EntryChange& change, Names* names) {
 }
 
 Result<std::unique_ptr<log::File>> FaultEnv::OpenFile(const std::string& path,
-                                                      bool create) {
+                                                      log::OpenMode mode) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = files_.find(path);
   if (it == files_.end()) {
-    if (!create) return Status::NotFound(path + ": no such file");
+    if (mode == log::OpenMode::kRead || mode == log::OpenMode::kReadWrite) {
+      return Status::NotFound(path + ": no such file");
+    }
     BEE_RETURN_IF_ERROR(Allow());
     SetEntry(path, std::make_shared<FileData>());
     it = files_.find(path);
   }
-  return std::unique_ptr<log::File>(new FaultFile(this, it->second));
+  return std::unique_ptr<log::File>(
+      new FaultFile(this, it->second, mode != log::OpenMode::kRead));
 }
 
 bool FaultEnv::FileExists(const std::string& path) {

@@ -39,8 +39,9 @@ class FaultEnv final : public log::Env {
  public:
   FaultEnv() = default;
 
+  // Memory has no permissions: kCreatePrivate is kCreate.
   Result<std::unique_ptr<log::File>> OpenFile(const std::string& path,
-                                              bool create) override;
+                                              log::OpenMode mode) override;
   bool FileExists(const std::string& path) override;
   Status CreateDir(const std::string& path) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;

@@ -69,7 +69,7 @@ TEST_CASE("node cache forgets what a truncation removes", "[log]") {
 }
 
 void CheckGatherWrite(Env* env, const std::string& path) {
-  auto file = env->OpenFile(path, true).value();
+  auto file = env->OpenFile(path, OpenMode::kCreate).value();
   REQUIRE(file->Write(0, "0123456789").ok());
   // More pieces than one pwritev takes, empty ones among them.
   std::vector<std::string> owned{"ab", "", "cde"};

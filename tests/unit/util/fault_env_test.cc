@@ -8,7 +8,7 @@ namespace {
 
 void WriteFile(FaultEnv* env, const std::string& path, std::string_view data,
                bool sync) {
-  auto file = env->OpenFile(path, true);
+  auto file = env->OpenFile(path, log::OpenMode::kCreate);
   REQUIRE(file.ok());
   REQUIRE((*file)->Write(0, data).ok());
   if (sync) REQUIRE((*file)->Sync().ok());
@@ -76,7 +76,7 @@ TEST_CASE(
     FaultEnv env;
     WriteFile(&env, "/d/f", "", true);
     REQUIRE(env.SyncDir("/d").ok());
-    auto file = env.OpenFile("/d/f", false).value();
+    auto file = env.OpenFile("/d/f", log::OpenMode::kReadWrite).value();
     REQUIRE(file->Write(0, "aaaa").ok());
     REQUIRE(file->Write(4, "bbbb").ok());
     const CrashReport report = env.Crash(&rng);
@@ -100,10 +100,11 @@ TEST_CASE(
 TEST_CASE("mutations are counted and fail after the allowed number",
           "[fault_env]") {
   FaultEnv env;
-  auto file = env.OpenFile("/d/f", true).value();  // 1: the new name
-  REQUIRE(file->Write(0, "a").ok());               // 2
-  REQUIRE(file->Sync().ok());                      // 3
-  REQUIRE(env.SyncDir("/d").ok());                 // 4
+  auto file =
+      env.OpenFile("/d/f", log::OpenMode::kCreate).value();  // 1: the new name
+  REQUIRE(file->Write(0, "a").ok());                         // 2
+  REQUIRE(file->Sync().ok());                                // 3
+  REQUIRE(env.SyncDir("/d").ok());                           // 4
   CHECK(env.mutations() == 4);
   env.FailWritesAfter(1);
   CHECK(file->Write(1, "b").ok());
