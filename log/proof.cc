@@ -37,6 +37,13 @@ constexpr uint64_t kFlagBlock = 1, kFlagHash = 2, kFlagSeek = 4,
 // A proof never needs more nodes than a 64-level tree has per path, times
 // the two paths (upgrade and additional) and the roots.
 constexpr uint64_t kMaxProofNodes = 256;
+// Peer-supplied lengths and block indexes are refused above this, so the
+// flat-tree indexes derived from them (2 * length, spans, parents) stay
+// below 2^63 and never wrap. JS lengths are exact only to 2^53 (FORMAT.md
+// §21.3): no honest log comes near it.
+constexpr uint64_t kMaxLength = uint64_t{1} << 61;
+// A leaf's path to the root of a tree of kMaxLength leaves.
+constexpr size_t kMaxPathNodes = 61;
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
@@ -257,7 +264,8 @@ class ProofBuilder {
     }
     if (request_.upgrade) {
       const auto& up = *request_.upgrade;
-      if (up.length == 0 || up.start + up.length > length) {
+      if (up.length == 0 || up.start > length ||
+          up.length > length - up.start) {
         return Status::InvalidArgument("upgrade " + Num(up.start) + "+" +
                                        Num(up.length) + " is beyond length " +
                                        Num(length));
@@ -449,6 +457,11 @@ class ProofVerifier {
 
   Result<TreeNode> FoldBlock() {
     const auto& b = *proof_.block;
+    if (b.index >= kMaxLength || b.nodes.size() > kMaxPathNodes) {
+      return Status::VerificationFailed(
+          "proof block index " + Num(b.index) + " with a path of " +
+          Num(b.nodes.size()) + " nodes is out of range");
+    }
     TreeNode cur = LeafNode(b.index, b.value);
     verified_[cur.index] = cur;
     chain_.push_back(cur);
@@ -522,10 +535,12 @@ class ProofVerifier {
       Learn(n);
       used_[n.index] = false;
     }
-    uint64_t to = 2 * (up.start + up.length);
-    if (up.length == 0 || to / 2 < up.start) {
-      return Status::VerificationFailed("upgrade length is invalid");
+    // up.start is the replica's length, below kMaxLength.
+    if (up.length == 0 || up.length > kMaxLength - up.start) {
+      return Status::VerificationFailed("upgrade length " + Num(up.length) +
+                                        " is invalid");
     }
+    const uint64_t to = 2 * (up.start + up.length);
     std::vector<TreeNode> roots;
     for (uint64_t root : flat::FullRoots(to)) {
       BEE_ASSIGN_OR_RETURN(TreeNode r, Compute(root, 64));
@@ -539,6 +554,10 @@ class ProofVerifier {
     }
     for (const TreeNode& n : up.additional_nodes) {
       TreeNode cur = n;
+      if (cur.index >= 2 * kMaxLength) {
+        return Status::VerificationFailed("additional node " + Num(n.index) +
+                                          " is out of range");
+      }
       if (!roots.empty() && cur.index <= roots.back().index) {
         return Status::VerificationFailed("additional node " + Num(n.index) +
                                           " is out of order");
