@@ -8,13 +8,6 @@ namespace bee::btree {
 using internal::BlockPtr;
 using internal::NodeRef;
 
-namespace {
-
-// A tree deeper than this is a reference cycle in hostile data.
-constexpr size_t kMaxDepth = 64;
-
-}  // namespace
-
 RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
     : snapshot_(std::move(snapshot)), options_(std::move(options)) {
   if (options_.gt) options_.gte.reset();
@@ -39,8 +32,11 @@ bool RangeIterator::BeyondEnd(std::string_view key) const {
 // Pushes the node at ref positioned at the seek bound (or at its first
 // position when bound is null).
 Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
-  if (stack_.size() >= kMaxDepth) {
-    return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  if (stack_.size() >= internal::kMaxTreeDepth) {
+    return Status::Corruption(
+        "block " + std::to_string(ref.seq) + " level " +
+        std::to_string(ref.offset) +
+        " lies deeper than 64 levels (a reference cycle)");
   }
   BEE_ASSIGN_OR_RETURN(BlockPtr block, snapshot_.cache().GetNode(ref));
   const IndexLevel* level = &internal::LevelOf(*block, ref);
@@ -77,7 +73,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
   // pos (or key pos-1 in a leaf).
   int64_t next = options_.reverse ? (leaf ? 2 * pos - 1 : 2 * pos)
                                   : (leaf ? 2 * pos + 1 : 2 * pos);
-  stack_.push_back(Frame{std::move(block), level, next});
+  stack_.push_back(Frame{std::move(block), ref, level, next});
   return Status::OK();
 }
 
@@ -105,6 +101,7 @@ Status RangeIterator::Seek() {
     size_t c = static_cast<size_t>(top.next / 2);
     NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
     top.next += options_.reverse ? -1 : 1;
+    BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
     BEE_RETURN_IF_ERROR(Push(child, bound));
   }
   return Status::OK();
@@ -137,6 +134,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       size_t c = static_cast<size_t>(top.next / 2);
       NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
       top.next += step;
+      BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
       BEE_RETURN_IF_ERROR(Push(child, nullptr));
       continue;
     }
@@ -147,6 +145,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       done_ = true;
       break;
     }
+    BEE_RETURN_IF_ERROR(CheckOrder(top, holder->key));
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
     EntryView view{seq, holder->key, std::nullopt};
     if (holder->value) view.value = *holder->value;
@@ -154,6 +153,20 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
   }
   done_ = true;
   return std::optional<EntryView>();
+}
+
+Status RangeIterator::CheckOrder(const Frame& frame, std::string_view key) {
+  if (returned_) {
+    const int c = key.compare(last_key_);
+    if (options_.reverse ? c >= 0 : c <= 0) {
+      return Status::Corruption("block " + std::to_string(frame.ref.seq) +
+                                " level " + std::to_string(frame.ref.offset) +
+                                " holds a key out of order");
+    }
+  }
+  last_key_.assign(key);
+  returned_ = true;
+  return Status::OK();
 }
 
 Result<std::optional<Entry>> Peek(const Snapshot& snapshot,

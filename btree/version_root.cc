@@ -30,9 +30,7 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                     std::string_view key) {
   if (!root) return std::optional<Entry>();
   NodeRef ref = *root;
-  // A tree of 2^64 blocks is at most ~40 levels deep at fill 4..8; more
-  // steps than that means a reference cycle in hostile data.
-  for (int depth = 0; depth < 64; depth++) {
+  for (size_t depth = 0; depth < internal::kMaxTreeDepth; depth++) {
     BEE_ASSIGN_OR_RETURN(internal::PackedNode node, cache.Packed(ref));
     size_t lo = 0, hi = node.size();
     while (lo < hi) {
@@ -56,6 +54,7 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                 std::to_string(ref.offset) +
                                 " has too few children");
     }
+    BEE_RETURN_IF_ERROR(internal::CheckChildRef(ref, lo, node.child(lo)));
     ref = node.child(lo);
   }
   return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
