@@ -4,7 +4,6 @@
 // out-of-bounds read or a hang: each walk here is bounded by a step count
 // and fails the test instead of hanging.
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -15,9 +14,14 @@
 #include "btree/history.h"
 #include "btree/iterator.h"
 #include "encoding/block_codec.h"
+#include "tests/util/hostile_blocks.h"
 
 namespace bee::btree {
 namespace {
+
+using test::Chain;
+using test::NodeBytes;
+using test::ThreeKeys;
 
 // A bee over exactly these node blocks after a header, signed by a fresh
 // key pair, so that only the tree's structure is hostile.
@@ -27,17 +31,6 @@ std::unique_ptr<Bee> SignedFeed(const std::vector<std::string>& nodes) {
   blocks.insert(blocks.end(), nodes.begin(), nodes.end());
   REQUIRE(core->Append(blocks).ok());
   return Bee::FromCore(std::move(core)).value();
-}
-
-std::string Node(std::vector<IndexLevel> levels, std::string key) {
-  return EncodeNodeBlock(NodeBlock{std::move(levels), std::move(key), "v"});
-}
-
-// Blocks 1 and 2 put "a" and "b"; block 3 puts "c" with root {b} over the
-// leaves {a} = (1, 0) and its own level 1 {c}, or whatever `right` names.
-std::vector<std::string> ThreeKeys(uint64_t right_seq, uint64_t right_offset) {
-  return {Node({{{1}, {}}}, "a"), Node({{{1, 2}, {}}}, "b"),
-          Node({{{2}, {1, 0, right_seq, right_offset}}, {{3}, {}}}, "c")};
 }
 
 // What the reads and writes of a tree returned: the keys a forward range
@@ -203,7 +196,7 @@ TEST_CASE("a reference cycle inside one block ends at the depth bound",
           "[btree][hostile]") {
   // Levels 1 and 2 of block 3 name each other as children.
   std::vector<std::string> nodes = ThreeKeys(3, 1);
-  nodes[2] = Node(
+  nodes[2] = NodeBytes(
       {{{2}, {1, 0, 3, 1}}, {{3}, {3, 2, 3, 2}}, {{3}, {3, 1, 3, 1}}}, "c");
   Outcomes reads = ReadAndWrite(nodes);
   CHECK(
@@ -215,9 +208,9 @@ TEST_CASE("a reference cycle inside one block ends at the depth bound",
 TEST_CASE("keys naming the header or a block past the log are errors",
           "[btree][hostile]") {
   std::vector<std::string> nodes = ThreeKeys(3, 1);
-  nodes[2] = Node({{{1, 0}, {}}}, "c");
+  nodes[2] = NodeBytes({{{1, 0}, {}}}, "c");
   CHECK(ReadAndWrite(nodes).EachMentions(kWalks, "block 0 is the header"));
-  nodes[2] = Node({{{1, 77}, {}}}, "c");
+  nodes[2] = NodeBytes({{{1, 77}, {}}}, "c");
   CHECK(ReadAndWrite(nodes).EachMentions(kWalks, "77"));
 }
 
@@ -237,7 +230,7 @@ TEST_CASE("malformed node blocks are Corruption naming the block",
            "\x12\x01\x63",
        "odd number of child entries"},
       {"empty index", std::string("\x0a\x00\x12\x01\x63", 5), "holds no root"},
-      {"too few children", Node({{{2}, {1, 0}}}, "c"),
+      {"too few children", NodeBytes({{{2}, {1, 0}}}, "c"),
        "has a wrong number of children"},
   };
   for (const Case& c : cases) {
@@ -247,27 +240,6 @@ TEST_CASE("malformed node blocks are Corruption naming the block",
     Outcomes reads = ReadAndWrite(nodes);
     CHECK(reads.Mentions(c.message));
   }
-}
-
-// Block k (k >= 2) puts key k over the whole tree before it as its left
-// child: a chain k levels deep. `share` makes both children that tree, a
-// DAG whose naive walk lists 2^k keys.
-std::vector<std::string> Chain(uint64_t n, bool share) {
-  auto key = [](uint64_t k) {
-    char buf[16];
-    std::snprintf(buf, sizeof(buf), "k%04llu",
-                  static_cast<unsigned long long>(k));
-    return std::string(buf);
-  };
-  std::vector<std::string> nodes{Node({{{1}, {}}}, key(1))};
-  for (uint64_t k = 2; k <= n; k++) {
-    if (share) {
-      nodes.push_back(Node({{{k}, {k - 1, 0, k - 1, 0}}}, key(k)));
-    } else {
-      nodes.push_back(Node({{{k}, {k - 1, 0, k, 1}}, {{}, {}}}, key(k)));
-    }
-  }
-  return nodes;
 }
 
 TEST_CASE("a chain deeper than the bound is Corruption; a shallower one reads",
