@@ -47,6 +47,24 @@ TEST_CASE("an upgrade whose length wraps is refused", "[log][hostile]") {
   }
 }
 
+TEST_CASE("an additional node past the flat-tree range is refused",
+          "[log][hostile]") {
+  auto core = SmallLog();
+  test::FaultEnv env;
+  auto replica = EmptyReplica(*core, &env);
+  ProofRequest request;
+  request.fork = core->fork();
+  request.upgrade = ProofRequest::Upgrade{0, 4};
+  Proof proof = CreateProof(*core, request).value();
+  REQUIRE_FALSE(proof.upgrade->additional_nodes.empty());
+  // A node whose span would make the upgraded length wrap.
+  proof.upgrade->additional_nodes.back().index = ~uint64_t{0} - 1;
+  Status s = ApplyProof(replica.get(), proof);
+  CHECK(s.IsVerificationFailed());
+  CHECK(s.ToString().find("is out of range") != std::string::npos);
+  CHECK(replica->length() == 0);
+}
+
 TEST_CASE("a block index past the flat-tree range is refused",
           "[log][hostile]") {
   auto core = SmallLog();
