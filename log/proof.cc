@@ -47,6 +47,16 @@ constexpr size_t kMaxPathNodes = 61;
 
 std::string Num(uint64_t v) { return std::to_string(v); }
 
+// The parent of two proof nodes. Sizes are signed but peer-chosen: a sum
+// that wraps would place blocks at byte offsets aliasing other blocks.
+Result<TreeNode> CheckedParent(const TreeNode& a, const TreeNode& b) {
+  if (a.size > UINT64_MAX - b.size) {
+    return Status::VerificationFailed("the sizes of nodes " + Num(a.index) +
+                                      " and " + Num(b.index) + " overflow");
+  }
+  return a.index < b.index ? ParentNode(a, b) : ParentNode(b, a);
+}
+
 void PutNodes(std::string* out, const std::vector<TreeNode>& nodes) {
   PutCompactUint(out, nodes.size());
   for (const TreeNode& n : nodes) {
@@ -473,7 +483,7 @@ class ProofVerifier {
       }
       verified_[n.index] = n;
       chain_siblings_.push_back(n);
-      cur = cur.index < n.index ? ParentNode(cur, n) : ParentNode(n, cur);
+      BEE_ASSIGN_OR_RETURN(cur, CheckedParent(cur, n));
       verified_[cur.index] = cur;
       chain_.push_back(cur);
     }
@@ -514,7 +524,7 @@ class ProofVerifier {
                          Compute(flat::LeftChild(index), depth_left - 1));
     BEE_ASSIGN_OR_RETURN(TreeNode r,
                          Compute(flat::RightChild(index), depth_left - 1));
-    TreeNode p = ParentNode(l, r);
+    BEE_ASSIGN_OR_RETURN(TreeNode p, CheckedParent(l, r));
     verified_[index] = p;
     return p;
   }
@@ -564,7 +574,7 @@ class ProofVerifier {
       }
       verified_[cur.index] = cur;
       while (!roots.empty() && flat::Sibling(roots.back().index) == cur.index) {
-        cur = ParentNode(roots.back(), cur);
+        BEE_ASSIGN_OR_RETURN(cur, CheckedParent(roots.back(), cur));
         roots.pop_back();
         verified_[cur.index] = cur;
       }
@@ -578,7 +588,12 @@ class ProofVerifier {
     head.length = length;
     head.fork = proof_.fork;
     head.tree_hash = TreeHash(roots);
-    for (const TreeNode& r : roots) head.byte_length += r.size;
+    for (const TreeNode& r : roots) {
+      if (r.size > UINT64_MAX - head.byte_length) {
+        return Status::VerificationFailed("the sizes of the roots overflow");
+      }
+      head.byte_length += r.size;
+    }
     head.signature = up.signature;
     if (!m_.HeadSignatureValid(head, roots)) {
       return Status::VerificationFailed(

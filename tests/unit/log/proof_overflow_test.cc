@@ -65,6 +65,25 @@ TEST_CASE("an additional node past the flat-tree range is refused",
   CHECK(replica->length() == 0);
 }
 
+TEST_CASE("merkle node sizes whose sum wraps are refused", "[log][hostile]") {
+  auto core = SmallLog();
+  for (int tampered = 0; tampered < 2; tampered++) {
+    CAPTURE(tampered);
+    test::FaultEnv env;
+    auto replica = EmptyReplica(*core, &env);
+    Proof proof = CreateProof(*core, MakeRequest(*replica, 0, 5)).value();
+    // The block's sibling, or an upgrade node: either way a parent's size.
+    std::vector<TreeNode>& nodes =
+        tampered == 0 ? proof.block->nodes : proof.upgrade->nodes;
+    REQUIRE_FALSE(nodes.empty());
+    nodes.front().size = ~uint64_t{0};
+    Status s = ApplyProof(replica.get(), proof);
+    CHECK(s.IsVerificationFailed());
+    CHECK(s.ToString().find("overflow") != std::string::npos);
+    CHECK(replica->length() == 0);
+  }
+}
+
 TEST_CASE("a block index past the flat-tree range is refused",
           "[log][hostile]") {
   auto core = SmallLog();
