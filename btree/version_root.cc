@@ -57,7 +57,9 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
     BEE_RETURN_IF_ERROR(internal::CheckChildRef(ref, lo, node.child(lo)));
     ref = node.child(lo);
   }
-  return Status::Corruption("tree is deeper than 64 levels (a cycle?)");
+  return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                            std::to_string(ref.offset) +
+                            " lies deeper than 64 levels (a reference cycle)");
 }
 
 Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq) {

@@ -247,7 +247,7 @@ TEST_CASE("a chain deeper than the bound is Corruption; a shallower one reads",
   auto bee = SignedFeed(Chain(100, false));
   Outcomes deep = ReadAll(*bee, bee->version());
   CHECK(deep.EachMentions(kWalks, "deeper than 64 levels"));
-  CHECK(deep.EachMentions({"get a"}, "deeper than 64 levels"));
+  CHECK(deep.EachMentions({"get a"}, "lies deeper than 64 levels"));
   Outcomes shallow = ReadAll(*bee, 41);  // blocks 1..40: 40 levels
   CHECK(shallow.errors.empty());
   CHECK(shallow.keys.size() == 40);
