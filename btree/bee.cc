@@ -183,8 +183,13 @@ Result<Snapshot> Bee::Checkout(uint64_t version) const {
                                    " is beyond the current version " +
                                    Num(current));
   }
-  if (version > 1) BEE_RETURN_IF_ERROR(CheckEndsOperation(version));
-  // A recorded boundary whose block has no root is damage: Corruption.
+  // The current version always ends an operation (a writer's append, or a
+  // batch, ends with a root), even before its boundary is recorded or when
+  // boundaries are unknown: one whose block has no root is damage, as is a
+  // recorded boundary's.
+  if (version > 1 && version < current) {
+    BEE_RETURN_IF_ERROR(CheckEndsOperation(version));
+  }
   return SnapshotAt(version);
 }
 

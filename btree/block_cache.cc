@@ -156,6 +156,20 @@ Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
   return std::string_view(block->key);
 }
 
+Status CheckChildRef(NodeRef parent, size_t child, NodeRef ref) {
+  const bool earlier_block = ref.seq >= 1 && ref.seq < parent.seq;
+  const bool other_level = ref.seq == parent.seq && ref.offset != parent.offset;
+  if (earlier_block || other_level) return Status::OK();
+  return Status::Corruption("block " + std::to_string(parent.seq) + " level " +
+                            std::to_string(parent.offset) + " child " +
+                            std::to_string(child) + " points to block " +
+                            std::to_string(ref.seq) + " level " +
+                            std::to_string(ref.offset) +
+                            (ref.seq == parent.seq ? " (itself)"
+                             : ref.seq == 0        ? " (the header)"
+                                                   : " (a later block)"));
+}
+
 Result<BlockPtr> BlockCache::GetNode(NodeRef ref) const {
   BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(ref.seq));
   if (ref.offset >= block->levels.size()) {
@@ -195,7 +209,10 @@ Result<std::string> BlockCache::Pack(LevelView level) const {
 Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
   {
     std::shared_lock<std::shared_mutex> l(mu_);
+    // The offset is checked against the level count as PeekLevel does: a
+    // signed block may name a level its block does not have.
     if (ref.seq < packed_.size() && packed_[ref.seq] != nullptr &&
+        ref.offset < packed_[ref.seq]->size() &&
         !(*packed_[ref.seq])[ref.offset].empty()) {
       return PackedNode((*packed_[ref.seq])[ref.offset]);
     }

@@ -14,8 +14,8 @@ using internal::BlockPtr;
 using internal::NodeRef;
 
 DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
-    : left_{std::move(left), {}},
-      right_{std::move(right), {}},
+    : left_{std::move(left), {}, {}, false},
+      right_{std::move(right), {}, {}, false},
       options_(std::move(options)) {
   if (options_.gt) options_.gte.reset();
   if (options_.lt) options_.lte.reset();
@@ -36,7 +36,7 @@ Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,
   }
   size_t pos = level->children.empty() ? 1 : 0;
   side->stack.push_back(
-      Frame{std::move(block), level, pos, std::move(bound), unbounded});
+      Frame{std::move(block), ref, level, pos, std::move(bound), unbounded});
   return Status::OK();
 }
 
@@ -85,14 +85,29 @@ void DiffIterator::Advance(Side* side) {
   top.pos += top.level->children.empty() ? size_t{2} : size_t{1};
 }
 
-Status DiffIterator::Expand(Side* side, const Head& head) {
+Status DiffIterator::PassKey(Side* side, const Head& head) {
+  if (side->passed_key && head.bound <= side->last_key) {
+    const Frame& top = side->stack.back();
+    return Status::Corruption("block " + std::to_string(top.ref.seq) +
+                              " level " + std::to_string(top.ref.offset) +
+                              " holds a key out of order");
+  }
+  side->last_key.assign(head.bound);
+  side->passed_key = true;
   Advance(side);
-  return Push(side, NodeRef{head.seq, head.offset}, std::string(head.bound),
-              head.unbounded);
+  return Status::OK();
+}
+
+Status DiffIterator::Expand(Side* side, const Head& head) {
+  const Frame& top = side->stack.back();
+  const NodeRef child{head.seq, head.offset};
+  BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, top.pos / 2, child));
+  Advance(side);
+  return Push(side, child, std::string(head.bound), head.unbounded);
 }
 
 Result<Entry> DiffIterator::Take(Side* side, const Head& head) {
-  Advance(side);
+  BEE_RETURN_IF_ERROR(PassKey(side, head));
   BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().Get(head.seq));
   return Entry{head.seq, block->key, block->value};
 }
@@ -145,8 +160,13 @@ Result<std::optional<DiffEntry>> DiffIterator::Next() {
     if (!l && !r) return std::optional<DiffEntry>();
     if (l && r && l->key == r->key && l->seq == r->seq &&
         l->offset == r->offset) {
-      Advance(&left_);  // the same entry or a shared subtree
-      Advance(&right_);
+      if (l->key) {  // the same entry
+        BEE_RETURN_IF_ERROR(PassKey(&left_, *l));
+        BEE_RETURN_IF_ERROR(PassKey(&right_, *r));
+      } else {  // a shared subtree
+        Advance(&left_);
+        Advance(&right_);
+      }
       continue;
     }
     if (l && !l->key && (!r || r->key)) {

@@ -36,6 +36,7 @@ class DiffIterator {
   // One side: a stack of nodes, each at a position of its interleaving.
   struct Frame {
     internal::BlockPtr block;
+    internal::NodeRef ref;  // where the node is, to check its children
     const IndexLevel* level;
     size_t pos;         // 0..2k: even = child pos/2, odd = key (pos-1)/2
     std::string bound;  // every key of the node is below it...
@@ -44,6 +45,11 @@ class DiffIterator {
   struct Side {
     Snapshot snap;
     std::vector<Frame> stack;
+    // The last key this side passed: each must follow it strictly, which
+    // also bounds the walk of a hostile tree sharing one subtree under many
+    // parents.
+    std::string last_key;
+    bool passed_key = false;
   };
   // What a side's head is: a key (seq) or a subtree (seq, offset).
   struct Head {
@@ -59,6 +65,8 @@ class DiffIterator {
               bool unbounded);
   Result<std::optional<Head>> Peek(Side* side);
   void Advance(Side* side);
+  // Advances past the key `head`, checking it follows the side's last key.
+  Status PassKey(Side* side, const Head& head);
   Status Expand(Side* side, const Head& head);
   Result<Entry> Take(Side* side, const Head& head);
   bool BeforeStart(std::string_view key) const;

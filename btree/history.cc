@@ -1,6 +1,7 @@
 #include "btree/history.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "btree/version_root.h"
 
@@ -15,8 +16,14 @@ int64_t Resolve(int64_t bound, uint64_t version) {
   return bound < 0 ? bound + static_cast<int64_t>(version) : bound;
 }
 
+// The seq after `seq`. At INT64_MAX, past every seq a log can hold, it
+// stays there instead of overflowing.
+int64_t After(int64_t seq) {
+  return seq == std::numeric_limits<int64_t>::max() ? seq : seq + 1;
+}
+
 int64_t Begin(const HistoryOptions& o, uint64_t version) {
-  if (o.gt && *o.gt != 0) return Resolve(*o.gt, version) + 1;
+  if (o.gt && *o.gt != 0) return After(Resolve(*o.gt, version));
   if (o.gte && *o.gte != 0) return Resolve(*o.gte, version);
   return 1;
 }
@@ -24,7 +31,7 @@ int64_t Begin(const HistoryOptions& o, uint64_t version) {
 // Past the last seq; nullopt when no upper bound was given.
 std::optional<int64_t> End(const HistoryOptions& o, uint64_t version) {
   if ((o.lt && *o.lt == 0) || (o.lte && *o.lte == 0)) return 0;
-  if (o.lte) return Resolve(*o.lte, version) + 1;
+  if (o.lte) return After(Resolve(*o.lte, version));
   if (o.lt) return Resolve(*o.lt, version);
   return std::nullopt;
 }

@@ -73,7 +73,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
   // pos (or key pos-1 in a leaf).
   int64_t next = options_.reverse ? (leaf ? 2 * pos - 1 : 2 * pos)
                                   : (leaf ? 2 * pos + 1 : 2 * pos);
-  stack_.push_back(Frame{std::move(block), level, next});
+  stack_.push_back(Frame{std::move(block), ref, level, next});
   return Status::OK();
 }
 
@@ -101,6 +101,7 @@ Status RangeIterator::Seek() {
     size_t c = static_cast<size_t>(top.next / 2);
     NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
     top.next += options_.reverse ? -1 : 1;
+    BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
     BEE_RETURN_IF_ERROR(Push(child, bound));
   }
   return Status::OK();
@@ -133,6 +134,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       size_t c = static_cast<size_t>(top.next / 2);
       NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
       top.next += step;
+      BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
       BEE_RETURN_IF_ERROR(Push(child, nullptr));
       continue;
     }
@@ -143,6 +145,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       done_ = true;
       break;
     }
+    BEE_RETURN_IF_ERROR(CheckOrder(top, holder->key));
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
     EntryView view{seq, holder->key, std::nullopt};
     if (holder->value) view.value = *holder->value;
@@ -150,6 +153,20 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
   }
   done_ = true;
   return std::optional<EntryView>();
+}
+
+Status RangeIterator::CheckOrder(const Frame& frame, std::string_view key) {
+  if (returned_) {
+    const int c = key.compare(last_key_);
+    if (options_.reverse ? c >= 0 : c <= 0) {
+      return Status::Corruption("block " + std::to_string(frame.ref.seq) +
+                                " level " + std::to_string(frame.ref.offset) +
+                                " holds a key out of order");
+    }
+  }
+  last_key_.assign(key);
+  returned_ = true;
+  return Status::OK();
 }
 
 Result<std::optional<Entry>> Peek(const Snapshot& snapshot,

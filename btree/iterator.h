@@ -53,6 +53,7 @@ class RangeIterator {
  private:
   struct Frame {
     internal::BlockPtr block;
+    internal::NodeRef ref;  // where the node is, to check its children
     const IndexLevel* level;
     int64_t next;  // position in the child/key interleaving (§10.3)
   };
@@ -61,10 +62,15 @@ class RangeIterator {
   Status Push(internal::NodeRef ref, const std::string* bound);
   Result<std::string_view> KeyAt(uint64_t seq);
   bool BeyondEnd(std::string_view key) const;
+  Status CheckOrder(const Frame& frame, std::string_view key);
 
   Snapshot snapshot_;
   RangeOptions options_;
   std::vector<Frame> stack_;
+  // The last key returned: each must follow it strictly, which also bounds
+  // the walk of a hostile tree that shares one subtree under many parents.
+  std::string last_key_;
+  bool returned_ = false;  // whether last_key_ holds a key
   int64_t emitted_ = 0;
   bool started_ = false;
   bool done_ = false;

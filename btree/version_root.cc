@@ -55,16 +55,18 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                 std::to_string(ref.offset) +
                                 " has too few children");
     }
+    BEE_RETURN_IF_ERROR(internal::CheckChildRef(ref, lo, node.child(lo)));
     ref = node.child(lo);
   }
   return TooDeep(ref);
 }
 
 Status TooDeep(NodeRef ref) {
-  return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
-                            std::to_string(ref.offset) + " is deeper than " +
-                            std::to_string(kMaxTreeDepth) +
-                            " levels, the limit (kMaxTreeDepth): a cycle?");
+  return Status::Corruption(
+      "block " + std::to_string(ref.seq) + " level " +
+      std::to_string(ref.offset) + " is deeper than " +
+      std::to_string(kMaxTreeDepth) +
+      " levels, the limit (kMaxTreeDepth): a reference cycle?");
 }
 
 Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "btree/internal/key_compare.h"
+#include "btree/version_root.h"
 #include "log/parallel.h"
 
 namespace bee::btree::internal {
@@ -62,6 +63,9 @@ Result<WNode*> Writer::Load(uint64_t seq, uint64_t offset) {
   }
   node->children.reserve(level.children.size() / 2 + 1);
   for (size_t i = 0; i + 1 < level.children.size(); i += 2) {
+    BEE_RETURN_IF_ERROR(
+        CheckChildRef(NodeRef{seq, offset}, i / 2,
+                      NodeRef{level.children[i], level.children[i + 1]}));
     cache_->PrefetchBlock(level.children[i]);  // one of them is next
     node->children.push_back(
         NewRef(level.children[i], level.children[i + 1], nullptr));
@@ -88,6 +92,14 @@ Result<WNode*> Writer::ChildAt(WNode* node, size_t i) {
     BEE_ASSIGN_OR_RETURN(ref->node, Load(ref->seq, ref->offset));
   }
   return ref->node;
+}
+
+Result<WNode*> Writer::Descend(WNode* node, size_t i, size_t depth) {
+  if (depth >= kMaxTreeDepth) {
+    const ChildRef* ref = node->children[i];
+    return TooDeep(NodeRef{ref->seq, ref->offset});
+  }
+  return ChildAt(node, i);
 }
 
 Result<std::string_view> Writer::KeyOf(KeyRef* k) {
@@ -201,7 +213,7 @@ Result<bool> Writer::PutOnce(std::string_view key,
       break;
     }
     ChildRef* ref = node->children[f.pos];
-    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+    BEE_ASSIGN_OR_RETURN(node, Descend(node, f.pos, path.size()));
     path_refs_.push_back(ref);
   }
   // Without a split or flags left by a refused operation, the nodes to
@@ -285,15 +297,15 @@ Result<bool> Writer::Del(std::string_view key, const CasFn& cas) {
     }
     if (node->leaf()) return false;
     index = f.pos;
-    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+    BEE_ASSIGN_OR_RETURN(node, Descend(node, f.pos, path.size()));
   }
 }
 
 // Key count of the rightmost (or leftmost) leaf under `node`.
 Result<size_t> Writer::EdgeLeafKeys(WNode* node, bool rightmost) {
-  while (!node->leaf()) {
+  for (size_t depth = 0; !node->leaf(); depth++) {
     BEE_ASSIGN_OR_RETURN(
-        node, ChildAt(node, rightmost ? node->children.size() - 1 : 0));
+        node, Descend(node, rightmost ? node->children.size() - 1 : 0, depth));
   }
   return node->keys.size();
 }
@@ -308,7 +320,7 @@ Status Writer::ReplaceWithNearestLeafKey(
     path->emplace_back(right, j + 1);
     WNode* n = right;
     while (!n->leaf()) {
-      BEE_ASSIGN_OR_RETURN(n, ChildAt(n, 0));
+      BEE_ASSIGN_OR_RETURN(n, Descend(n, 0, path->size()));
       path->emplace_back(n, 0);
     }
     node->keys[j] = n->keys.front();
@@ -318,7 +330,7 @@ Status Writer::ReplaceWithNearestLeafKey(
     WNode* n = left;
     while (!n->leaf()) {
       size_t last = n->children.size() - 1;
-      BEE_ASSIGN_OR_RETURN(n, ChildAt(n, last));
+      BEE_ASSIGN_OR_RETURN(n, Descend(n, last, path->size()));
       path->emplace_back(n, last);
     }
     node->keys[j] = n->keys.back();
@@ -540,14 +552,14 @@ void Writer::EncodeBlocks(EncodedBatch* out, bool parallel) {
 
 Result<std::optional<Entry>> Writer::Get(std::string_view key) {
   BEE_ASSIGN_OR_RETURN(WNode * node, Root());
-  while (node != nullptr) {
+  for (size_t depth = 0; node != nullptr; depth++) {
     BEE_ASSIGN_OR_RETURN(Found f, Search(node, key));
     if (f.found) {
       BEE_ASSIGN_OR_RETURN(Entry e, EntryOf(node->keys[f.pos].seq));
       return std::optional<Entry>(std::move(e));
     }
     if (node->leaf()) break;
-    BEE_ASSIGN_OR_RETURN(node, ChildAt(node, f.pos));
+    BEE_ASSIGN_OR_RETURN(node, Descend(node, f.pos, depth));
   }
   return std::optional<Entry>();
 }

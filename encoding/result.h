@@ -1,24 +1,32 @@
 // Result<T>: a value or a non-OK Status; must be checked before use.
 //
 // Modelled on absl::StatusOr. Accessing value() of an error Result is a
-// programmer error (asserted), never a way to report bad input.
+// programmer error, never a way to report bad input: in every build type it
+// prints the status to stderr and aborts, so a Release build cannot run on
+// into undefined behaviour with a value that was never set.
 #ifndef BEE_ENCODING_RESULT_H_
 #define BEE_ENCODING_RESULT_H_
 
-#include <cassert>
 #include <optional>
 #include <utility>
 
 #include "encoding/status.h"
 
 namespace bee {
+namespace result_internal {
+
+// Prints `what` and the status to stderr, then aborts.
+[[noreturn]] void Die(const char* what, const Status& status);
+
+}  // namespace result_internal
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
   // REQUIRES: !status.ok()
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit
-    assert(!status_.ok());
+    if (status_.ok())
+      result_internal::Die("Result built from an OK status", status_);
   }
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit
 
@@ -28,15 +36,15 @@ class [[nodiscard]] Result {
 
   // REQUIRES: ok()
   T& value() & {
-    assert(ok());
+    CheckOk();
     return *value_;
   }
   const T& value() const& {
-    assert(ok());
+    CheckOk();
     return *value_;
   }
   T&& value() && {
-    assert(ok());
+    CheckOk();
     return std::move(*value_);
   }
   T& operator*() & { return value(); }
@@ -45,6 +53,11 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
 
  private:
+  void CheckOk() const {
+    if (!ok()) [[unlikely]]
+      result_internal::Die("Result::value() of an error", status_);
+  }
+
   Status status_;
   std::optional<T> value_;
 };

@@ -1,5 +1,10 @@
 #include "encoding/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "encoding/result.h"
+
 namespace bee {
 
 const char* CodeName(Status::Code code) {
@@ -41,5 +46,15 @@ Status Status::WithContext(std::string_view context) const {
   msg += message_;
   return Status(code_, msg);
 }
+
+namespace result_internal {
+
+void Die(const char* what, const Status& status) {
+  std::fprintf(stderr, "bee: %s: %s\n", what, status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace result_internal
 
 }  // namespace bee

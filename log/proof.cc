@@ -37,8 +37,25 @@ constexpr uint64_t kFlagBlock = 1, kFlagHash = 2, kFlagSeek = 4,
 // A proof never needs more nodes than a 64-level tree has per path, times
 // the two paths (upgrade and additional) and the roots.
 constexpr uint64_t kMaxProofNodes = 256;
+// Peer-supplied lengths and block indexes are refused above this, so the
+// flat-tree indexes derived from them (2 * length, spans, parents) stay
+// below 2^63 and never wrap. JS lengths are exact only to 2^53 (FORMAT.md
+// §21.3): no honest log comes near it.
+constexpr uint64_t kMaxLength = uint64_t{1} << 61;
+// A leaf's path to the root of a tree of kMaxLength leaves.
+constexpr size_t kMaxPathNodes = 61;
 
 std::string Num(uint64_t v) { return std::to_string(v); }
+
+// The parent of two proof nodes. Sizes are signed but peer-chosen: a sum
+// that wraps would place blocks at byte offsets aliasing other blocks.
+Result<TreeNode> CheckedParent(const TreeNode& a, const TreeNode& b) {
+  if (a.size > UINT64_MAX - b.size) {
+    return Status::VerificationFailed("the sizes of nodes " + Num(a.index) +
+                                      " and " + Num(b.index) + " overflow");
+  }
+  return a.index < b.index ? ParentNode(a, b) : ParentNode(b, a);
+}
 
 void PutNodes(std::string* out, const std::vector<TreeNode>& nodes) {
   PutCompactUint(out, nodes.size());
@@ -257,7 +274,8 @@ class ProofBuilder {
     }
     if (request_.upgrade) {
       const auto& up = *request_.upgrade;
-      if (up.length == 0 || up.start + up.length > length) {
+      if (up.length == 0 || up.start > length ||
+          up.length > length - up.start) {
         return Status::InvalidArgument("upgrade " + Num(up.start) + "+" +
                                        Num(up.length) + " is beyond length " +
                                        Num(length));
@@ -449,6 +467,11 @@ class ProofVerifier {
 
   Result<TreeNode> FoldBlock() {
     const auto& b = *proof_.block;
+    if (b.index >= kMaxLength || b.nodes.size() > kMaxPathNodes) {
+      return Status::VerificationFailed(
+          "proof block index " + Num(b.index) + " with a path of " +
+          Num(b.nodes.size()) + " nodes is out of range");
+    }
     TreeNode cur = LeafNode(b.index, b.value);
     verified_[cur.index] = cur;
     chain_.push_back(cur);
@@ -460,7 +483,7 @@ class ProofVerifier {
       }
       verified_[n.index] = n;
       chain_siblings_.push_back(n);
-      cur = cur.index < n.index ? ParentNode(cur, n) : ParentNode(n, cur);
+      BEE_ASSIGN_OR_RETURN(cur, CheckedParent(cur, n));
       verified_[cur.index] = cur;
       chain_.push_back(cur);
     }
@@ -501,7 +524,7 @@ class ProofVerifier {
                          Compute(flat::LeftChild(index), depth_left - 1));
     BEE_ASSIGN_OR_RETURN(TreeNode r,
                          Compute(flat::RightChild(index), depth_left - 1));
-    TreeNode p = ParentNode(l, r);
+    BEE_ASSIGN_OR_RETURN(TreeNode p, CheckedParent(l, r));
     verified_[index] = p;
     return p;
   }
@@ -522,10 +545,12 @@ class ProofVerifier {
       Learn(n);
       used_[n.index] = false;
     }
-    uint64_t to = 2 * (up.start + up.length);
-    if (up.length == 0 || to / 2 < up.start) {
-      return Status::VerificationFailed("upgrade length is invalid");
+    // up.start is the replica's length, below kMaxLength.
+    if (up.length == 0 || up.length > kMaxLength - up.start) {
+      return Status::VerificationFailed("upgrade length " + Num(up.length) +
+                                        " is invalid");
     }
+    const uint64_t to = 2 * (up.start + up.length);
     std::vector<TreeNode> roots;
     for (uint64_t root : flat::FullRoots(to)) {
       BEE_ASSIGN_OR_RETURN(TreeNode r, Compute(root, 64));
@@ -539,13 +564,17 @@ class ProofVerifier {
     }
     for (const TreeNode& n : up.additional_nodes) {
       TreeNode cur = n;
+      if (cur.index >= 2 * kMaxLength) {
+        return Status::VerificationFailed("additional node " + Num(n.index) +
+                                          " is out of range");
+      }
       if (!roots.empty() && cur.index <= roots.back().index) {
         return Status::VerificationFailed("additional node " + Num(n.index) +
                                           " is out of order");
       }
       verified_[cur.index] = cur;
       while (!roots.empty() && flat::Sibling(roots.back().index) == cur.index) {
-        cur = ParentNode(roots.back(), cur);
+        BEE_ASSIGN_OR_RETURN(cur, CheckedParent(roots.back(), cur));
         roots.pop_back();
         verified_[cur.index] = cur;
       }
@@ -559,7 +588,12 @@ class ProofVerifier {
     head.length = length;
     head.fork = proof_.fork;
     head.tree_hash = TreeHash(roots);
-    for (const TreeNode& r : roots) head.byte_length += r.size;
+    for (const TreeNode& r : roots) {
+      if (r.size > UINT64_MAX - head.byte_length) {
+        return Status::VerificationFailed("the sizes of the roots overflow");
+      }
+      head.byte_length += r.size;
+    }
     head.signature = up.signature;
     if (!m_.HeadSignatureValid(head, roots)) {
       return Status::VerificationFailed(

@@ -638,6 +638,23 @@ Status Import(const ImportArgs& a, const Io& io) {
 
 // ---------------------------------------------------------------- wiring
 
+// CLI11 silently clamps an integer past its type's range to the type's
+// limit (`--gt 9223372036854775808` would read as INT64_MAX): refuse it.
+template <typename T>
+CLI::Validator InRange() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        T v;
+        auto [end, ec] =
+            std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc::result_out_of_range) {
+          return "'" + text + "' is out of the 64-bit range";
+        }
+        return std::string();
+      },
+      "");
+}
+
 void AddBounds(CLI::App* cmd, Bounds* b, const std::string& what) {
   b->gt_opt = cmd->add_option("--gt", b->gt, what + " greater than K")
                   ->option_text("K");
@@ -721,6 +738,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   AddBounds(r, &bounds, "Keys");
   r->add_flag("--reverse", reverse, "Descending order");
   r->add_option("--limit", limit, "At most N entries (negative: no limit)")
+      ->check(InRange<int64_t>())
       ->option_text("N");
   r->add_option("--checkout", checkout, "Read at version V")->option_text("V");
   r->callback([&] {
@@ -737,7 +755,9 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   df->add_option("--to", to, "The newer version (default: latest)")
       ->option_text("V");
   AddBounds(df, &diff_bounds, "Keys");
-  df->add_option("--limit", limit, "At most N changes")->option_text("N");
+  df->add_option("--limit", limit, "At most N changes")
+      ->check(InRange<int64_t>())
+      ->option_text("N");
   df->callback([&] {
     action = [&] { return Diff(dir, from, to, diff_bounds, limit, io); };
   });
@@ -747,17 +767,23 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   h->add_option("DIR", dir, "Store directory")->required();
   auto* hgt =
       h->add_option("--gt", seqs.gt, "Seqs after SEQ (negative: from the end)")
+          ->check(InRange<int64_t>())
           ->option_text("SEQ");
-  auto* hgte =
-      h->add_option("--gte", seqs.gte, "Seqs from SEQ")->option_text("SEQ");
-  auto* hlt =
-      h->add_option("--lt", seqs.lt, "Seqs before SEQ")->option_text("SEQ");
-  auto* hlte =
-      h->add_option("--lte", seqs.lte, "Seqs up to SEQ")->option_text("SEQ");
+  auto* hgte = h->add_option("--gte", seqs.gte, "Seqs from SEQ")
+                   ->check(InRange<int64_t>())
+                   ->option_text("SEQ");
+  auto* hlt = h->add_option("--lt", seqs.lt, "Seqs before SEQ")
+                  ->check(InRange<int64_t>())
+                  ->option_text("SEQ");
+  auto* hlte = h->add_option("--lte", seqs.lte, "Seqs up to SEQ")
+                   ->check(InRange<int64_t>())
+                   ->option_text("SEQ");
   hgt->excludes(hgte);
   hlt->excludes(hlte);
   h->add_flag("--reverse", reverse, "Newest first");
-  h->add_option("--limit", limit, "At most N entries")->option_text("N");
+  h->add_option("--limit", limit, "At most N entries")
+      ->check(InRange<int64_t>())
+      ->option_text("N");
   h->callback([&] {
     seqs.has_gt = hgt->count() > 0;
     seqs.has_gte = hgte->count() > 0;
@@ -792,6 +818,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       ->required()
       ->option_text("HEX");
   im->add_option("--fork", imp.fork, "The fork of that signature (default 0)")
+      ->check(InRange<uint64_t>())
       ->option_text("N");
   im->callback([&] { action = [&] { return Import(imp, io); }; });
 

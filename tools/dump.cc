@@ -8,6 +8,7 @@
 
 #include "btree/version_root.h"
 #include "encoding/bytes.h"
+#include "encoding/limits.h"
 #include "tools/bee_cli.h"
 #include "tools/output.h"
 #include "tools/store_access.h"
@@ -122,19 +123,27 @@ Status Walk(const btree::internal::BlockCache& cache,
             std::vector<btree::internal::BlockPtr>* pins) {
   if (!root) return Status::OK();
   std::vector<std::pair<internal_ref, size_t>> stack{{*root, 0}};
+  // A tree reaches each node once: a node reached twice is a subtree shared
+  // by two parents, whose walk could list 2^depth nodes.
+  std::set<std::pair<uint64_t, uint64_t>> seen;
   while (!stack.empty()) {
     auto [ref, depth] = stack.back();
     stack.pop_back();
-    if (depth > 64)
-      return Status::Corruption("tree deeper than 64 levels (a cycle?)");
+    if (depth >= kMaxTreeDepth) return btree::TooDeep(ref);
+    if (!seen.insert({ref.seq, ref.offset}).second) {
+      return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
+                                std::to_string(ref.offset) +
+                                " is the child of two nodes");
+    }
     BEE_ASSIGN_OR_RETURN(auto block, cache.GetNode(ref));
     const IndexLevel* level = &block->levels[ref.offset];
     pins->push_back(block);
     BEE_RETURN_IF_ERROR(fn(NodeVisit{ref, level, depth}));
     for (size_t c = level->children.size(); c >= 2; c -= 2) {
-      stack.push_back(
-          {internal_ref{level->children[c - 2], level->children[c - 1]},
-           depth + 1});
+      const internal_ref child{level->children[c - 2], level->children[c - 1]};
+      BEE_RETURN_IF_ERROR(
+          btree::internal::CheckChildRef(ref, c / 2 - 1, child));
+      stack.push_back({child, depth + 1});
     }
   }
   return Status::OK();

@@ -23,6 +23,7 @@
 
 #include "btree/internal/seq_table.h"
 #include "encoding/block_codec.h"
+#include "encoding/limits.h"
 #include "encoding/result.h"
 #include "log/core.h"
 
@@ -36,6 +37,17 @@ struct NodeRef {
 };
 
 using BlockPtr = std::shared_ptr<const NodeBlock>;
+
+// The structural rule every hyperbee tree obeys, checked wherever a child
+// reference is followed: the child of level `parent.offset` of block
+// `parent.seq` is a level of an earlier node block, or another level of the
+// same block. A single write lists its rewritten nodes in pre-order, so its
+// children come later in the block (FORMAT.md §3, §6.2); a batch's
+// compaction may move a kept child before its parent (§8.3, scenario C).
+// So following children never reaches a later block, and a cycle stays
+// inside one block, where kMaxTreeDepth (encoding/limits.h) ends it. Corruption
+// naming the parent's block and level and the child's position otherwise.
+Status CheckChildRef(NodeRef parent, size_t child, NodeRef ref);
 
 // A B-tree node packed for searching: its keys' bytes are copied inline, so
 // a binary search touches one buffer instead of one block per key.

@@ -116,6 +116,9 @@ class Writer {
                        bool always_duplicate);
   Result<WNode*> Root();
   Result<WNode*> ChildAt(WNode* node, size_t i);
+  // ChildAt for a descent that reached `node` after `depth` steps:
+  // Corruption past kMaxTreeDepth (a reference cycle inside one block).
+  Result<WNode*> Descend(WNode* node, size_t i, size_t depth);
   Result<WNode*> Load(uint64_t seq, uint64_t offset);
   Result<std::string_view> KeyOf(KeyRef* k);
   Result<Entry> EntryOf(uint64_t seq);
