@@ -160,7 +160,9 @@ Result<Snapshot> Bee::Checkout(uint64_t version) const {
                                    " is beyond the current version " +
                                    Num(current));
   }
-  if (version > 1 && store_->boundaries->known() &&
+  // The log's own length is an append boundary even before Commit records
+  // it (FORMAT.md §4.1): a reader may see the append before the record.
+  if (version > 1 && version != current && store_->boundaries->known() &&
       !store_->boundaries->Contains(version)) {
     return Status::InvalidArgument(
         "version " + Num(version) +
