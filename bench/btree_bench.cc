@@ -66,9 +66,36 @@ Filled& TheStore() {
   return *filled;
 }
 
+// Puts every key in batches of `per_batch`.
+Status PutAll(btree::Bee* bee, size_t per_batch) {
+  const Data& d = TheData();
+  for (size_t i = 0; i < kKeys; i += per_batch) {
+    BEE_ASSIGN_OR_RETURN(auto batch, bee->MakeBatch());
+    for (size_t j = i; j < std::min(kKeys, i + per_batch); j++) {
+      BEE_RETURN_IF_ERROR(batch->Put(d.keys[j], d.values[j]).status());
+    }
+    BEE_RETURN_IF_ERROR(batch->Flush());
+  }
+  return Status::OK();
+}
+
+// Counts the entries `next` yields up to the end of the scan. An error
+// fails the benchmark (scripts/bench_smoke.sh fails on it) instead of
+// passing for the end of the scan; the caller then leaves its loop.
+template <typename Next>
+size_t CountAll(benchmark::State& state, Next next) {
+  for (size_t n = 0;; n++) {
+    auto e = next();
+    if (!e.ok()) {
+      state.SkipWithError(e.status().ToString().c_str());
+      return n;
+    }
+    if (!e->has_value()) return n;
+  }
+}
+
 void BM_PutBatched(benchmark::State& state) {
   const size_t per_batch = static_cast<size_t>(state.range(0));
-  const Data& d = TheData();
   size_t done = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -77,13 +104,10 @@ void BM_PutBatched(benchmark::State& state) {
         btree::Bee::Create(dir->path() + "/db", Key(), std::nullopt, NoSync())
             .value();
     state.ResumeTiming();
-    for (size_t i = 0; i < kKeys; i += per_batch) {
-      auto batch = bee->MakeBatch().value();
-      for (size_t j = i; j < std::min(kKeys, i + per_batch); j++) {
-        if (!batch->Put(d.keys[j], d.values[j]).ok())
-          state.SkipWithError("put");
-      }
-      if (!batch->Flush().ok()) state.SkipWithError("flush");
+    const Status s = PutAll(bee.get(), per_batch);
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      break;
     }
     done += kKeys;
     state.PauseTiming();
@@ -111,8 +135,10 @@ void BM_PutSingle(benchmark::State& state) {
           .value();
   size_t i = 0;
   for (auto _ : state) {
-    if (!bee->Put(d.keys[i % kKeys], d.values[i % kKeys]).ok())
-      state.SkipWithError("put");
+    if (!bee->Put(d.keys[i % kKeys], d.values[i % kKeys]).ok()) {
+      state.SkipWithError("put failed");
+      break;
+    }
     i++;
   }
   state.SetItemsProcessed(static_cast<int64_t>(i));
@@ -127,7 +153,10 @@ void BM_GetWarm(benchmark::State& state) {
   Rng rng(5);
   for (auto _ : state) {
     auto e = snap.Get(d.keys[rng.Next() % kKeys]);
-    if (!e.ok() || !e->has_value()) state.SkipWithError("get");
+    if (!e.ok() || !e->has_value()) {
+      state.SkipWithError("get failed");
+      break;
+    }
     benchmark::DoNotOptimize(e);
   }
   state.SetItemsProcessed(state.iterations());
@@ -141,7 +170,10 @@ void BM_CheckoutGet(benchmark::State& state) {
   Rng rng(6);
   for (auto _ : state) {
     auto e = old.Get(d.keys[rng.Next() % 50000]);
-    if (!e.ok() || !e->has_value()) state.SkipWithError("get");
+    if (!e.ok() || !e->has_value()) {
+      state.SkipWithError("get failed");
+      break;
+    }
     benchmark::DoNotOptimize(e);
   }
   state.SetItemsProcessed(state.iterations());
@@ -157,16 +189,20 @@ void FullScan(benchmark::State& state) {
   size_t n = 0;
   for (auto _ : state) {
     btree::RangeIterator it(snap, {});
-    while (true) {
+    const size_t count = CountAll(state, [&] {
       if constexpr (kCopy) {
-        auto e = it.Next();
-        if (!e.ok() || !e->has_value()) break;
+        return it.Next();
       } else {
         auto e = it.NextView();
-        if (!e.ok() || !e->has_value()) break;
-        benchmark::DoNotOptimize((*e)->value);
+        if (e.ok() && e->has_value()) benchmark::DoNotOptimize((*e)->value);
+        return e;
       }
-      n++;
+    });
+    n += count;
+    if (state.error_occurred()) break;
+    if (count != kKeys) {
+      state.SkipWithError("the scan missed entries");
+      break;
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(n));
@@ -189,11 +225,8 @@ void BM_Range100(benchmark::State& state) {
     o.gte = d.keys[rng.Next() % kKeys];
     o.limit = 100;
     btree::RangeIterator it(snap, o);
-    while (true) {
-      auto e = it.Next();
-      if (!e.ok() || !e->has_value()) break;
-      n++;
-    }
+    n += CountAll(state, [&] { return it.Next(); });
+    if (state.error_occurred()) break;
   }
   state.SetItemsProcessed(static_cast<int64_t>(n));
 }
@@ -208,10 +241,12 @@ void BM_DiffLastBatch(benchmark::State& state) {
   size_t n = 0;
   for (auto _ : state) {
     btree::DiffIterator it(now, before, {});
-    while (true) {
-      auto e = it.Next();
-      if (!e.ok() || !e->has_value()) break;
-      n++;
+    const size_t count = CountAll(state, [&] { return it.Next(); });
+    n += count;
+    if (state.error_occurred()) break;
+    if (count != 1000) {
+      state.SkipWithError("the diff is not the last batch's 1,000 changes");
+      break;
     }
   }
   state.SetItemsProcessed(static_cast<int64_t>(n));

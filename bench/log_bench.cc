@@ -42,7 +42,10 @@ void AppendToDisk(benchmark::State& state, log::Durability durability,
   auto core =
       log::Core::Create(dir.path() + "/log", BenchKey(), options).value();
   for (auto _ : state) {
-    if (!core->Append(views).ok()) state.SkipWithError("append failed");
+    if (!core->Append(views).ok()) {
+      state.SkipWithError("append failed");
+      break;
+    }
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(per_call));
   state.SetBytesProcessed(state.iterations() *
@@ -126,11 +129,12 @@ void BM_FloorHashOnly(benchmark::State& state) {
 BENCHMARK(BM_FloorHashOnly)->Arg(100)->Arg(4096);
 
 // Forces the hash path range(0) (0 scalar, 1 AVX2, 2 AVX-512) for one
-// benchmark; false (the benchmark skipped) if the CPU lacks it.
+// benchmark; false (the benchmark skipped) if the CPU lacks it. The
+// "SKIPPED:" prefix tells scripts/bench_smoke.sh that this is no error.
 bool ForcePath(benchmark::State& state) {
   const auto path = static_cast<log::HashPath>(state.range(0));
   if (!log::ForceHashPathForTesting(path)) {
-    state.SkipWithError("this CPU cannot run the path");
+    state.SkipWithError("SKIPPED: this CPU cannot run the path");
     return false;
   }
   static const char* const kNames[] = {"scalar", "avx2", "avx512"};
@@ -202,6 +206,7 @@ void BM_Get(benchmark::State& state) {
   for (auto _ : state) {
     if (!log.core->Get(rng.Next() % 100000, &out).ok()) {
       state.SkipWithError("get failed");
+      break;
     }
     benchmark::DoNotOptimize(out.data());
   }
@@ -217,7 +222,10 @@ void BM_ProofCreate(benchmark::State& state) {
     r.block = log::ProofRequest::Range{rng.Next() % 100000, 0};
     r.upgrade = log::ProofRequest::Upgrade{0, 100000};
     auto proof = log::CreateProof(*log.core, r);
-    if (!proof.ok()) state.SkipWithError("proof failed");
+    if (!proof.ok()) {
+      state.SkipWithError("proof failed");
+      break;
+    }
     benchmark::DoNotOptimize(proof);
   }
   state.SetItemsProcessed(state.iterations());
@@ -249,6 +257,7 @@ void BM_ProofVerify(benchmark::State& state) {
     state.ResumeTiming();
     if (!log::ApplyProof(replica.get(), proof).ok()) {
       state.SkipWithError("verify failed");
+      break;
     }
   }
   state.SetItemsProcessed(state.iterations());

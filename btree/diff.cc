@@ -5,6 +5,8 @@
 // a different subtree, is expanded; two keys are compared and emitted.
 #include "btree/diff.h"
 
+#include <utility>
+
 #include "btree/version_root.h"
 #include "encoding/limits.h"
 
@@ -17,8 +19,13 @@ DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
     : left_{std::move(left), {}, {}, false},
       right_{std::move(right), {}, {}, false},
       options_(std::move(options)) {
-  if (options_.gt) options_.gte.reset();
-  if (options_.lt) options_.lte.reset();
+  // As hyperbee's diff (iterators/diff.js), which differs from its range
+  // here: given both gt and gte, the bound is gt's key, included because
+  // gte is given; likewise lt and lte.
+  if (options_.gt && options_.gte)
+    options_.gte = std::exchange(options_.gt, {});
+  if (options_.lt && options_.lte)
+    options_.lte = std::exchange(options_.lt, {});
 }
 
 Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,

@@ -15,8 +15,11 @@
 namespace bee::btree {
 
 struct DiffOptions {
-  std::optional<std::string> gt, gte, lt, lte;  // key bounds, as RangeOptions
-  int64_t limit = -1;                           // counts pairs; < 0 unlimited
+  // Key bounds, as RangeOptions except when both of a side are given: then,
+  // as in hyperbee's diff, the key is gt's (lt's) and it is included
+  // ({gt: a, gte: b} means gte a; {lt: a, lte: b} means lte a).
+  std::optional<std::string> gt, gte, lt, lte;
+  int64_t limit = -1;  // counts pairs; < 0 unlimited
 };
 
 struct DiffEntry {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libsodium-dev libprotobuf-dev
           protobuf-compiler catch2 libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev nodejs npm)
+          nlohmann-json3-dev nodejs npm clang-format)
 missing=()
 for p in "${packages[@]}"; do
   case "$p" in
@@ -40,7 +40,17 @@ if ((${#missing[@]})); then
 fi
 
 # The real hyperbee/hypercore for interop tests, pinned by package-lock.json.
-if [ -f tests/interop/js/package-lock.json ] && [ ! -d tests/interop/js/node_modules ]; then
-  echo "setup: npm ci in tests/interop/js" >&2
-  (cd tests/interop/js && npm ci --no-audit --no-fund --loglevel=error)
+# node_modules records the hash of the lock it was installed from; a missing
+# or different record (the lock changed, or an install was interrupted)
+# reinstalls. The tests also check every installed version against the lock
+# (tests/util/node_runner.h).
+js=tests/interop/js
+if [ -f "$js/package-lock.json" ]; then
+  lock_hash=$(sha256sum "$js/package-lock.json" | cut -d' ' -f1)
+  stamp="$js/node_modules/.bee-package-lock.sha256"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+    echo "setup: npm ci in $js (package-lock.json $lock_hash)" >&2
+    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" > "$stamp"
+  fi
 fi

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "tests/util/temp_dir.h"
 
@@ -40,23 +41,83 @@ std::string Tail(const std::string& s, size_t n) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
-Status CheckNode() {
-  const std::string fix =
-      " (run scripts/setup.sh: it installs node and runs "
-      "npm ci in " +
-      kJsDir + ")";
-  if (std::system("node --version >/dev/null 2>&1") != 0) {
-    return Status::Unavailable("node is not installed" + fix);
+// The versions bee reproduces byte for byte (README.md, docs/FORMAT.md).
+constexpr std::pair<const char*, const char*> kPinnedPeer[] = {
+    {"hyperbee", "2.27.3"}, {"hypercore", "11.39.5"}};
+
+const std::string kFix =
+    " (run scripts/setup.sh: it installs node and runs npm ci in " + kJsDir +
+    ")";
+
+Result<nlohmann::json> ReadJson(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) {
+    return Status::Unavailable(path + " does not exist" + kFix);
   }
-  for (const char* package : {"hyperbee", "hypercore", "hypercore-crypto"}) {
-    const std::string manifest =
-        kJsDir + "/node_modules/" + package + "/package.json";
-    if (!std::filesystem::exists(manifest)) {
-      return Status::Unavailable(std::string("the npm package ") + package +
-                                 " is not installed" + fix);
-    }
+  auto parsed = nlohmann::json::parse(ReadFile(path), nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return Status::Unavailable(path + " is not a JSON object" + kFix);
+  }
+  return parsed;
+}
+
+// The version string of `object`, or "" when it has none.
+std::string VersionOf(const nlohmann::json& object) {
+  auto it = object.find("version");
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Whether the lock's package at `path` ("node_modules/<name>") is installed
+// at its locked version.
+Status CheckInstalled(const std::string& js_dir, const std::string& path,
+                      const nlohmann::json& locked) {
+  const std::string manifest = js_dir + "/" + path + "/package.json";
+  if (!std::filesystem::exists(manifest)) {
+    if (locked.value("optional", false)) return Status::OK();
+    return Status::Unavailable(path + " is not installed" + kFix);
+  }
+  BEE_ASSIGN_OR_RETURN(nlohmann::json installed, ReadJson(manifest));
+  if (VersionOf(installed) != VersionOf(locked)) {
+    return Status::Unavailable(path + " is version " + VersionOf(installed) +
+                               ", package-lock.json pins " + VersionOf(locked) +
+                               kFix);
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status CheckPeerVersions(const std::string& js_dir) {
+  BEE_ASSIGN_OR_RETURN(nlohmann::json lock,
+                       ReadJson(js_dir + "/package-lock.json"));
+  const nlohmann::json packages = lock.value("packages", nlohmann::json());
+  if (!packages.is_object()) {
+    return Status::Unavailable("package-lock.json lists no packages");
+  }
+  for (const auto& [name, version] : kPinnedPeer) {
+    const std::string path = std::string("node_modules/") + name;
+    auto it = packages.find(path);
+    const std::string locked = it == packages.end() ? "" : VersionOf(*it);
+    if (locked != version) {
+      return Status::Unavailable(std::string("package-lock.json pins ") + name +
+                                 " '" + locked + "', bee needs " + version);
+    }
+  }
+  for (const auto& [path, locked] : packages.items()) {
+    if (!path.starts_with("node_modules/") || locked.value("link", false)) {
+      continue;
+    }
+    BEE_RETURN_IF_ERROR(CheckInstalled(js_dir, path, locked));
+  }
+  return Status::OK();
+}
+
+namespace {
+
+Status CheckNode() {
+  if (std::system("node --version >/dev/null 2>&1") != 0) {
+    return Status::Unavailable("node is not installed" + kFix);
+  }
+  return CheckPeerVersions(kJsDir);
 }
 
 // Runs `command`, returning its stdout and, in `*exit_code`, its exit code

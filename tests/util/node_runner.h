@@ -18,6 +18,13 @@ namespace bee::test {
 // Unavailable, with the fix (scripts/setup.sh) in the message. Checked once.
 const Status& NodeStatus();
 
+// OK when `js_dir`/node_modules holds every package its package-lock.json
+// pins, each at the locked version (an optional one may be absent), and the
+// lock pins hyperbee 2.27.3 and hypercore 11.39.5, the versions bee is
+// byte-compatible with. Otherwise Unavailable, naming the package and both
+// versions. NodeStatus() runs it on the peer's directory.
+Status CheckPeerVersions(const std::string& js_dir);
+
 // NodeStatus().ok().
 bool NodeAvailable();
 

@@ -119,15 +119,23 @@ TEST_CASE("concurrent live history sees every new block in order",
       if (!bee->Put(KeyFor(i), "v").ok()) writes_ok = false;
     }
   });
+  // Read first, assert after the join: a failed REQUIRE while the writer
+  // runs would destroy a joinable std::thread (std::terminate).
+  std::vector<Result<std::optional<HistoryEntry>>> got;
   for (uint64_t seq = 1; seq <= 50; seq++) {
-    auto e = live.Next(std::chrono::seconds(20));
+    got.push_back(live.Next(std::chrono::seconds(20)));
+    if (!got.back().ok() || !got.back()->has_value()) break;
+  }
+  writer.join();
+  CHECK(writes_ok.load());
+  REQUIRE(got.size() == 50);
+  for (uint64_t seq = 1; seq <= 50; seq++) {
+    const auto& e = got[seq - 1];
     REQUIRE(e.ok());
     REQUIRE(e->has_value());
     CHECK((*e)->seq == seq);
     CHECK((*e)->key == KeyFor(seq - 1));
   }
-  writer.join();
-  CHECK(writes_ok.load());
   live.Cancel();
   CHECK_FALSE(live.Next(std::chrono::milliseconds(10))->has_value());
 }

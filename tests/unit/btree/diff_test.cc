@@ -26,6 +26,16 @@ std::optional<Entry> EntryIn(const ModelState& state, const std::string& key) {
   return Entry{it->second.seq, key, it->second.value};
 }
 
+// Whether `key` lies within a diff's bounds: when both of a side are given,
+// hyperbee's diff takes gt's (lt's) key and includes it (btree/diff.h).
+bool InDiffRange(const std::string& key, const DiffOptions& o) {
+  const std::optional<std::string>& lower = o.gt ? o.gt : o.gte;
+  const std::optional<std::string>& upper = o.lt ? o.lt : o.lte;
+  if (lower && (o.gte ? key < *lower : key <= *lower)) return false;
+  if (upper && (o.lte ? key > *upper : key >= *upper)) return false;
+  return true;
+}
+
 // For every key in either state whose entry differs, one pair.
 std::vector<DiffEntry> ModelDiff(const ModelState& left,
                                  const ModelState& right,
@@ -38,7 +48,7 @@ std::vector<DiffEntry> ModelDiff(const ModelState& left,
   std::sort(keys.begin(), keys.end());
   std::vector<DiffEntry> out;
   for (const std::string& key : keys) {
-    if (!test::InKeyRange(key, o)) continue;
+    if (!InDiffRange(key, o)) continue;
     if (o.limit >= 0 && out.size() >= static_cast<size_t>(o.limit)) break;
     DiffEntry d{EntryIn(left, key), EntryIn(right, key)};
     if (d.left != d.right) out.push_back(std::move(d));

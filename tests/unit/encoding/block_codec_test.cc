@@ -152,7 +152,9 @@ std::string ProtobufEncoding(const NodeBlock& node) {
 
 TEST_CASE("the hand-written node encoder writes what libprotobuf writes",
           "[encoding]") {
-  std::mt19937_64 rng(20261129);
+  const uint64_t seed = Catch::rngSeed();  // fresh per run (tests/main.cc)
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
   auto number = [&] {  // every varint length, 1 to 10 bytes
     return rng() >> (rng() % 64);
   };
