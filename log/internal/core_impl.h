@@ -3,16 +3,26 @@
 #define BEE_LOG_INTERNAL_CORE_IMPL_H_
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "log/core.h"
 #include "log/internal/node_cache.h"
 
 namespace bee::log {
+
+// One checksummed slot of the `head` file (docs/FORMAT.md §1.2).
+struct HeadSlot {
+  uint64_t generation = 0;
+  SignedHead head;
+};
+// Parses one head slot; nullopt when it is empty or fails its checksum.
+std::optional<HeadSlot> ParseHeadSlot(std::string_view slot);
 
 class Core::Impl {
  public:
@@ -26,7 +36,6 @@ class Core::Impl {
   std::unique_ptr<Env> owned_env_;  // in-memory cores own their Env
   std::string dir_;
   Durability durability_ = Durability::kSync;
-  bool fall_back_ = false;        // CoreOptions::fall_back_to_previous_head
   bool parallel_hashing_ = true;  // CoreOptions::parallel_hashing
   bool compat_ = false;
   bool replica_ = false;  // sparse: blocks may be missing (bitfield)
@@ -57,8 +66,9 @@ class Core::Impl {
   mutable std::shared_mutex mu_;
   SignedHead head_;
   uint64_t generation_ = 0;
-  std::vector<TreeNode> roots_;    // verified against head_'s signature
-  std::vector<uint8_t> bitfield_;  // replicas only
+  std::optional<HeadDamage> head_damage_;  // set by LoadHead only
+  std::vector<TreeNode> roots_;            // verified against head_'s signature
+  std::vector<uint8_t> bitfield_;          // replicas only
 
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;
@@ -70,7 +80,23 @@ class Core::Impl {
   Status ReadMeta(bool read_only);
   Status OpenFiles(bool create);
   Status LoadBitfield();
+  // Opens at the newest head slot that verifies and sets head_damage_ for
+  // the other slot when it is damaged (docs/FORMAT.md §2).
   Status LoadHead();
+  // The roots of `head` read from `tree`, when they sum to its byte length
+  // and its signature verifies over them; else what is wrong.
+  Result<std::vector<TreeNode>> VerifyHead(const SignedHead& head) const;
+  // Whether `tree` or `data` hold bytes an append past `head` wrote (or a
+  // truncation left): tree longer than its 2L-1 records, data longer than
+  // its byte length. *past_blocks: the blocks those tree records end at.
+  // The HeadDamage of slot `s`, which is damaged for `problem`, against
+  // the head open chose (head_, generation_).
+  Result<HeadDamage> DescribeDamage(uint64_t s,
+                                    const std::optional<HeadSlot>& slot,
+                                    std::optional<uint64_t> field,
+                                    const std::string& problem) const;
+  Result<bool> HoldsDataPast(const SignedHead& head,
+                             uint64_t* past_blocks) const;
   Status WriteHead(const SignedHead& head, uint64_t generation);
   // Reads the record of node `index` from `tree`, unverified: MissingNode
   // when it is all zero or past the end of the file. `scratch` is any buffer.
@@ -119,6 +145,44 @@ class Core::Impl {
   std::string Signable(const Hash32& tree_hash, uint64_t length,
                        uint64_t fork) const;
   Status CheckWritable() const;
+
+  // Verification and repair (log/core_verify.cc).
+  //
+  // Called for what a Scan finds wrong: a record that is missing or not
+  // the hash of its stored children (a leaf: of its block's bytes, at
+  // `data_offset` in data), a block cut short by the end of `data`.
+  struct ScanSink {
+    std::function<void(uint64_t index, const std::optional<TreeNode>& stored,
+                       uint64_t data_offset)>
+        record;
+    std::function<void(uint64_t block, uint64_t offset, uint64_t have,
+                       uint64_t size)>
+        short_data;
+    // With a value: every node whose stored record is not the value
+    // recomputed from the data alone (for Repair, over proven blocks only).
+    std::function<Status(const TreeNode& computed)> rebuild;
+  };
+  // Hashes blocks [0, end) from `data` and every node of the tree at `end`,
+  // streaming, and checks each stored record; returns the roots of `end`
+  // recomputed from the data alone. REQUIRES: end <= head_.length.
+  Result<std::vector<TreeNode>> Scan(uint64_t end, const ScanSink& sink) const;
+  // Verification, plus what Repair needs: which head slots failed, and
+  // whether the roots recomputed from the data equal the signed ones.
+  struct VerifyDetail {
+    VerifyReport report;
+    bool slot_failed[2] = {false, false};
+    bool records_damaged = false;
+  };
+  Result<VerifyDetail> VerifyDetailed() const;
+  Status CheckMeta(VerifyReport* report) const;
+  void CheckHeadSlots(VerifyDetail* detail) const;
+  Status CheckTree(VerifyDetail* detail) const;
+  Status CheckLeftovers(VerifyReport* report) const;
+  // The first block whose leaf cannot be verified from the signed roots or
+  // whose data does not match it, from block `from` on; head_.length if none.
+  uint64_t FirstUnprovenBlock(uint64_t from) const;
+  // Repair's writes, REQUIRES: writer_mu_ held and the log writable.
+  Status RepairLocked(const VerifyDetail& detail, RepairReport* out);
 };
 
 }  // namespace bee::log

@@ -1,0 +1,435 @@
+// Verifying every byte of a log directory, and repairing what can be
+// repaired (docs/FORMAT.md §2.1).
+//
+// Reads never need most interior tree records (a path hashes its siblings
+// up to a verified ancestor), so Verify scans instead: it streams the data
+// and the tree in chunks (one read of each per chunk), hashes every block,
+// rebuilds every node bottom-up and checks each stored record against the
+// hash of its stored children. It keeps two values per node: the stored
+// one, which the checks above use (so one damaged record is named once,
+// not at every ancestor), and the one recomputed from the data alone. When
+// the recomputed roots equal the signed roots, every recomputed node is the
+// signed one, so Repair can rewrite damaged records from the data.
+#include <algorithm>
+
+#include "encoding/varint.h"
+#include "log/core.h"
+#include "log/flat_tree.h"
+#include "log/internal/core_impl.h"
+#include "log/internal/storage_format.h"
+
+namespace bee::log {
+
+using internal::kTreeRecordSize;
+
+namespace {
+
+std::string Num(uint64_t v) { return std::to_string(v); }
+
+constexpr uint64_t kScanBlocks = 4096;              // blocks per chunk, most
+constexpr uint64_t kScanBytes = uint64_t{4} << 20;  // data bytes per chunk
+constexpr size_t kMaxFailures = 64;                 // listed; then counted
+
+// Adds failures up to kMaxFailures, then counts the rest (call Finish).
+class FailureList {
+ public:
+  explicit FailureList(std::vector<std::string>* out) : out_(out) {}
+  void Add(std::string failure) {
+    if (out_->size() < kMaxFailures) {
+      out_->push_back(std::move(failure));
+    } else {
+      more_++;
+    }
+  }
+  void Finish() {
+    if (more_) out_->push_back("... and " + Num(more_) + " more failures");
+  }
+
+ private:
+  std::vector<std::string>* out_;
+  uint64_t more_ = 0;
+};
+
+// "blocks a..b (versions a+1 to L read them)": what damage to node `index`
+// affects.
+std::string Affected(uint64_t index, uint64_t length) {
+  const uint64_t a = flat::LeftSpan(index) / 2, b = flat::RightSpan(index) / 2;
+  return "blocks " + Num(a) + ".." + Num(b) + " (versions " + Num(a + 1) +
+         " to " + Num(length) + " read them)";
+}
+
+std::optional<TreeNode> DecodeStored(std::string_view records, uint64_t base,
+                                     uint64_t index) {
+  const uint64_t at = (index - base) * kTreeRecordSize;
+  if (index < base || at + kTreeRecordSize > records.size()) {
+    return std::nullopt;
+  }
+  const char* p = records.data() + at;
+  if (std::all_of(p, p + kTreeRecordSize, [](char c) { return c == 0; })) {
+    return std::nullopt;
+  }
+  TreeNode node;
+  node.index = index;
+  node.size = DecodeFixed64(p);
+  std::copy(p + 8, p + kTreeRecordSize, node.hash.begin());
+  return node;
+}
+
+// A node as the scan sees it: recomputed from the data alone, and as the
+// checks above it use it (its stored record, else the expected value).
+struct ScanNode {
+  TreeNode computed;
+  TreeNode view;
+};
+
+}  // namespace
+
+Result<std::vector<TreeNode>> Core::Impl::Scan(uint64_t end,
+                                               const ScanSink& sink) const {
+  std::vector<ScanNode> stack;
+  std::string records, data, scratch;
+  uint64_t offset = 0;
+  bool located = true;  // false once a block's size is unknown
+  // The stored record of `index`: from the chunk's read, or read alone.
+  auto stored = [&](uint64_t index, uint64_t base) -> std::optional<TreeNode> {
+    if (index >= base && (index - base + 1) * kTreeRecordSize <= records.size())
+      return DecodeStored(records, base, index);
+    auto node = ReadNode(index, &scratch);
+    return node.ok() ? std::optional<TreeNode>(*node) : std::nullopt;
+  };
+  // Checks a node against its record and pushes it, merging siblings.
+  auto place = [&](ScanNode node, const std::optional<TreeNode>& record,
+                   uint64_t data_offset, bool checked) -> Status {
+    if (checked && record != node.view) {
+      sink.record(node.view.index, record, data_offset);
+    }
+    if (sink.rebuild && record != node.computed) {
+      BEE_RETURN_IF_ERROR(sink.rebuild(node.computed));
+    }
+    if (record) node.view = *record;
+    stack.push_back(node);
+    return Status::OK();
+  };
+  for (uint64_t first = 0; first < end;) {
+    const uint64_t base = 2 * first;
+    const uint64_t limit = std::min(end, first + kScanBlocks);
+    BEE_RETURN_IF_ERROR(tree_file_->Read(
+        base * kTreeRecordSize,
+        static_cast<size_t>((2 * (limit - first) - 1) * kTreeRecordSize),
+        &records));
+    // The chunk ends after kScanBytes of data (at least one block).
+    std::vector<std::optional<TreeNode>> leaves;
+    uint64_t bytes = 0;
+    for (uint64_t b = first; b < limit && (b == first || bytes < kScanBytes);
+         b++) {
+      leaves.push_back(DecodeStored(records, base, 2 * b));
+      if (leaves.back()) bytes += leaves.back()->size;
+    }
+    BEE_RETURN_IF_ERROR(
+        data_file_->Read(offset, static_cast<size_t>(bytes), &data));
+    uint64_t at = 0;  // in `data`
+    for (size_t i = 0; i < leaves.size(); i++) {
+      const uint64_t block = first + i;
+      const std::optional<TreeNode>& leaf = leaves[i];
+      ScanNode node;
+      node.computed = TreeNode{2 * block, 0, {}};
+      bool checked = true;
+      if (!leaf) {
+        located = false;  // the offsets of later blocks are unknown
+      } else if (located && at + leaf->size <= data.size()) {
+        node.computed = LeafNode(block, std::string_view(data).substr(
+                                            static_cast<size_t>(at),
+                                            static_cast<size_t>(leaf->size)));
+      } else {
+        if (located) {
+          sink.short_data(block, offset + at,
+                          data.size() > at ? data.size() - at : 0, leaf->size);
+        }
+        checked = false;
+      }
+      node.view = node.computed;
+      if (!leaf) checked = true;  // a missing leaf record is always damage
+      BEE_RETURN_IF_ERROR(place(node, leaf, offset + at, checked));
+      if (leaf) at += leaf->size;
+      // Merge with the left siblings on the stack, checking each parent.
+      while (stack.size() >= 2 &&
+             flat::Sibling(stack[stack.size() - 2].computed.index) ==
+                 stack.back().computed.index) {
+        ScanNode right = stack.back();
+        stack.pop_back();
+        ScanNode left = stack.back();
+        stack.pop_back();
+        ScanNode parent{ParentNode(left.computed, right.computed),
+                        ParentNode(left.view, right.view)};
+        BEE_RETURN_IF_ERROR(
+            place(parent, stored(parent.view.index, base), 0, true));
+      }
+    }
+    offset += at;
+    first += leaves.size();
+  }
+  std::vector<TreeNode> roots;
+  for (const ScanNode& n : stack) roots.push_back(n.computed);
+  return roots;
+}
+
+Status Core::Impl::CheckMeta(VerifyReport* report) const {
+  const std::string path = Path(internal::kMetaFile);
+  BEE_ASSIGN_OR_RETURN(auto file, env_->OpenFile(path, false));
+  BEE_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+  std::string meta;
+  BEE_RETURN_IF_ERROR(file->Read(
+      0, static_cast<size_t>(std::min<uint64_t>(size, 1u << 20)), &meta));
+  auto fail = [&](const std::string& what) {
+    report->failures.push_back(path + ": " + what +
+                               " (the log's identity: every version)");
+    return Status::OK();
+  };
+  if (meta.size() < internal::kMetaFixedSize + 32 ||
+      meta.compare(0, 8, internal::kMetaMagic) != 0) {
+    return fail("bad magic or too short at offset 0");
+  }
+  std::string_view body(meta.data(), meta.size() - 32);
+  if (AsChars(Blake2b256(body)) != std::string_view(meta).substr(body.size())) {
+    return fail("checksum mismatch at offset " + Num(body.size()));
+  }
+  const uint32_t flags = DecodeFixed32(meta.data() + 12);
+  const uint32_t manifest = DecodeFixed32(meta.data() + 80);
+  const uint64_t seed = (flags & internal::kMetaFlagHasSeed) ? 32 : 0;
+  if (internal::kMetaFixedSize + uint64_t{manifest} + seed != body.size()) {
+    return fail("inconsistent lengths at offset 80");
+  }
+  if (meta.compare(16, 32, AsChars(key_)) != 0 ||
+      meta.compare(48, 32, AsChars(public_key_)) != 0) {
+    return fail("key changed since open at offset 16");
+  }
+  return Status::OK();
+}
+
+void Core::Impl::CheckHeadSlots(VerifyDetail* detail) const {
+  std::string bytes;
+  Status read = head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes);
+  for (uint64_t s = 0; s < 2; s++) {
+    const std::string where = Path(internal::kHeadFile) + ": slot " + Num(s) +
+                              " (offset " + Num(s * internal::kHeadSlotSize) +
+                              ")";
+    std::string failure;
+    std::string_view raw;
+    if (read.ok() && bytes.size() > s * internal::kHeadSlotSize) {
+      raw = std::string_view(bytes).substr(s * internal::kHeadSlotSize,
+                                           internal::kHeadSlotSize);
+    }
+    auto slot = ParseHeadSlot(raw);
+    if (!read.ok()) {
+      failure = where + ": " + read.message();
+    } else if (head_damage_ && head_damage_->slot == s) {
+      failure = head_damage_->description;
+    } else if (raw.find_first_not_of('\0') == std::string_view::npos) {
+      // Generation g went to slot g % 2: slot 1 holds 1, slot 0 holds 2.
+      if (generation_ >= 2 - s) {
+        failure = where + " is all zero, but generation " + Num(generation_) +
+                  " means it was written";
+      }
+    } else if (!slot) {
+      failure = where + " fails its checksum";
+    } else if (auto roots = VerifyHead(slot->head); !roots.ok()) {
+      failure = where + " (generation " + Num(slot->generation) + ", length " +
+                Num(slot->head.length) + ") does not verify against " +
+                Path(internal::kTreeFile) + ": " + roots.status().message();
+    }
+    if (!failure.empty()) {
+      detail->slot_failed[s] = true;
+      detail->report.failures.push_back(std::move(failure));
+    }
+  }
+}
+
+Status Core::Impl::CheckTree(VerifyDetail* detail) const {
+  VerifyReport& report = detail->report;
+  const uint64_t length = head_.length;
+  FailureList failures(&report.failures);
+  ScanSink sink;
+  sink.record = [&](uint64_t index, const std::optional<TreeNode>& stored,
+                    uint64_t data_offset) {
+    detail->records_damaged = true;
+    const std::string node =
+        "node " + Num(index) + " (offset " + Num(index * kTreeRecordSize) + ")";
+    if (!stored) {
+      failures.Add(Path(internal::kTreeFile) + ": " + node +
+                   " is missing; it covers " + Affected(index, length));
+    } else if (index % 2 == 0) {
+      failures.Add(Path(internal::kDataFile) + ": block " + Num(index / 2) +
+                   " at offset " + Num(data_offset) + " (" + Num(stored->size) +
+                   " bytes) does not hash to its leaf, " +
+                   Path(internal::kTreeFile) + " " + node + "; " +
+                   Affected(index, length));
+    } else {
+      failures.Add(Path(internal::kTreeFile) + ": " + node +
+                   " is not the hash of its children " +
+                   Num(flat::LeftChild(index)) + " and " +
+                   Num(flat::RightChild(index)) + "; it covers " +
+                   Affected(index, length));
+    }
+  };
+  sink.short_data = [&](uint64_t block, uint64_t offset, uint64_t have,
+                        uint64_t size) {
+    failures.Add(Path(internal::kDataFile) + ": block " + Num(block) +
+                 " at offset " + Num(offset) + " is cut short (" + Num(have) +
+                 " of " + Num(size) + " bytes); " +
+                 Affected(2 * block, length));
+  };
+  BEE_ASSIGN_OR_RETURN(std::vector<TreeNode> computed, Scan(length, sink));
+  failures.Finish();
+  // Roots recomputed from the data equal the signed ones: every node is
+  // the signed one, and every block holds its signed bytes.
+  report.intact_length = length;
+  uint64_t from = 0;
+  for (size_t i = 0; i < roots_.size(); i++) {
+    if (i < computed.size() && computed[i] == roots_[i]) {
+      from += flat::CountLeaves(roots_[i].index);
+      continue;
+    }
+    report.intact_length = FirstUnprovenBlock(from);
+    report.failures.push_back(
+        Path(internal::kDataFile) + ": blocks " + Num(report.intact_length) +
+        ".." + Num(length - 1) + " (versions " + Num(report.intact_length + 1) +
+        " to " + Num(length) +
+        ") cannot be proven to hold the signed data; blocks before " +
+        Num(report.intact_length) + " can");
+    break;
+  }
+  return Status::OK();
+}
+
+uint64_t Core::Impl::FirstUnprovenBlock(uint64_t from) const {
+  std::string block;
+  for (uint64_t b = from; b < head_.length; b++) {
+    if (!ReadBlock(b, &block).ok()) return b;
+  }
+  return head_.length;
+}
+
+Status Core::Impl::CheckLeftovers(VerifyReport* report) const {
+  BEE_ASSIGN_OR_RETURN(uint64_t tree_size, tree_file_->Size());
+  BEE_ASSIGN_OR_RETURN(uint64_t data_size, data_file_->Size());
+  const uint64_t own =
+      (head_.length == 0 ? 0 : 2 * head_.length - 1) * kTreeRecordSize;
+  const std::string why =
+      " past the signed head (left by an interrupted append or a "
+      "truncation; ignored, and overwritten by the next append)";
+  if (tree_size > own) {
+    report->notes.push_back(Path(internal::kTreeFile) + ": " +
+                            Num(tree_size - own) + " bytes from offset " +
+                            Num(own) + why);
+  }
+  if (data_size > head_.byte_length) {
+    report->notes.push_back(
+        Path(internal::kDataFile) + ": " + Num(data_size - head_.byte_length) +
+        " bytes from offset " + Num(head_.byte_length) + why);
+  }
+  return Status::OK();
+}
+
+Result<Core::Impl::VerifyDetail> Core::Impl::VerifyDetailed() const {
+  VerifyDetail detail;
+  BEE_RETURN_IF_ERROR(CheckMeta(&detail.report));
+  CheckHeadSlots(&detail);
+  if (replica_) {
+    // A replica may lack any block and node: check the ones it stores.
+    std::string block;
+    FailureList failures(&detail.report.failures);
+    for (uint64_t b = 0; b < head_.length; b++) {
+      if (!HasBlock(b)) continue;
+      if (Status s = ReadBlock(b, &block); !s.ok()) failures.Add(s.message());
+    }
+    failures.Finish();
+    detail.report.intact_length = head_.length;
+    return detail;
+  }
+  BEE_RETURN_IF_ERROR(CheckTree(&detail));
+  BEE_RETURN_IF_ERROR(CheckLeftovers(&detail.report));
+  return detail;
+}
+
+Result<VerifyReport> Core::Verify() const {
+  std::shared_lock<std::shared_mutex> l(impl_->mu_);
+  BEE_ASSIGN_OR_RETURN(Impl::VerifyDetail detail, impl_->VerifyDetailed());
+  return std::move(detail.report);
+}
+
+Status Core::VerifyAll() const {
+  BEE_ASSIGN_OR_RETURN(VerifyReport report, Verify());
+  if (report.ok()) return Status::OK();
+  std::string message;
+  for (size_t i = 0; i < report.failures.size() && i < 3; i++) {
+    message += (i ? "; " : "") + report.failures[i];
+  }
+  if (report.failures.size() > 3) {
+    message += "; and " + Num(report.failures.size() - 3) + " more";
+  }
+  return Status::Corruption(message);
+}
+
+Status Core::Impl::RepairLocked(const VerifyDetail& detail, RepairReport* out) {
+  const uint64_t length = head_.length;
+  const uint64_t keep = detail.report.intact_length;
+  const bool lost = head_damage_ && head_damage_->writes_may_be_lost;
+  out->old_length = out->new_length = out->dropped_end = length;
+  out->old_fork = out->new_fork = head_.fork;
+  if (detail.report.ok()) return Status::OK();  // touch nothing
+  out->changed = true;
+  // Blocks [0, keep) are proven: what the data recomputes is what was
+  // signed, so damaged records among them are rewritten from it.
+  uint64_t rebuilt = 0;
+  ScanSink sink;
+  sink.record = [](uint64_t, const std::optional<TreeNode>&, uint64_t) {};
+  sink.short_data = [](uint64_t, uint64_t, uint64_t, uint64_t) {};
+  if (detail.records_damaged) {
+    sink.rebuild = [&](const TreeNode& node) {
+      rebuilt++;
+      return WriteNodes(std::span<const TreeNode>(&node, 1));
+    };
+  }
+  BEE_ASSIGN_OR_RETURN(std::vector<TreeNode> roots, Scan(keep, sink));
+  BEE_RETURN_IF_ERROR(tree_file_->Sync());
+  if (rebuilt) {
+    out->actions.push_back(Path(internal::kTreeFile) + ": rewrote " +
+                           Num(rebuilt) + " damaged records of blocks 0.." +
+                           Num(keep - 1) + " from their verified data");
+  }
+  // The next generation goes to the damaged slot, never over the head
+  // that verifies.
+  uint64_t next = generation_ + 1;
+  if (detail.slot_failed[next % 2 == 0 ? 1 : 0]) next++;
+  const std::string slot =
+      " (generation " + Num(next) + ", slot " + Num(next % 2) + ")";
+  if (keep < length || lost) {
+    // Blocks past `keep` may have been signed and seen: signing other
+    // blocks at the same fork would be a second history, so the kept
+    // length is signed at the next fork, as a truncation is.
+    SignedHead head = SignHead(roots, keep, head_.fork + 1);
+    BEE_RETURN_IF_ERROR(WriteHead(head, next));
+    BEE_ASSIGN_OR_RETURN(uint64_t data_size, data_file_->Size());
+    out->new_length = keep;
+    out->new_fork = head.fork;
+    out->dropped_end = std::max(length, lost ? head_damage_->lost_end : 0);
+    out->dropped_bytes = head_.byte_length - head.byte_length;
+    if (lost && data_size > head_.byte_length) {
+      out->dropped_bytes += data_size - head_.byte_length;
+    }
+    out->actions.push_back(Path(internal::kHeadFile) + ": signed length " +
+                           Num(keep) + " at fork " + Num(head.fork) + slot +
+                           ", dropping blocks " + Num(keep) + ".." +
+                           Num(out->dropped_end - 1) + " (versions " +
+                           Num(keep + 1) + " to " + Num(out->dropped_end) +
+                           ", " + Num(out->dropped_bytes) + " data bytes)");
+  } else if (detail.slot_failed[0] || detail.slot_failed[1]) {
+    BEE_RETURN_IF_ERROR(WriteHead(head_, next));
+    out->actions.push_back(Path(internal::kHeadFile) +
+                           ": rewrote the damaged slot with the current head" +
+                           slot + "; nothing dropped");
+  }
+  return head_file_->Sync();
+}
+
+}  // namespace bee::log
