@@ -137,6 +137,10 @@ class Bee {
   // to the next fork; snapshots of later versions must not be used after.
   Status Truncate(uint64_t version);
 
+  // The damaged head slot the log's open found, if any (a read-only open
+  // succeeds despite one; tools print it as a warning).
+  const std::optional<log::HeadDamage>& head_damage() const;
+
   // The underlying log. Do not truncate it directly: use Truncate.
   log::Core& core();
   const log::Core& core() const;

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "btree/verify.h"
 #include "btree/version_root.h"
 #include "encoding/bytes.h"
 #include "tools/bee_cli.h"
@@ -361,32 +362,33 @@ void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors) {
   if (snap.root()) visit(*snap.root(), 0, true);
 }
 
-Status Verify(const btree::Bee& bee, const btree::Snapshot& snap,
-              const OutputOptions& o, std::ostream& out) {
-  std::vector<std::string> errors;
-  // Every block re-hashed against the signed merkle tree (whose head
-  // signature Open verified) and decoded.
-  Status all = bee.core().VerifyAll();
-  if (!all.ok()) errors.push_back(all.ToString());
-  for (uint64_t seq = 1; seq < snap.version() && errors.size() < 50; seq++) {
-    auto block = snap.cache().Get(seq);
-    if (!block.ok())
-      errors.push_back("block " + std::to_string(seq) + ": " +
-                       block.status().ToString());
+// The library's check of every file, then the tree invariants at the
+// version (when the files verify).
+Status Verify(const std::string& dir, const std::string& checkout,
+              const OutputOptions& o, std::ostream& out, std::ostream& err) {
+  BEE_ASSIGN_OR_RETURN(log::VerifyReport report, btree::VerifyStore(dir));
+  std::vector<std::string>& errors = report.failures;
+  uint64_t version = 0;
+  if (errors.empty()) {
+    BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
+    BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
+    version = snap.version();
+    VerifyTree(snap, &errors);
   }
-  if (errors.empty()) VerifyTree(snap, &errors);
   if (o.json) {
     out << json{{"ok", errors.empty()},
-                {"version", snap.version()},
-                {"errors", errors}}
+                {"version", version ? json(version) : json(nullptr)},
+                {"errors", errors},
+                {"notes", report.notes}}
                .dump()
         << "\n";
   } else {
+    for (const std::string& n : report.notes) out << "note " << n << "\n";
     for (const std::string& e : errors) out << "FAIL " << e << "\n";
     if (errors.empty()) {
-      out << "ok: " << bee.core().length()
-          << " blocks verified against the signature, "
-          << "tree at version " << snap.version() << " is well formed\n";
+      out << "ok: every file verifies (" << report.intact_length
+          << " blocks against the signature), tree at version " << version
+          << " is well formed\n";
     }
   }
   if (!errors.empty()) {
@@ -415,11 +417,12 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
   app.add_flag("--stats", stats, "Depth, nodes, fill, bytes by kind, garbage");
   app.add_flag(
       "--verify", verify,
-      "Re-hash every block and node, check signatures and tree invariants");
+      "Check every byte of every file (blocks, tree records, head slots, "
+      "boundaries) and the tree invariants");
   auto run = [&]() -> Status {
-    BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+    if (verify) return Verify(dir, checkout, o, out, err);
+    BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
     BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
-    if (verify) return Verify(*bee, snap, o, out);
     if (tree) return DumpTree(snap, o, out);
     if (stats) return DumpStats(*bee, snap, o, out);
     return DumpBlocks(*bee, snap.version(), o, out);
