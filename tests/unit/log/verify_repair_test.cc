@@ -162,10 +162,13 @@ TEST_CASE("a tree record no read needs is found by Verify and rebuilt",
               "its children 0 and 2"));
     CHECK(core->Verify().value().intact_length == 12);
   }
+  const std::string head = d.env.Contents("/d/head");
   RepairReport repair = Core::Repair("/d", d.options).value();
   CHECK(repair.changed);
   CHECK(repair.new_length == 12);
+  CHECK(repair.actions.size() == 1);
   CHECK(AnyHas(repair.actions, "rewrote 1 damaged records"));
+  CHECK(d.env.Contents("/d/head") == head);  // both slots were sound
   d.CheckWritableAndSound(12);
 }
 
