@@ -217,7 +217,8 @@ class Core {
   // both head slots, every tree record of the signed tree (against the
   // hash of its children or of its block) and every data byte below the
   // byte length. A replica checks the blocks it stores. An error status
-  // only when the files cannot be read at all.
+  // only when the files cannot be read at all. Holds the state lock shared
+  // throughout: a concurrent append or truncation waits to publish.
   Result<VerifyReport> Verify() const;
   // Verify(), as OK or a Corruption listing the first failures.
   Status VerifyAll() const;

@@ -16,6 +16,7 @@
 #include "log/core.h"
 #include "log/flat_tree.h"
 #include "log/internal/core_impl.h"
+#include "log/internal/leaf_hasher.h"
 #include "log/internal/storage_format.h"
 
 namespace bee::log {
@@ -88,6 +89,8 @@ Result<std::vector<TreeNode>> Core::Impl::Scan(uint64_t end,
                                                const ScanSink& sink) const {
   std::vector<ScanNode> stack;
   std::string records, data, scratch;
+  std::vector<TreeNode> hashed;
+  std::vector<uint8_t> hashed_flags;
   uint64_t offset = 0;
   bool located = true;  // false once a block's size is unknown
   // The stored record of `index`: from the chunk's read, or read alone.
@@ -127,6 +130,20 @@ Result<std::vector<TreeNode>> Core::Impl::Scan(uint64_t end,
     }
     BEE_RETURN_IF_ERROR(
         data_file_->Read(offset, static_cast<size_t>(bytes), &data));
+    // The blocks that lie whole in `data` are hashed as runs (multi-buffer
+    // BLAKE2b, log/internal/leaf_hasher.h); only their leaves are used.
+    std::vector<std::string_view> views;
+    for (uint64_t pos = 0; located && views.size() < leaves.size();) {
+      const std::optional<TreeNode>& leaf = leaves[views.size()];
+      if (!leaf || pos + leaf->size > data.size()) break;
+      views.push_back(std::string_view(data).substr(
+          static_cast<size_t>(pos), static_cast<size_t>(leaf->size)));
+      pos += leaf->size;
+    }
+    hashed.resize(2 * views.size());
+    hashed_flags.assign(2 * views.size(), 0);
+    BEE_RETURN_IF_ERROR(
+        HashNewNodes(first, views, hashed, hashed_flags, parallel_hashing_));
     uint64_t at = 0;  // in `data`
     for (size_t i = 0; i < leaves.size(); i++) {
       const uint64_t block = first + i;
@@ -136,10 +153,8 @@ Result<std::vector<TreeNode>> Core::Impl::Scan(uint64_t end,
       bool checked = true;
       if (!leaf) {
         located = false;  // the offsets of later blocks are unknown
-      } else if (located && at + leaf->size <= data.size()) {
-        node.computed = LeafNode(block, std::string_view(data).substr(
-                                            static_cast<size_t>(at),
-                                            static_cast<size_t>(leaf->size)));
+      } else if (i < views.size()) {
+        node.computed = hashed[2 * i];
       } else {
         if (located) {
           sink.short_data(block, offset + at,

@@ -383,13 +383,13 @@ Status Verify(const std::string& dir, const std::string& checkout,
                .dump()
         << "\n";
   } else {
-    for (const std::string& n : report.notes) out << "note " << n << "\n";
     for (const std::string& e : errors) out << "FAIL " << e << "\n";
     if (errors.empty()) {
       out << "ok: every file verifies (" << report.intact_length
           << " blocks against the signature), tree at version " << version
           << " is well formed\n";
     }
+    for (const std::string& n : report.notes) out << "note " << n << "\n";
   }
   if (!errors.empty()) {
     return Status::Corruption(std::to_string(errors.size()) +
