@@ -83,109 +83,153 @@ struct ScanNode {
   TreeNode view;
 };
 
+// The scan's merge stack: checks each node against its stored record and
+// merges it with its left sibling into their parent, checked in turn.
+class ScanStack {
+ public:
+  using Stored = std::function<std::optional<TreeNode>(uint64_t index)>;
+  explicit ScanStack(const Core::Impl::ScanSink& sink) : sink_(sink) {}
+
+  // `checked`: compare the node with `record` (not for a block whose bytes
+  // are missing, reported as such).
+  Status Push(ScanNode node, const std::optional<TreeNode>& record,
+              uint64_t data_offset, bool checked, const Stored& stored) {
+    BEE_RETURN_IF_ERROR(Place(node, record, data_offset, checked));
+    while (stack_.size() >= 2 &&
+           flat::Sibling(stack_[stack_.size() - 2].computed.index) ==
+               stack_.back().computed.index) {
+      ScanNode right = stack_.back();
+      stack_.pop_back();
+      ScanNode left = stack_.back();
+      stack_.pop_back();
+      ScanNode parent{ParentNode(left.computed, right.computed),
+                      ParentNode(left.view, right.view)};
+      BEE_RETURN_IF_ERROR(
+          Place(parent, stored(parent.view.index), 0, /*checked=*/true));
+    }
+    return Status::OK();
+  }
+
+  std::vector<TreeNode> Roots() const {
+    std::vector<TreeNode> roots;
+    for (const ScanNode& n : stack_) roots.push_back(n.computed);
+    return roots;
+  }
+
+ private:
+  Status Place(ScanNode node, const std::optional<TreeNode>& record,
+               uint64_t data_offset, bool checked) {
+    if (checked && record != node.view) {
+      sink_.record(node.view.index, record, data_offset);
+    }
+    if (sink_.rebuild && record != node.computed) {
+      BEE_RETURN_IF_ERROR(sink_.rebuild(node.computed));
+    }
+    if (record) node.view = *record;
+    stack_.push_back(node);
+    return Status::OK();
+  }
+
+  const Core::Impl::ScanSink& sink_;
+  std::vector<ScanNode> stack_;
+};
+
 }  // namespace
+
+Status Core::Impl::ReadScanChunk(uint64_t first, uint64_t end, uint64_t offset,
+                                 ScanChunk* c) const {
+  c->first = first;
+  const uint64_t limit = std::min(end, first + kScanBlocks);
+  BEE_RETURN_IF_ERROR(tree_file_->Read(
+      2 * first * kTreeRecordSize,
+      static_cast<size_t>((2 * (limit - first) - 1) * kTreeRecordSize),
+      &c->records));
+  // The chunk ends after kScanBytes of data (at least one block). A leaf
+  // record that is missing still has a size: its parent's less its
+  // sibling's, when both are stored.
+  c->leaves.clear();
+  c->sizes.clear();
+  uint64_t bytes = 0;
+  for (uint64_t b = first; b < limit && (b == first || bytes < kScanBytes);
+       b++) {
+    c->leaves.push_back(Stored(*c, 2 * b));
+    std::optional<uint64_t> size;
+    if (c->leaves.back()) {
+      size = c->leaves.back()->size;
+    } else if (auto p = Stored(*c, flat::Parent(2 * b)),
+               sib = Stored(*c, flat::Sibling(2 * b));
+               p && sib && p->size >= sib->size) {
+      size = p->size - sib->size;
+    }
+    c->sizes.push_back(size);
+    bytes += size.value_or(0);
+  }
+  BEE_RETURN_IF_ERROR(
+      data_file_->Read(offset, static_cast<size_t>(bytes), &c->data));
+  // The blocks that lie whole in `data`, up to the first of unknown size,
+  // are hashed as runs (multi-buffer BLAKE2b, log/internal/leaf_hasher.h);
+  // only their leaves are used.
+  std::vector<std::string_view> views;
+  for (uint64_t pos = 0; views.size() < c->sizes.size();) {
+    const std::optional<uint64_t>& size = c->sizes[views.size()];
+    if (!size || pos + *size > c->data.size()) break;
+    views.push_back(std::string_view(c->data).substr(
+        static_cast<size_t>(pos), static_cast<size_t>(*size)));
+    pos += *size;
+  }
+  c->hashed.resize(2 * views.size());
+  c->flags.assign(2 * views.size(), 0);
+  return HashNewNodes(first, views, c->hashed, c->flags, parallel_hashing_);
+}
+
+std::optional<TreeNode> Core::Impl::Stored(const ScanChunk& c,
+                                           uint64_t index) const {
+  const uint64_t base = 2 * c.first;
+  if (index >= base &&
+      (index - base + 1) * kTreeRecordSize <= c.records.size()) {
+    return DecodeStored(c.records, base, index);
+  }
+  std::string scratch;
+  auto node = ReadNode(index, &scratch);
+  return node.ok() ? std::optional<TreeNode>(*node) : std::nullopt;
+}
 
 Result<std::vector<TreeNode>> Core::Impl::Scan(uint64_t end,
                                                const ScanSink& sink) const {
-  std::vector<ScanNode> stack;
-  std::string records, data, scratch;
-  std::vector<TreeNode> hashed;
-  std::vector<uint8_t> hashed_flags;
+  ScanStack stack(sink);
+  ScanChunk chunk;
+  const ScanStack::Stored stored = [&](uint64_t index) {
+    return Stored(chunk, index);
+  };
   uint64_t offset = 0;
   bool located = true;  // false once a block's size is unknown
-  // The stored record of `index`: from the chunk's read, or read alone.
-  auto stored = [&](uint64_t index, uint64_t base) -> std::optional<TreeNode> {
-    if (index >= base && (index - base + 1) * kTreeRecordSize <= records.size())
-      return DecodeStored(records, base, index);
-    auto node = ReadNode(index, &scratch);
-    return node.ok() ? std::optional<TreeNode>(*node) : std::nullopt;
-  };
-  // Checks a node against its record and pushes it, merging siblings.
-  auto place = [&](ScanNode node, const std::optional<TreeNode>& record,
-                   uint64_t data_offset, bool checked) -> Status {
-    if (checked && record != node.view) {
-      sink.record(node.view.index, record, data_offset);
-    }
-    if (sink.rebuild && record != node.computed) {
-      BEE_RETURN_IF_ERROR(sink.rebuild(node.computed));
-    }
-    if (record) node.view = *record;
-    stack.push_back(node);
-    return Status::OK();
-  };
-  for (uint64_t first = 0; first < end;) {
-    const uint64_t base = 2 * first;
-    const uint64_t limit = std::min(end, first + kScanBlocks);
-    BEE_RETURN_IF_ERROR(tree_file_->Read(
-        base * kTreeRecordSize,
-        static_cast<size_t>((2 * (limit - first) - 1) * kTreeRecordSize),
-        &records));
-    // The chunk ends after kScanBytes of data (at least one block).
-    std::vector<std::optional<TreeNode>> leaves;
-    uint64_t bytes = 0;
-    for (uint64_t b = first; b < limit && (b == first || bytes < kScanBytes);
-         b++) {
-      leaves.push_back(DecodeStored(records, base, 2 * b));
-      if (leaves.back()) bytes += leaves.back()->size;
-    }
-    BEE_RETURN_IF_ERROR(
-        data_file_->Read(offset, static_cast<size_t>(bytes), &data));
-    // The blocks that lie whole in `data` are hashed as runs (multi-buffer
-    // BLAKE2b, log/internal/leaf_hasher.h); only their leaves are used.
-    std::vector<std::string_view> views;
-    for (uint64_t pos = 0; located && views.size() < leaves.size();) {
-      const std::optional<TreeNode>& leaf = leaves[views.size()];
-      if (!leaf || pos + leaf->size > data.size()) break;
-      views.push_back(std::string_view(data).substr(
-          static_cast<size_t>(pos), static_cast<size_t>(leaf->size)));
-      pos += leaf->size;
-    }
-    hashed.resize(2 * views.size());
-    hashed_flags.assign(2 * views.size(), 0);
-    BEE_RETURN_IF_ERROR(
-        HashNewNodes(first, views, hashed, hashed_flags, parallel_hashing_));
-    uint64_t at = 0;  // in `data`
-    for (size_t i = 0; i < leaves.size(); i++) {
+  for (uint64_t first = 0; first < end; first += chunk.sizes.size()) {
+    BEE_RETURN_IF_ERROR(ReadScanChunk(first, end, offset, &chunk));
+    uint64_t at = 0;  // in chunk.data
+    for (size_t i = 0; i < chunk.sizes.size(); i++) {
       const uint64_t block = first + i;
-      const std::optional<TreeNode>& leaf = leaves[i];
+      const std::optional<uint64_t>& size = chunk.sizes[i];
+      located = located && size.has_value();
       ScanNode node;
-      node.computed = TreeNode{2 * block, 0, {}};
-      bool checked = true;
-      if (!leaf) {
-        located = false;  // the offsets of later blocks are unknown
-      } else if (i < views.size()) {
-        node.computed = hashed[2 * i];
-      } else {
-        if (located) {
-          sink.short_data(block, offset + at,
-                          data.size() > at ? data.size() - at : 0, leaf->size);
-        }
-        checked = false;
+      node.computed = TreeNode{2 * block, size.value_or(0), {}};
+      const bool whole = located && i < chunk.hashed.size() / 2;
+      if (whole) {
+        node.computed = chunk.hashed[2 * i];
+      } else if (located) {
+        sink.short_data(block, offset + at,
+                        chunk.data.size() > at ? chunk.data.size() - at : 0,
+                        *size);
       }
       node.view = node.computed;
-      if (!leaf) checked = true;  // a missing leaf record is always damage
-      BEE_RETURN_IF_ERROR(place(node, leaf, offset + at, checked));
-      if (leaf) at += leaf->size;
-      // Merge with the left siblings on the stack, checking each parent.
-      while (stack.size() >= 2 &&
-             flat::Sibling(stack[stack.size() - 2].computed.index) ==
-                 stack.back().computed.index) {
-        ScanNode right = stack.back();
-        stack.pop_back();
-        ScanNode left = stack.back();
-        stack.pop_back();
-        ScanNode parent{ParentNode(left.computed, right.computed),
-                        ParentNode(left.view, right.view)};
-        BEE_RETURN_IF_ERROR(
-            place(parent, stored(parent.view.index, base), 0, true));
-      }
+      // A missing record is damage even when the bytes are missing too.
+      const bool checked = whole || !chunk.leaves[i];
+      BEE_RETURN_IF_ERROR(
+          stack.Push(node, chunk.leaves[i], offset + at, checked, stored));
+      at += size.value_or(0);
     }
     offset += at;
-    first += leaves.size();
   }
-  std::vector<TreeNode> roots;
-  for (const ScanNode& n : stack) roots.push_back(n.computed);
-  return roots;
+  return stack.Roots();
 }
 
 Status Core::Impl::CheckMeta(VerifyReport* report) const {

@@ -162,6 +162,24 @@ class Core::Impl {
     // recomputed from the data alone (for Repair, over proven blocks only).
     std::function<Status(const TreeNode& computed)> rebuild;
   };
+  // One chunk of a Scan: blocks [first, first + sizes.size()), their
+  // stored leaf records and sizes (where known), their bytes, and the
+  // leaves of those that lie whole in `data` (hashed[2i] for block
+  // first + i, i < hashed.size() / 2).
+  struct ScanChunk {
+    uint64_t first = 0;
+    std::string records, data;
+    std::vector<std::optional<TreeNode>> leaves;
+    std::vector<std::optional<uint64_t>> sizes;
+    std::vector<TreeNode> hashed;
+    std::vector<uint8_t> flags;
+  };
+  // Reads the records and bytes of the chunk from block `first` (at byte
+  // `offset`) and hashes its whole blocks.
+  Status ReadScanChunk(uint64_t first, uint64_t end, uint64_t offset,
+                       ScanChunk* chunk) const;
+  // The stored record of `index`: from the chunk's read, else read alone.
+  std::optional<TreeNode> Stored(const ScanChunk& chunk, uint64_t index) const;
   // Hashes blocks [0, end) from `data` and every node of the tree at `end`,
   // streaming, and checks each stored record; returns the roots of `end`
   // recomputed from the data alone. REQUIRES: end <= head_.length.

@@ -197,6 +197,46 @@ TEST_CASE("damaged block data: repair keeps the blocks before it",
   d.CheckWritableAndSound(5);
 }
 
+TEST_CASE("a missing leaf record is rebuilt from its block's data",
+          "[log][repair]") {
+  TwoHeads d;
+  std::string tree = d.env.Contents("/d/tree");
+  tree.replace(6 * kTreeRecordSize, kTreeRecordSize, kTreeRecordSize, '\0');
+  d.env.SetContents("/d/tree", tree);
+  {
+    auto core = Core::Open("/d", d.read_only).value();
+    VerifyReport report = core->Verify().value();
+    CHECK(report.failures ==
+          std::vector<std::string>{
+              "/d/tree: node 6 (offset 240) is missing; it covers blocks "
+              "3..3 (versions 4 to 12 read them)"});
+    CHECK(report.intact_length == 12);  // its size is its parent's less 4's
+  }
+  RepairReport repair = Core::Repair("/d", d.options).value();
+  CHECK(repair.new_length == 12);
+  CHECK(d.env.Contents("/d/tree") != tree);
+  d.CheckWritableAndSound(12);
+}
+
+TEST_CASE("a data file cut short: repair keeps the blocks it holds whole",
+          "[log][repair]") {
+  TwoHeads d;
+  std::string data = d.env.Contents("/d/data");
+  d.env.SetContents("/d/data", data.substr(0, data.size() - 3));
+  {
+    auto core = Core::Open("/d", d.read_only).value();
+    VerifyReport report = core->Verify().value();
+    CHECK(AnyHas(report.failures, "/d/data: block 11 at offset " +
+                                      std::to_string(data.size() - 9) +
+                                      " is cut short (6 of 9 bytes)"));
+    CHECK(report.intact_length == 11);
+  }
+  RepairReport repair = Core::Repair("/d", d.options).value();
+  CHECK(repair.new_length == 11);
+  CHECK(repair.dropped_bytes == 9);
+  d.CheckWritableAndSound(11);
+}
+
 TEST_CASE("a healthy log: repair writes nothing", "[log][repair]") {
   TwoHeads d;
   const auto before = d.Files();
