@@ -429,21 +429,16 @@ Status Core::VerifyAll() const {
   return Status::Corruption(message);
 }
 
-Status Core::Impl::RepairLocked(const VerifyDetail& detail, RepairReport* out) {
-  const uint64_t length = head_.length;
-  const uint64_t keep = detail.report.intact_length;
-  const bool lost = head_damage_ && head_damage_->writes_may_be_lost;
-  out->old_length = out->new_length = out->dropped_end = length;
-  out->old_fork = out->new_fork = head_.fork;
-  if (detail.report.ok()) return Status::OK();  // touch nothing
-  out->changed = true;
+Result<std::vector<TreeNode>> Core::Impl::RebuildRecords(uint64_t keep,
+                                                         bool damaged,
+                                                         RepairReport* out) {
   // Blocks [0, keep) are proven: what the data recomputes is what was
   // signed, so damaged records among them are rewritten from it.
   uint64_t rebuilt = 0;
   ScanSink sink;
   sink.record = [](uint64_t, const std::optional<TreeNode>&, uint64_t) {};
   sink.short_data = [](uint64_t, uint64_t, uint64_t, uint64_t) {};
-  if (detail.records_damaged) {
+  if (damaged) {
     sink.rebuild = [&](const TreeNode& node) {
       rebuilt++;
       return WriteNodes(std::span<const TreeNode>(&node, 1));
@@ -456,37 +451,56 @@ Status Core::Impl::RepairLocked(const VerifyDetail& detail, RepairReport* out) {
                            Num(rebuilt) + " damaged records of blocks 0.." +
                            Num(keep - 1) + " from their verified data");
   }
+  return roots;
+}
+
+Status Core::Impl::SignRepairedHead(std::span<const TreeNode> roots,
+                                    uint64_t keep, uint64_t generation,
+                                    RepairReport* out) {
+  // Blocks past `keep` may have been signed and seen: signing other blocks
+  // at the same fork would be a second history, so the kept length is
+  // signed at the next fork, as a truncation is.
+  const bool lost = head_damage_ && head_damage_->writes_may_be_lost;
+  SignedHead head = SignHead(roots, keep, head_.fork + 1);
+  BEE_RETURN_IF_ERROR(WriteHead(head, generation));
+  BEE_ASSIGN_OR_RETURN(uint64_t data_size, data_file_->Size());
+  out->new_length = keep;
+  out->new_fork = head.fork;
+  out->dropped_end = std::max(head_.length, lost ? head_damage_->lost_end : 0);
+  out->dropped_bytes = head_.byte_length - head.byte_length;
+  if (lost && data_size > head_.byte_length) {
+    out->dropped_bytes += data_size - head_.byte_length;
+  }
+  out->actions.push_back(
+      Path(internal::kHeadFile) + ": signed length " + Num(keep) + " at fork " +
+      Num(head.fork) + " (generation " + Num(generation) + ", slot " +
+      Num(generation % 2) + "), dropping blocks " + Num(keep) + ".." +
+      Num(out->dropped_end - 1) + " (versions " + Num(keep + 1) + " to " +
+      Num(out->dropped_end) + ", " + Num(out->dropped_bytes) + " data bytes)");
+  return Status::OK();
+}
+
+Status Core::Impl::RepairLocked(const VerifyDetail& detail, RepairReport* out) {
+  const uint64_t keep = detail.report.intact_length;
+  out->old_length = out->new_length = out->dropped_end = head_.length;
+  out->old_fork = out->new_fork = head_.fork;
+  if (detail.report.ok()) return Status::OK();  // touch nothing
+  out->changed = true;
+  BEE_ASSIGN_OR_RETURN(std::vector<TreeNode> roots,
+                       RebuildRecords(keep, detail.records_damaged, out));
   // The next generation goes to the damaged slot, never over the head
   // that verifies.
   uint64_t next = generation_ + 1;
   if (detail.slot_failed[next % 2 == 0 ? 1 : 0]) next++;
-  const std::string slot =
-      " (generation " + Num(next) + ", slot " + Num(next % 2) + ")";
-  if (keep < length || lost) {
-    // Blocks past `keep` may have been signed and seen: signing other
-    // blocks at the same fork would be a second history, so the kept
-    // length is signed at the next fork, as a truncation is.
-    SignedHead head = SignHead(roots, keep, head_.fork + 1);
-    BEE_RETURN_IF_ERROR(WriteHead(head, next));
-    BEE_ASSIGN_OR_RETURN(uint64_t data_size, data_file_->Size());
-    out->new_length = keep;
-    out->new_fork = head.fork;
-    out->dropped_end = std::max(length, lost ? head_damage_->lost_end : 0);
-    out->dropped_bytes = head_.byte_length - head.byte_length;
-    if (lost && data_size > head_.byte_length) {
-      out->dropped_bytes += data_size - head_.byte_length;
-    }
-    out->actions.push_back(Path(internal::kHeadFile) + ": signed length " +
-                           Num(keep) + " at fork " + Num(head.fork) + slot +
-                           ", dropping blocks " + Num(keep) + ".." +
-                           Num(out->dropped_end - 1) + " (versions " +
-                           Num(keep + 1) + " to " + Num(out->dropped_end) +
-                           ", " + Num(out->dropped_bytes) + " data bytes)");
+  if (keep < head_.length ||
+      (head_damage_ && head_damage_->writes_may_be_lost)) {
+    BEE_RETURN_IF_ERROR(SignRepairedHead(roots, keep, next, out));
   } else if (detail.slot_failed[0] || detail.slot_failed[1]) {
     BEE_RETURN_IF_ERROR(WriteHead(head_, next));
-    out->actions.push_back(Path(internal::kHeadFile) +
-                           ": rewrote the damaged slot with the current head" +
-                           slot + "; nothing dropped");
+    out->actions.push_back(
+        Path(internal::kHeadFile) +
+        ": rewrote the damaged slot with the current head (generation " +
+        Num(next) + ", slot " + Num(next % 2) + "); nothing dropped");
   }
   return head_file_->Sync();
 }

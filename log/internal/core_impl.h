@@ -201,6 +201,13 @@ class Core::Impl {
   uint64_t FirstUnprovenBlock(uint64_t from) const;
   // Repair's writes, REQUIRES: writer_mu_ held and the log writable.
   Status RepairLocked(const VerifyDetail& detail, RepairReport* out);
+  // Rewrites the damaged records of blocks [0, keep) (when `damaged`) from
+  // their data; returns the roots of `keep`.
+  Result<std::vector<TreeNode>> RebuildRecords(uint64_t keep, bool damaged,
+                                               RepairReport* out);
+  // Signs `keep` with `roots` at the next fork, as head `generation`.
+  Status SignRepairedHead(std::span<const TreeNode> roots, uint64_t keep,
+                          uint64_t generation, RepairReport* out);
 };
 
 }  // namespace bee::log
