@@ -160,6 +160,10 @@ uint64_t Bee::version() const {
   return std::max<uint64_t>(1, store_->core->length());
 }
 
+const std::optional<log::HeadDamage>& Bee::head_damage() const {
+  return store_->core->head_damage();
+}
+
 log::Core& Bee::core() { return *store_->core; }
 const log::Core& Bee::core() const { return *store_->core; }
 

@@ -160,9 +160,13 @@ class Bee {
   // it changed are dropped, and snapshots of versions past the truncation
   // must not be used any more (as after Truncate). A damaged or unverifiable
   // new head leaves the store as it was and returns the error.
-  // REQUIRES: no other thread calls Checkout or Boundaries meanwhile (the
-  // boundaries are reloaded); Get and snapshots may be used concurrently.
+  // Get, Checkout, Boundaries and snapshots may be used concurrently (the
+  // boundaries are reloaded in place).
   Status Refresh();
+
+  // The damaged head slot the log's open found, if any (a read-only open
+  // succeeds despite one; tools print it as a warning).
+  const std::optional<log::HeadDamage>& head_damage() const;
 
   // The underlying log. Do not truncate it directly: use Truncate.
   log::Core& core();

@@ -53,15 +53,8 @@ Result<std::string> DecodeHeaderFile(std::string_view bytes) {
 
 Status WriteHeaderFile(log::Env* env, const std::string& dir,
                        std::string_view header_block) {
-  const std::string path = dir + "/" + kHeaderFileName;
-  const std::string tmp = path + ".tmp";
-  BEE_ASSIGN_OR_RETURN(auto file, env->OpenFile(tmp, log::OpenMode::kCreate));
-  BEE_RETURN_IF_ERROR(file->Truncate(0));
-  BEE_RETURN_IF_ERROR(file->Write(0, EncodeHeaderFile(header_block)));
-  BEE_RETURN_IF_ERROR(file->Sync());
-  file.reset();
-  BEE_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  return env->SyncDir(dir);
+  return log::ReplaceFile(env, dir, kHeaderFileName,
+                          EncodeHeaderFile(header_block));
 }
 
 Result<std::optional<std::string>> ReadHeaderFile(log::Env* env,

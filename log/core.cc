@@ -410,16 +410,8 @@ Status Core::Impl::WriteMeta(const Seed* seed) {
 Status Core::Impl::WriteMetaFile(std::string_view meta, bool secret) {
   // A file holding the seed is created owner-only, so there is no moment
   // when the secret is readable by others.
-  std::string tmp = Path(internal::kMetaFile) + ".tmp";
-  BEE_ASSIGN_OR_RETURN(auto file,
-                       env_->OpenFile(tmp, secret ? OpenMode::kCreatePrivate
-                                                  : OpenMode::kCreate));
-  BEE_RETURN_IF_ERROR(file->Truncate(0));
-  BEE_RETURN_IF_ERROR(file->Write(0, meta));
-  BEE_RETURN_IF_ERROR(file->Sync());
-  file.reset();
-  BEE_RETURN_IF_ERROR(env_->RenameFile(tmp, Path(internal::kMetaFile)));
-  return env_->SyncDir(dir_);
+  return ReplaceFile(env_, dir_, internal::kMetaFile, meta,
+                     secret ? OpenMode::kCreatePrivate : OpenMode::kCreate);
 }
 
 Status Core::Impl::ReadMeta(bool read_only) {
@@ -469,17 +461,14 @@ Result<std::vector<uint8_t>> Core::Impl::ReadBitfield() const {
   return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
-std::vector<HeadSlot> Core::Impl::ParseHeadSlots(std::string_view bytes,
-                                                 bool* any_written) {
+std::vector<HeadSlot> Core::Impl::ParseHeadSlots(std::string_view bytes) {
   std::vector<HeadSlot> slots;
-  *any_written = false;
   for (uint64_t s = 0; s < 2; s++) {
     uint64_t at = s * internal::kHeadSlotSize;
     if (bytes.size() < at + internal::kHeadSlotSize) continue;
-    std::string_view raw(bytes.data() + at, internal::kHeadSlotSize);
-    if (raw.find_first_not_of('\0') != std::string_view::npos)
-      *any_written = true;
-    if (auto slot = ParseHeadSlot(raw)) slots.push_back(std::move(*slot));
+    if (auto slot = ParseHeadSlot(bytes.substr(at, internal::kHeadSlotSize))) {
+      slots.push_back(std::move(*slot));
+    }
   }
   std::sort(slots.begin(), slots.end(),
             [](const HeadSlot& a, const HeadSlot& b) {
@@ -488,52 +477,157 @@ std::vector<HeadSlot> Core::Impl::ParseHeadSlots(std::string_view bytes,
   return slots;
 }
 
-std::optional<std::vector<TreeNode>> Core::Impl::VerifiedRootsOf(
+Result<std::vector<TreeNode>> Core::Impl::VerifyHead(
     const SignedHead& head) const {
-  auto roots = ReadRoots(head.length);
-  if (!roots.ok() || SumSizes(*roots) != head.byte_length ||
-      !HeadSignatureValid(head, *roots)) {
-    return std::nullopt;
+  BEE_ASSIGN_OR_RETURN(std::vector<TreeNode> roots, ReadRoots(head.length));
+  if (SumSizes(roots) != head.byte_length) {
+    return Status::Corruption("its byte length " + Num(head.byte_length) +
+                              " is not the size of its roots in tree (" +
+                              Num(SumSizes(roots)) + ")");
   }
-  return std::move(roots).value();
+  if (!HeadSignatureValid(head, roots)) {
+    return Status::Corruption(
+        "its signature does not verify over its roots in tree");
+  }
+  return roots;
 }
+
+Result<bool> Core::Impl::HoldsDataPast(const SignedHead& head,
+                                       uint64_t* past_blocks) const {
+  BEE_ASSIGN_OR_RETURN(uint64_t tree_size, tree_file_->Size());
+  BEE_ASSIGN_OR_RETURN(uint64_t data_size, data_file_->Size());
+  // An append from length L writes records from leaf 2L on: the tree at L
+  // itself has records 0 .. 2L-2 only.
+  const uint64_t own = head.length == 0 ? 0 : 2 * head.length - 1;
+  const uint64_t records = (tree_size + kTreeRecordSize - 1) / kTreeRecordSize;
+  *past_blocks = records > own ? (records + 1) / 2 : head.length;
+  return records > own || data_size > head.byte_length;
+}
+
+namespace {
+
+// One slot of the head file as open found it.
+struct SlotRead {
+  bool zero = true;               // all zero (or absent): never written
+  std::optional<HeadSlot> slot;   // checksummed
+  std::optional<uint64_t> field;  // the generation field, magic intact
+  std::string problem;            // why it is damaged; empty if it verifies
+};
+
+SlotRead ReadSlot(std::string_view bytes, uint64_t s) {
+  SlotRead r;
+  const uint64_t at = s * internal::kHeadSlotSize;
+  if (bytes.size() <= at) return r;
+  std::string_view raw = bytes.substr(at, internal::kHeadSlotSize);
+  r.zero = raw.find_first_not_of('\0') == std::string_view::npos;
+  r.slot = ParseHeadSlot(raw);
+  if (raw.size() >= 16 && raw.compare(0, 8, internal::kHeadMagic) == 0) {
+    r.field = DecodeFixed64(raw.data() + 8);
+  }
+  if (!r.zero && !r.slot) r.problem = "fails its checksum";
+  return r;
+}
+
+}  // namespace
 
 Status Core::Impl::LoadHead() {
   std::string bytes;
   BEE_RETURN_IF_ERROR(head_file_->Read(0, 2 * internal::kHeadSlotSize, &bytes));
-  bool any_written = false;
-  std::vector<HeadSlot> slots = ParseHeadSlots(bytes, &any_written);
-  for (const HeadSlot& slot : slots) {
-    auto roots = VerifiedRootsOf(slot.head);
-    if (!roots) {
-      // A torn slot fails its checksum and is never here: a checksummed head
-      // that does not verify means the tree or data is not what was signed.
-      if (fall_back_) continue;
-      return Status::Corruption(
-          Path(internal::kHeadFile) + ": the newest signed head (length " +
-          Num(slot.head.length) + ", generation " + Num(slot.generation) +
-          ") does not verify against " + Path(internal::kTreeFile) +
-          " (damaged, or lost to power loss without fsync)");
+  SlotRead reads[2] = {ReadSlot(bytes, 0), ReadSlot(bytes, 1)};
+  int chosen = -1;
+  std::vector<TreeNode> chosen_roots;
+  for (int s = 0; s < 2; s++) {
+    if (!reads[s].slot) continue;
+    auto roots = VerifyHead(reads[s].slot->head);
+    if (!roots.ok()) {
+      reads[s].problem = "does not verify against " +
+                         Path(internal::kTreeFile) + ": " +
+                         roots.status().message();
+    } else if (chosen < 0 ||
+               reads[s].slot->generation > reads[chosen].slot->generation) {
+      chosen = s;
+      chosen_roots = std::move(roots).value();
     }
-    head_ = slot.head;
-    head_.tree_hash = TreeHash(*roots);
-    generation_ = slot.generation;
-    roots_ = std::move(*roots);
-    return Status::OK();
   }
-  if (!any_written) return Status::OK();  // never signed: the empty log
-  // A head slot exists but none verifies. If a never-completed first append
-  // left only a torn slot, the log was empty; otherwise the data is damaged.
-  if (slots.empty() &&
-      (bytes.size() < 2 * internal::kHeadSlotSize ||
-       std::string_view(bytes)
-               .substr(internal::kHeadSlotSize)
-               .find_first_not_of('\0') == std::string_view::npos)) {
-    return Status::OK();
+  if (chosen >= 0) {
+    head_ = reads[chosen].slot->head;
+    head_.tree_hash = TreeHash(chosen_roots);
+    generation_ = reads[chosen].slot->generation;
+    roots_ = std::move(chosen_roots);
+  } else if (!reads[0].zero && !reads[1].zero) {
+    return Status::Corruption(
+        Path(internal::kHeadFile) +
+        ": no signed head verifies against the stored tree (slot 0 " +
+        reads[0].problem + "; slot 1 " + reads[1].problem + ")");
   }
-  return Status::Corruption(Path(internal::kHeadFile) +
-                            ": no signed head verifies against the stored "
-                            "tree (tree or head file damaged)");
+  // Else the verifiable head is the empty log: never signed, or only a
+  // first head that is damaged.
+  for (uint64_t s = 0; s < 2; s++) {
+    if (static_cast<int>(s) == chosen || reads[s].problem.empty()) continue;
+    if (reads[s].slot && Superseded(*reads[s].slot)) continue;
+    BEE_ASSIGN_OR_RETURN(
+        HeadDamage damage,
+        DescribeDamage(s, reads[s].slot, reads[s].field, reads[s].problem));
+    head_damage_ = std::move(damage);
+  }
+  return Status::OK();
+}
+
+bool Core::Impl::Superseded(const HeadSlot& slot) const {
+  return slot.generation < generation_ && slot.head.fork < head_.fork;
+}
+
+Result<HeadDamage> Core::Impl::DescribeDamage(
+    uint64_t s, const std::optional<HeadSlot>& slot,
+    std::optional<uint64_t> field, const std::string& problem) const {
+  HeadDamage d;
+  d.slot = s;
+  d.generation = slot ? std::optional<uint64_t>(slot->generation) : field;
+  std::string what = Path(internal::kHeadFile) + ": slot " + Num(s);
+  if (d.generation) {
+    what += " (generation " + Num(*d.generation) + (slot ? "" : ", unverified");
+    what += slot ? ", length " + Num(slot->head.length) + ")" : ")";
+  }
+  what += " " + problem;
+  const std::string base =
+      "the last verifiable head (length " + Num(head_.length) +
+      (generation_ ? ", generation " + Num(generation_) : ", the empty log") +
+      ")";
+  const std::string repair = "run `bee repair " + dir_ + "`";
+  if (slot && slot->generation != generation_) {
+    // Checksummed: its fields are what was written.
+    const bool newer = slot->generation > generation_;
+    d.writes_may_be_lost = newer && slot->head.length > head_.length;
+    d.lost_end = d.writes_may_be_lost ? slot->head.length : 0;
+    if (d.writes_may_be_lost) {
+      d.description = what + "; blocks " + Num(head_.length) + ".." +
+                      Num(slot->head.length - 1) + " past " + base +
+                      " may be lost: " + repair;
+    } else {
+      d.description =
+          what + "; it is " +
+          (newer ? "a truncation that is undone" : "older than " + base) +
+          ": nothing written is lost (" + repair + " to rewrite it)";
+    }
+    return d;
+  }
+  uint64_t past_blocks = 0;
+  BEE_ASSIGN_OR_RETURN(d.writes_may_be_lost,
+                       HoldsDataPast(head_, &past_blocks));
+  d.lost_end = d.writes_may_be_lost ? past_blocks : 0;
+  if (!d.writes_may_be_lost) {
+    d.description = what + "; nothing past " + base +
+                    " was written: a torn head write, nothing is lost (" +
+                    repair + " to rewrite it)";
+  } else if (past_blocks > head_.length) {
+    d.description = what + "; blocks " + Num(head_.length) + ".." +
+                    Num(past_blocks - 1) + " past " + base +
+                    " may be lost: " + repair;
+  } else {
+    d.description = what + "; data past " + base + " (byte length " +
+                    Num(head_.byte_length) + ") may be lost: " + repair;
+  }
+  return d;
 }
 
 Status Core::Impl::WriteHead(const SignedHead& head, uint64_t generation) {
@@ -619,7 +713,6 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->env_ = options.env ? options.env : Env::Default();
   impl->dir_ = dir;
   impl->durability_ = options.durability;
-  impl->fall_back_ = options.fall_back_to_previous_head;
   impl->parallel_hashing_ = options.parallel_hashing;
   impl->read_only_ = options.read_only;
   impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_entries);
@@ -705,8 +798,13 @@ Result<std::unique_ptr<Core>> Core::CreateReplica(const std::string& dir,
   return std::unique_ptr<Core>(new Core(std::move(impl)));
 }
 
-Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
-                                         const CoreOptions& options) {
+namespace {
+
+// Opens an existing log at its newest verifiable head, whatever damage
+// open found (for Open, which then refuses a risky writable open, and for
+// Repair).
+Result<std::unique_ptr<Core::Impl>> OpenImpl(const std::string& dir,
+                                             const CoreOptions& options) {
   BEE_ASSIGN_OR_RETURN(auto impl, NewImpl(dir, options));
   if (!impl->env_->FileExists(impl->Path(internal::kMetaFile))) {
     if (!impl->env_->FileExists(dir)) {
@@ -725,7 +823,42 @@ Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
       options.read_only ? OpenMode::kRead : OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
+  return impl;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Core>> Core::Open(const std::string& dir,
+                                         const CoreOptions& options) {
+  BEE_ASSIGN_OR_RETURN(auto impl, OpenImpl(dir, options));
+  // Appending over blocks a lost head may have signed would sign a second,
+  // different history at the same fork: only Repair may go on from here.
+  if (impl->signer_ && impl->head_damage_ &&
+      impl->head_damage_->writes_may_be_lost) {
+    return Status::Corruption(impl->head_damage_->description);
+  }
   return std::unique_ptr<Core>(new Core(std::move(impl)));
+}
+
+Result<RepairReport> Core::Repair(const std::string& dir,
+                                  const CoreOptions& options) {
+  if (options.read_only) {
+    return Status::InvalidArgument("repair needs a writable open");
+  }
+  auto opened = OpenImpl(dir, options);
+  if (!opened.ok()) return opened.status().WithContext("cannot repair");
+  std::unique_ptr<Impl> impl = std::move(opened).value();
+  if (!impl->signer_) {
+    return Status::NotSupported(
+        dir +
+        ": a log without its secret key (a replica or an import) "
+        "cannot sign a repaired head; import it again");
+  }
+  std::lock_guard<std::mutex> w(impl->writer_mu_);
+  BEE_ASSIGN_OR_RETURN(Impl::VerifyDetail detail, impl->VerifyDetailed());
+  RepairReport report;
+  BEE_RETURN_IF_ERROR(impl->RepairLocked(detail, &report));
+  return report;
 }
 
 Status Core::Append(std::span<const std::string> blocks) {
@@ -908,6 +1041,9 @@ const Hash32& Core::key() const { return impl_->key_; }
 const Hash32& Core::discovery_key() const { return impl_->discovery_key_; }
 const PublicKey& Core::public_key() const { return impl_->public_key_; }
 const std::string& Core::manifest() const { return impl_->manifest_; }
+const std::optional<HeadDamage>& Core::head_damage() const {
+  return impl_->head_damage_;
+}
 
 Result<std::vector<TreeNode>> Core::RootsAt(uint64_t length) const {
   std::shared_lock<std::shared_mutex> l(impl_->mu_);
@@ -935,16 +1071,6 @@ Result<TreeNode> Core::GetNode(uint64_t index) const {
   std::string scratch;
   BEE_ASSIGN_OR_RETURN(PlacedNode node, impl_->Verified(index, &scratch));
   return node.node;
-}
-
-Status Core::VerifyAll() const {
-  std::shared_lock<std::shared_mutex> l(impl_->mu_);
-  std::string block;
-  for (uint64_t i = 0; i < impl_->head_.length; i++) {
-    if (!impl_->HasBlock(i)) continue;
-    BEE_RETURN_IF_ERROR(impl_->ReadBlock(i, &block));
-  }
-  return Status::OK();
 }
 
 std::string Core::SignableFor(const Hash32& tree_hash, uint64_t length,

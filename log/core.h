@@ -50,10 +50,6 @@ struct CoreOptions {
   // or locked (so read-only files and directories open too), and proofs
   // cannot be applied. Only used by Open.
   bool read_only = false;
-  // When the newest signed head does not verify against the stored tree
-  // (damage, or power loss under kNoSync), open at the previous head
-  // instead of failing with Corruption. Blocks past it are then lost.
-  bool fall_back_to_previous_head = false;
   // Hash the blocks of a large append (>= 64 blocks and 32 KiB) on two
   // threads: the caller and one helper thread shared by the process
   // (log/parallel.h); a Bee also encodes a large flush's blocks there. Same
@@ -88,6 +84,53 @@ struct RefreshResult {
   uint64_t unchanged_length = 0;
 };
 
+// A damaged slot of the `head` file, found by open (docs/FORMAT.md §2):
+// a slot that is not all zero but fails its checksum, or is checksummed but
+// does not verify against the stored tree. Open uses the newest slot that
+// verifies; this says what the other one was and what may be lost.
+struct HeadDamage {
+  uint64_t slot = 0;  // 0 or 1
+  // The slot's generation: checksummed, or as its bytes read (unverified)
+  // when the checksum fails; absent when the magic is gone too.
+  std::optional<uint64_t> generation;
+  // The log holds blocks a newer head may have signed past the head open
+  // used: acknowledged writes may be lost. A writable open then fails with
+  // Corruption; a read-only open succeeds and reports this.
+  bool writes_may_be_lost = false;
+  // With writes_may_be_lost: blocks [length(), lost_end) may have been
+  // signed (as far as the slot or the tree file tells).
+  uint64_t lost_end = 0;
+  // Names the head file, the slot, the generation where readable, what is
+  // wrong, the blocks that may be lost, and says to run `bee repair DIR`.
+  std::string description;
+};
+
+// What Core::Verify found. Failures name the file, the offset, slot or node,
+// and the blocks (versions) affected; notes are leftovers that are not
+// damage (bytes past the signed head from an interrupted append or a
+// truncation).
+struct VerifyReport {
+  std::vector<std::string> failures;
+  std::vector<std::string> notes;
+  // Blocks [0, intact_length) provably hold the signed data; what a repair
+  // keeps. Equal to the length unless some block's data is damaged or
+  // cannot be proven (its tree records are damaged too).
+  uint64_t intact_length = 0;
+  bool ok() const { return failures.empty(); }
+};
+
+// What Core::Repair did. Blocks [new_length, dropped_end) were dropped:
+// those of the verifiable head past the intact prefix, and those a damaged
+// newer head may have signed.
+struct RepairReport {
+  bool changed = false;  // false: the log verified, nothing was written
+  uint64_t old_length = 0, new_length = 0, dropped_end = 0;
+  uint64_t old_fork = 0, new_fork = 0;
+  uint64_t dropped_bytes = 0;  // data bytes of the dropped blocks
+  // What was done, one line each, naming the file, slot, nodes or blocks.
+  std::vector<std::string> actions;
+};
+
 class Core {
  public:
   // Creates a new writable log in directory `dir` (created if missing; it
@@ -95,10 +138,21 @@ class Core {
   static Result<std::unique_ptr<Core>> Create(const std::string& dir,
                                               const KeyPair& key_pair,
                                               const CoreOptions& options = {});
-  // Opens an existing log. Verifies the stored head's signature; a log
-  // holding a secret key is writable and locks the directory.
+  // Opens an existing log at its newest head that verifies; a log holding
+  // a secret key is writable and locks the directory. Corruption when no
+  // head verifies, or when the log is writable and a damaged head slot may
+  // have signed blocks past it (HeadDamage::writes_may_be_lost; run Repair).
   static Result<std::unique_ptr<Core>> Open(const std::string& dir,
                                             const CoreOptions& options = {});
+  // Brings a damaged writable log back to the newest state that fully
+  // verifies (docs/FORMAT.md §2.1): rewrites tree records that can be
+  // recomputed from verified data, truncates past the first block that
+  // cannot be proven or that a damaged head may have signed (signing the
+  // kept length at the next fork, as Truncate does), and rewrites damaged
+  // head slots. A log that verifies is not touched (changed == false).
+  // Takes the writer lock. NotSupported for a log without a secret key.
+  static Result<RepairReport> Repair(const std::string& dir,
+                                     const CoreOptions& options = {});
   // Creates an empty read-only replica that knows only the core key and
   // manifest (or, for compat cores, the public key, with an empty manifest).
   // Blocks and lengths arrive as verified proofs (log/proof.h).
@@ -190,7 +244,17 @@ class Core {
   Result<std::vector<TreeNode>> RootsAt(uint64_t length) const;
   // A stored merkle node, verified; Unavailable if a replica lacks it.
   Result<TreeNode> GetNode(uint64_t index) const;
-  // Verifies every stored block and node against the signed head.
+  // The damaged head slot open found, if any.
+  const std::optional<HeadDamage>& head_damage() const;
+
+  // Checks every byte of every file, streaming (bounded memory): `meta`,
+  // both head slots, every tree record of the signed tree (against the
+  // hash of its children or of its block) and every data byte below the
+  // byte length. A replica checks the blocks it stores. An error status
+  // only when the files cannot be read at all. Holds the state lock shared
+  // throughout: a concurrent append or truncation waits to publish.
+  Result<VerifyReport> Verify() const;
+  // Verify(), as OK or a Corruption listing the first failures.
   Status VerifyAll() const;
 
   // The bytes a signature for (tree_hash, length, fork) covers, for this

@@ -89,6 +89,15 @@ class Env {
 // A fresh, empty in-memory file system. Writes are always durable.
 std::unique_ptr<Env> NewMemEnv();
 
+// Replaces `dir`/`name` with `bytes` as one step: writes `name`.tmp
+// (created with `mode`: kCreate, or kCreatePrivate for a file holding a
+// secret), fsyncs it, renames it over `name`, then fsyncs the directory. A
+// crash leaves the old file or the new one, never a mix. With sync false
+// nothing is fsynced (a store under Durability::kNoSync).
+Status ReplaceFile(Env* env, const std::string& dir, const std::string& name,
+                   std::string_view bytes, OpenMode mode = OpenMode::kCreate,
+                   bool sync = true);
+
 }  // namespace bee::log
 
 #endif  // BEE_LOG_ENV_H_

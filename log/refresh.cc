@@ -1,5 +1,5 @@
 // Core::Refresh: a read-only log follows the writer of another process
-// (docs/FORMAT.md §2.1).
+// (docs/FORMAT.md §2.2).
 //
 // The writer publishes by writing a head slot; the reader re-reads both
 // slots and verifies the newest exactly as open does (its roots, read from
@@ -98,8 +98,7 @@ uint64_t Core::Impl::UnchangedLength(
 
 Result<std::optional<VerifiedHead>> Core::Impl::NewerHeadIn(
     std::string_view bytes) const {
-  bool any_written = false;
-  std::vector<HeadSlot> slots = ParseHeadSlots(bytes, &any_written);
+  std::vector<HeadSlot> slots = ParseHeadSlots(bytes);
   const std::string keep = "; the reader stays at length " + Num(head_.length) +
                            " (generation " + Num(generation_) + ")";
   if (slots.empty() || slots[0].generation <= generation_) {
@@ -113,16 +112,16 @@ Result<std::optional<VerifiedHead>> Core::Impl::NewerHeadIn(
   }
   for (const HeadSlot& slot : slots) {
     if (slot.generation <= generation_) break;
-    if (auto roots = VerifiedRootsOf(slot.head)) {
+    auto roots = VerifyHead(slot.head);
+    if (roots.ok()) {
       return std::optional<VerifiedHead>(
-          VerifiedHead{slot.generation, slot.head, std::move(*roots)});
+          VerifiedHead{slot.generation, slot.head, std::move(roots).value()});
     }
-    if (!fall_back_) {
-      return Status::Corruption(
-          Path(internal::kHeadFile) + ": the newest signed head (length " +
-          Num(slot.head.length) + ", generation " + Num(slot.generation) +
-          ") does not verify against " + Path(internal::kTreeFile) + keep);
-    }
+    return Status::Corruption(
+        Path(internal::kHeadFile) + ": the newest signed head (length " +
+        Num(slot.head.length) + ", generation " + Num(slot.generation) +
+        ") does not verify against " + Path(internal::kTreeFile) + ": " +
+        roots.status().message() + keep);
   }
   return std::optional<VerifiedHead>();
 }

@@ -13,6 +13,7 @@
 #include "btree/diff.h"
 #include "btree/history.h"
 #include "btree/iterator.h"
+#include "btree/verify.h"
 #include "btree/version.h"
 #include "encoding/bytes.h"
 #include "log/proof.h"
@@ -27,6 +28,7 @@ using json = nlohmann::ordered_json;
 struct Io {
   std::istream& in;
   std::ostream& out;
+  std::ostream& err;  // warnings
   OutputOptions o;
 };
 
@@ -140,7 +142,7 @@ Status Create(const CreateArgs& a, const Io& io) {
 Status Put(const std::string& dir, const std::string& key_arg,
            const std::string& value_arg, bool has_value, const Io& io) {
   BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(key_arg, io, "KEY"));
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
   std::optional<std::string_view> value;
   if (has_value) value = value_arg;
   BEE_ASSIGN_OR_RETURN(bool written, bee->Put(key, value));
@@ -157,7 +159,7 @@ Status Put(const std::string& dir, const std::string& key_arg,
 
 Status Del(const std::string& dir, const std::string& key_arg, const Io& io) {
   BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(key_arg, io, "KEY"));
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
   BEE_ASSIGN_OR_RETURN(bool written, bee->Del(key));
   if (io.o.json) {
     io.out << json{{"deleted", written},
@@ -192,7 +194,7 @@ Status Get(const std::string& dir, const std::vector<std::string>& key_args,
       keys.push_back(std::move(key));
     }
   }
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
   EntryTable table(&io.out, io.o);
   for (const std::string& key : keys) {
@@ -317,7 +319,7 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
     }
     lines.push_back(std::move(line).value());
   }
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
   size_t ops = 0, written = 0;
   for (size_t i = 0; i < lines.size();) {
     // Consecutive single operations: hyperbee's per-op blocks, one append.
@@ -380,7 +382,7 @@ Status Range(const std::string& dir, const Bounds& b, bool reverse,
   BEE_RETURN_IF_ERROR(ParseBounds(b, io, &o.gt, &o.gte, &o.lt, &o.lte));
   o.reverse = reverse;
   o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
   btree::RangeIterator it(snap, o);
   EntryTable table(&io.out, io.o);
@@ -400,7 +402,7 @@ Status Diff(const std::string& dir, const std::string& from,
   btree::DiffOptions o;
   BEE_RETURN_IF_ERROR(ParseBounds(b, io, &o.gt, &o.gte, &o.lt, &o.lte));
   o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   auto right = SnapshotFor(*bee, from);
   if (!right.ok()) return right.status().WithContext("--from");
   BEE_ASSIGN_OR_RETURN(btree::Snapshot left, SnapshotFor(*bee, to));
@@ -445,7 +447,7 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
   if (b.has_lte) o.lte = b.lte;
   o.reverse = reverse;
   o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, ""));
   btree::HistoryIterator it(snap, o);
   EntryTable table(&io.out, io.o);
@@ -474,7 +476,7 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
 // ---------------------------------------------------------------- info
 
 Status Info(const std::string& dir, const Io& io) {
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   const log::Core& core = bee->core();
   log::SignedHead head = core.head();
   // A new store has no block yet: its header (if known) is pending, to be
@@ -542,7 +544,7 @@ Status Info(const std::string& dir, const Io& io) {
 // export/import
 
 Status Export(const std::string& dir, const Io& io) {
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   const log::Core& core = bee->core();
   std::string block;
   for (uint64_t i = 0; i < core.length(); i++) {
@@ -636,6 +638,47 @@ Status Import(const ImportArgs& a, const Io& io) {
   return Status::OK();
 }
 
+// ---------------------------------------------------------------- repair
+
+Status Repair(const std::string& dir, const Io& io) {
+  auto repaired = btree::RepairStore(dir);
+  if (!repaired.ok()) return repaired.status().WithContext("cannot repair");
+  const log::RepairReport& r = *repaired;
+  // Version v is the tree after blocks 0..v-1: dropping blocks
+  // [new_length, dropped_end) drops versions new_length+1..dropped_end.
+  const bool dropped = r.dropped_end > r.new_length;
+  if (io.o.json) {
+    json versions = dropped ? json::array({r.new_length + 1, r.dropped_end})
+                            : json(nullptr);
+    io.out << json{{"changed", r.changed},
+                   {"version", std::max<uint64_t>(1, r.new_length)},
+                   {"fork", r.new_fork},
+                   {"droppedVersions", versions},
+                   {"droppedBlocks", r.dropped_end - r.new_length},
+                   {"droppedBytes", r.dropped_bytes},
+                   {"actions", r.actions}}
+                  .dump()
+           << "\n";
+    return Status::OK();
+  }
+  if (!r.changed) {
+    io.out << "nothing to repair: " << dir << " verifies (version "
+           << std::max<uint64_t>(1, r.new_length) << "); no file was written\n";
+    return Status::OK();
+  }
+  for (const std::string& action : r.actions) io.out << action << "\n";
+  io.out << "repaired " << dir << ": version "
+         << std::max<uint64_t>(1, r.new_length) << ", fork " << r.new_fork;
+  if (dropped) {
+    io.out << "; dropped versions " << r.new_length + 1 << ".." << r.dropped_end
+           << " (blocks " << r.new_length << ".." << r.dropped_end - 1 << ", "
+           << r.dropped_bytes << " bytes)\n";
+  } else {
+    io.out << "; nothing dropped\n";
+  }
+  return Status::OK();
+}
+
 // ---------------------------------------------------------------- wiring
 
 // CLI11 silently clamps an integer past its type's range to the type's
@@ -678,7 +721,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       "bee"};
   app.set_version_flag("--version", btree::LibraryVersion());
   app.require_subcommand(1, 1);
-  Io io{in, out, {}};
+  Io io{in, out, err, {}};
   app.add_flag("--json", io.o.json, "One JSON object per line");
   app.add_flag(
       "--hex", io.o.hex,
@@ -821,6 +864,13 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       ->check(InRange<uint64_t>())
       ->option_text("N");
   im->callback([&] { action = [&] { return Import(imp, io); }; });
+
+  auto* rp = app.add_subcommand(
+      "repair",
+      "Bring a damaged store back to the newest state that verifies, saying "
+      "what was dropped (a store that verifies is not touched)");
+  rp->add_option("DIR", dir, "Store directory")->required();
+  rp->callback([&] { action = [&] { return Repair(dir, io); }; });
 
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

@@ -5,11 +5,15 @@
 namespace bee::tools {
 
 Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
-                                              bool writable) {
+                                              bool writable,
+                                              std::ostream& warnings) {
   btree::BeeOptions options;
   options.core.read_only = !writable;
   auto bee = btree::Bee::Open(dir, options);
   if (!bee.ok()) return bee.status().WithContext("cannot open store");
+  if (const auto& damage = (*bee)->head_damage()) {
+    warnings << "warning: " << damage->description << "\n";
+  }
   if (writable && !(*bee)->core().writable()) {
     return Status::InvalidArgument(dir +
                                    " is read-only (it has no secret key, e.g. "

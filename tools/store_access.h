@@ -13,8 +13,11 @@
 namespace bee::tools {
 
 // Opens DIR read-only (readers never take the writer lock) or writable.
+// A damaged head slot the open went past is printed to `warnings` as
+// "warning: ..." (a read-only open succeeds despite possible loss).
 Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
-                                              bool writable);
+                                              bool writable,
+                                              std::ostream& warnings);
 
 // Parses a version argument; 0 and 1 are the empty tree.
 Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,

@@ -3,10 +3,12 @@
 #define BEE_LOG_INTERNAL_CORE_IMPL_H_
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "log/core.h"
@@ -34,7 +36,6 @@ class Core::Impl {
   std::unique_ptr<Env> owned_env_;  // in-memory cores own their Env
   std::string dir_;
   Durability durability_ = Durability::kSync;
-  bool fall_back_ = false;        // CoreOptions::fall_back_to_previous_head
   bool parallel_hashing_ = true;  // CoreOptions::parallel_hashing
   bool read_only_ = false;        // CoreOptions::read_only: files opened kRead
   bool compat_ = false;
@@ -70,8 +71,9 @@ class Core::Impl {
   mutable std::shared_mutex mu_;
   SignedHead head_;
   uint64_t generation_ = 0;
-  std::vector<TreeNode> roots_;    // verified against head_'s signature
-  std::vector<uint8_t> bitfield_;  // replicas only
+  std::optional<HeadDamage> head_damage_;  // set by LoadHead only
+  std::vector<TreeNode> roots_;            // verified against head_'s signature
+  std::vector<uint8_t> bitfield_;          // replicas only
 
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;
@@ -89,15 +91,31 @@ class Core::Impl {
   Status OpenFiles(OpenMode mode);
   Status LoadBitfield();
   Result<std::vector<uint8_t>> ReadBitfield() const;
+  // Opens at the newest head slot that verifies and sets head_damage_ for
+  // the other slot when it is damaged (docs/FORMAT.md §2).
   Status LoadHead();
   // The slots of the head file's `bytes` that pass their checksum, newest
-  // generation first; *any_written when a slot holds a nonzero byte.
-  static std::vector<HeadSlot> ParseHeadSlots(std::string_view bytes,
-                                              bool* any_written);
-  // The roots of head.length as stored in `tree`, when they sum to its byte
-  // length and its signature verifies over them; nullopt otherwise.
-  std::optional<std::vector<TreeNode>> VerifiedRootsOf(
-      const SignedHead& head) const;
+  // generation first (for Refresh).
+  static std::vector<HeadSlot> ParseHeadSlots(std::string_view bytes);
+  // The roots of `head` read from `tree`, when they sum to its byte length
+  // and its signature verifies over them; else what is wrong.
+  Result<std::vector<TreeNode>> VerifyHead(const SignedHead& head) const;
+  // Whether a checksummed slot is a head from before the truncation that
+  // made the current fork: an append since may have overwritten the tree
+  // records past the truncation that it signed, so failing to verify is not
+  // damage (nothing signed at the current fork is lost).
+  bool Superseded(const HeadSlot& slot) const;
+  // The HeadDamage of slot `s`, which is damaged for `problem`, against
+  // the head open chose (head_, generation_).
+  Result<HeadDamage> DescribeDamage(uint64_t s,
+                                    const std::optional<HeadSlot>& slot,
+                                    std::optional<uint64_t> field,
+                                    const std::string& problem) const;
+  // Whether `tree` or `data` hold bytes an append past `head` wrote (or a
+  // truncation left): tree longer than its 2L-1 records, data longer than
+  // its byte length. *past_blocks: the blocks those tree records end at.
+  Result<bool> HoldsDataPast(const SignedHead& head,
+                             uint64_t* past_blocks) const;
   Status WriteHead(const SignedHead& head, uint64_t generation);
   // Reads the record of node `index` from `tree`, unverified: MissingNode
   // when it is all zero or past the end of the file. `scratch` is any buffer.
@@ -184,6 +202,69 @@ class Core::Impl {
                      std::vector<TreeNode>* roots, SignedHead* head);
   // Fsyncs every file. REQUIRES: writer_mu_ held.
   Status SyncFiles();
+
+  // Verification and repair (log/core_verify.cc).
+  //
+  // Called for what a Scan finds wrong: a record that is missing or not
+  // the hash of its stored children (a leaf: of its block's bytes, at
+  // `data_offset` in data), a block cut short by the end of `data`.
+  struct ScanSink {
+    std::function<void(uint64_t index, const std::optional<TreeNode>& stored,
+                       uint64_t data_offset)>
+        record;
+    std::function<void(uint64_t block, uint64_t offset, uint64_t have,
+                       uint64_t size)>
+        short_data;
+    // With a value: every node whose stored record is not the value
+    // recomputed from the data alone (for Repair, over proven blocks only).
+    std::function<Status(const TreeNode& computed)> rebuild;
+  };
+  // One chunk of a Scan: blocks [first, first + sizes.size()), their
+  // stored leaf records and sizes (where known), their bytes, and the
+  // leaves of those that lie whole in `data` (hashed[2i] for block
+  // first + i, i < hashed.size() / 2).
+  struct ScanChunk {
+    uint64_t first = 0;
+    std::string records, data;
+    std::vector<std::optional<TreeNode>> leaves;
+    std::vector<std::optional<uint64_t>> sizes;
+    std::vector<TreeNode> hashed;
+    std::vector<uint8_t> flags;
+  };
+  // Reads the records and bytes of the chunk from block `first` (at byte
+  // `offset`) and hashes its whole blocks.
+  Status ReadScanChunk(uint64_t first, uint64_t end, uint64_t offset,
+                       ScanChunk* chunk) const;
+  // The stored record of `index`: from the chunk's read, else read alone.
+  std::optional<TreeNode> Stored(const ScanChunk& chunk, uint64_t index) const;
+  // Hashes blocks [0, end) from `data` and every node of the tree at `end`,
+  // streaming, and checks each stored record; returns the roots of `end`
+  // recomputed from the data alone. REQUIRES: end <= head_.length.
+  Result<std::vector<TreeNode>> Scan(uint64_t end, const ScanSink& sink) const;
+  // Verification, plus what Repair needs: which head slots failed, and
+  // whether the roots recomputed from the data equal the signed ones.
+  struct VerifyDetail {
+    VerifyReport report;
+    bool slot_failed[2] = {false, false};
+    bool records_damaged = false;
+  };
+  Result<VerifyDetail> VerifyDetailed() const;
+  Status CheckMeta(VerifyReport* report) const;
+  void CheckHeadSlots(VerifyDetail* detail) const;
+  Status CheckTree(VerifyDetail* detail) const;
+  Status CheckLeftovers(VerifyReport* report) const;
+  // The first block whose leaf cannot be verified from the signed roots or
+  // whose data does not match it, from block `from` on; head_.length if none.
+  uint64_t FirstUnprovenBlock(uint64_t from) const;
+  // Repair's writes, REQUIRES: writer_mu_ held and the log writable.
+  Status RepairLocked(const VerifyDetail& detail, RepairReport* out);
+  // Rewrites the damaged records of blocks [0, keep) (when `damaged`) from
+  // their data; returns the roots of `keep`.
+  Result<std::vector<TreeNode>> RebuildRecords(uint64_t keep, bool damaged,
+                                               RepairReport* out);
+  // Signs `keep` with `roots` at the next fork, as head `generation`.
+  Status SignRepairedHead(std::span<const TreeNode> roots, uint64_t keep,
+                          uint64_t generation, RepairReport* out);
 };
 
 }  // namespace bee::log

@@ -151,31 +151,24 @@ TEST_CASE("a damaged root node makes open fail clearly", "[log]") {
   // Node 19 is the root of blocks 8..11, signed only by the newest head.
   d.env.FlipBit("/d/tree", 19 * internal::kTreeRecordSize + 9, 0);
   auto core = Core::Open("/d", d.options);
-  CheckCorruption(core.status(), "newest signed head (length 12");
-  // Asked to, open falls back to the previous head, which still verifies.
-  d.options.fall_back_to_previous_head = true;
-  auto fallback = Core::Open("/d", d.options).value();
-  CHECK(fallback->length() == 8);
-  CHECK(fallback->VerifyAll().ok());
+  CheckCorruption(core.status(),
+                  "slot 0 (generation 2, length 12) does not verify");
+  CheckCorruption(core.status(), "blocks 8..11 past the last verifiable head");
+  // A reader opens at the previous head, which still verifies.
+  CoreOptions ro = d.options;
+  ro.read_only = true;
+  auto reader = Core::Open("/d", ro).value();
+  CHECK(reader->length() == 8);
+  REQUIRE(reader->head_damage().has_value());
+  CHECK(reader->head_damage()->writes_may_be_lost);
+  CHECK(reader->VerifyAll().IsCorruption());
   // Node 7 is signed by both heads: nothing verifies.
   d.env.FlipBit("/d/tree", 7 * internal::kTreeRecordSize + 9, 0);
-  fallback.reset();
-  auto none = Core::Open("/d", d.options);
+  reader.reset();
+  auto none = Core::Open("/d", ro);
   REQUIRE_FALSE(none.ok());
   CHECK(none.status().message().find("no signed head verifies") !=
         std::string::npos);
-}
-
-TEST_CASE("a damaged newest head slot falls back to the previous head",
-          "[log]") {
-  Damaged d;
-  // Two appends: generation 2 lives in slot 0.
-  d.env.FlipBit("/d/head", 20, 1);
-  auto core = Core::Open("/d", d.options).value();
-  CHECK(core->length() == 8);
-  for (uint64_t i = 0; i < 8; i++) CHECK(core->Get(i).value() == d.blocks[i]);
-  REQUIRE(core->Append(Blocks(8, 1)).ok());
-  CHECK(core->length() == 9);
 }
 
 TEST_CASE("a damaged meta file is refused", "[log]") {

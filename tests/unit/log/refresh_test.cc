@@ -30,13 +30,16 @@ CoreOptions ReadOnlyOn(Env* env) {
   return options;
 }
 
-void CheckBlocks(const Core& core, const std::vector<std::string>& expect) {
+// Reads every block; with verify_files, every file must verify too (not
+// while a test keeps damage in place that the reader is meant to survive).
+void CheckBlocks(const Core& core, const std::vector<std::string>& expect,
+                 bool verify_files = true) {
   REQUIRE(core.length() == expect.size());
   for (uint64_t i = 0; i < expect.size(); i++) {
     CAPTURE(i);
     CHECK(core.Get(i).value() == expect[i]);
   }
-  CHECK(core.VerifyAll().ok());
+  if (verify_files) CHECK(core.VerifyAll().ok());
 }
 
 TEST_CASE("a read-only log follows a writer's appends", "[log][refresh]") {
@@ -169,7 +172,10 @@ TEST_CASE("a newer head that does not verify leaves the reader as it was",
   CHECK(r.status().IsCorruption());
   CHECK(r.status().message().find("does not verify") != std::string::npos);
   CHECK(r.status().message().find("stays at length 4") != std::string::npos);
-  CheckBlocks(*reader, Blocks("a", 0, 4));
+  // Its blocks still read; the files (a newer head over a damaged record)
+  // do not verify, as a full check says.
+  CheckBlocks(*reader, Blocks("a", 0, 4), false);
+  CHECK_FALSE(reader->VerifyAll().ok());
   // Repaired, the same head is followed.
   env.FlipBit("/log/tree", 7 * internal::kTreeRecordSize + 20, 3);
   CHECK(reader->Refresh().value().changed);
@@ -191,7 +197,10 @@ TEST_CASE("a head file that goes back is reported", "[log][refresh]") {
   auto r = reader->Refresh();
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().IsCorruption());
-  CheckBlocks(*reader, Blocks("a", 0, 6));
+  // What it read still reads; the files (a slot zeroed under generation 3)
+  // do not verify, as a full check says.
+  CheckBlocks(*reader, Blocks("a", 0, 6), false);
+  CHECK_FALSE(reader->VerifyAll().ok());
 }
 
 TEST_CASE("only a read-only log refreshes", "[log][refresh]") {
