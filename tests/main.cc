@@ -14,23 +14,12 @@
 #include <string>
 #include <string_view>
 
+#include "tests/util/node_runner.h"
+
 namespace {
 
 // The executable's path, for the replay command.
 std::string program_path;
-
-// Quotes `s` for a POSIX shell.
-std::string ShellQuote(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 // A test name as a Catch test spec matches it exactly: ',' separates specs
 // and '[' starts a tag, so both (and '\') are escaped.
@@ -50,8 +39,10 @@ class ReplayOnFailure : public Catch::TestEventListenerBase {
   void testCaseEnded(const Catch::TestCaseStats& stats) override {
     if (stats.totals.assertions.allOk() && !stats.aborting) return;
     std::cerr << "\nbee: to replay this failure run\n  BEE_TEST_SEED="
-              << Catch::rngSeed() << " " << ShellQuote(program_path) << " "
-              << ShellQuote(EscapeTestSpec(stats.testInfo.name)) << "\n";
+              << Catch::rngSeed() << " " << bee::test::ShellQuote(program_path)
+              << " "
+              << bee::test::ShellQuote(EscapeTestSpec(stats.testInfo.name))
+              << "\n";
   }
 };
 CATCH_REGISTER_LISTENER(ReplayOnFailure)

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "btree/bee.h"
+#include "tests/util/cli_run.h"
 #include "tests/util/node_runner.h"
 #include "tests/util/temp_dir.h"
 #include "tools/bee_cli.h"
@@ -17,16 +18,9 @@ using nlohmann::json;
 
 int Run(std::vector<std::string> args, const std::string& input,
         std::string* out, bool dump = false) {
-  args.insert(args.begin(), dump ? "bee-dump" : "bee");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in(input);
-  std::ostringstream o, e;
-  int code = dump
-                 ? RunBeeDump(static_cast<int>(argv.size()), argv.data(), o, e)
-                 : RunBee(static_cast<int>(argv.size()), argv.data(), in, o, e);
-  *out = o.str() + e.str();
-  return code;
+  test::CliOutcome o = test::RunCli(dump, std::move(args), input);
+  *out = o.out + o.err;
+  return o.code;
 }
 
 json Put(const std::string& k, const std::string& v) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "encoding/bytes.h"
+#include "tests/util/cli_run.h"
 #include "tests/util/node_runner.h"
 #include "tests/util/temp_dir.h"
 #include "tools/bee_cli.h"
@@ -19,15 +20,10 @@ using nlohmann::json;
 const std::string kSeed(64, '5');
 
 std::string Run(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), "bee");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = RunBee(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  INFO(err.str());
-  REQUIRE(code == 0);
-  return out.str();
+  test::CliOutcome o = test::RunCli(false, std::move(args), input);
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  return o.out;
 }
 
 std::vector<json> JsonLines(const std::string& text) {

@@ -16,19 +16,6 @@ namespace {
 
 const std::string kJsDir = BEE_INTEROP_JS_DIR;
 
-// `s` as one POSIX shell word.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -175,6 +162,18 @@ Result<nlohmann::json> RunNodeScript(const std::string& script,
                               " printed no JSON: " + Tail(output, 200));
   }
   return parsed;
+}
+
+std::string ShellQuote(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
 }
 
 }  // namespace bee::test

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "encoding/result.h"
 #include "encoding/status.h"
@@ -17,6 +18,9 @@ namespace bee::test {
 // OK when `node` runs and the pinned packages are installed; otherwise
 // Unavailable, with the fix (scripts/setup.sh) in the message. Checked once.
 const Status& NodeStatus();
+
+// `s` as one POSIX shell word (in single quotes).
+std::string ShellQuote(std::string_view s);
 
 // OK when `js_dir`/node_modules holds every package its package-lock.json
 // pins, each at the locked version (an optional one may be absent), and the

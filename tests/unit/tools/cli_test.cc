@@ -7,34 +7,21 @@
 #include <sstream>
 
 #include "btree/bee.h"
+#include "tests/util/cli_run.h"
 #include "tests/util/temp_dir.h"
 #include "tools/bee_cli.h"
 
 namespace bee::tools {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
+using Outcome = test::CliOutcome;
 
 Outcome Bee(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), "bee");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = RunBee(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
+  return test::RunCli(false, std::move(args), input);
 }
 
 Outcome Dump(std::vector<std::string> args) {
-  args.insert(args.begin(), "bee-dump");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  int code = RunBeeDump(static_cast<int>(argv.size()), argv.data(), out, err);
-  return {code, out.str(), err.str()};
+  return test::RunCli(true, std::move(args));
 }
 
 const std::string kSeed(64, '1');  // 32 x 0x11

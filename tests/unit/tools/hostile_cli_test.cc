@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "btree/bee.h"
+#include "tests/util/cli_run.h"
 #include "tests/util/hostile_blocks.h"
 #include "tests/util/temp_dir.h"
 #include "tools/bee_cli.h"
@@ -13,23 +14,8 @@
 namespace bee::tools {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-Outcome Run(bool dump, std::vector<std::string> args,
-            const std::string& input = "") {
-  args.insert(args.begin(), dump ? "bee-dump" : "bee");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code =
-      dump ? RunBeeDump(static_cast<int>(argv.size()), argv.data(), out, err)
-           : RunBee(static_cast<int>(argv.size()), argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
-}
+using Outcome = test::CliOutcome;
+using test::RunCli;
 
 // A store on disk whose log holds a header and then exactly `nodes`, all
 // signed by the store's own key.
@@ -48,15 +34,15 @@ std::string HostileStore(const test::TempDir& tmp, const std::string& name,
 // The same log, exported and imported into a new (read-only) store.
 std::string Reimported(const test::TempDir& tmp, const std::string& dir) {
   const std::string copy = dir + "-imported";
-  Outcome exported = Run(false, {"export", dir});
+  Outcome exported = RunCli(false, {"export", dir});
   REQUIRE(exported.code == 0);
-  std::string info = Run(false, {"info", dir, "--json"}).out;
+  std::string info = RunCli(false, {"info", dir, "--json"}).out;
   std::string sig = info.substr(info.find("\"signature\":\"") + 13, 136);
-  std::string pub = Run(false, {"info", dir}).out;
+  std::string pub = RunCli(false, {"info", dir}).out;
   pub = pub.substr(pub.find_first_not_of(' ', pub.find("public key") + 10), 64);
-  Outcome imported =
-      Run(false, {"import", copy, "-", "--public-key", pub, "--signature", sig},
-          exported.out);
+  Outcome imported = RunCli(
+      false, {"import", copy, "-", "--public-key", pub, "--signature", sig},
+      exported.out);
   INFO(imported.err);
   REQUIRE(imported.code == 0);
   (void)tmp;
@@ -77,7 +63,7 @@ void CheckTools(const std::string& dir, const std::string& message,
   };
   for (const auto& [dump, args] : walks) {
     CAPTURE(dump, args);
-    Outcome o = Run(dump, args);
+    Outcome o = RunCli(dump, args);
     CHECK(o.code == 1);
     CHECK(o.err.find(dump ? dump_message : message) != std::string::npos);
   }
@@ -86,16 +72,16 @@ void CheckTools(const std::string& dir, const std::string& message,
         {"history", dir},
         {"history", dir, "--reverse"}}) {
     CAPTURE(args);
-    Outcome o = Run(false, args);
+    Outcome o = RunCli(false, args);
     CHECK((o.code == 0 || o.code == 1));
     if (o.code == 1) CHECK(o.err.find("error:") != std::string::npos);
   }
   // --verify lists what it finds wrong; the blocks are listed, or the first
   // undecodable one named.
-  Outcome verify = Run(true, {dir, "--verify"});
+  Outcome verify = RunCli(true, {dir, "--verify"});
   CHECK(verify.code == 1);
   CHECK(verify.out.find("FAIL") != std::string::npos);
-  Outcome blocks = Run(true, {dir});
+  Outcome blocks = RunCli(true, {dir});
   CHECK((blocks.code == 0 ||
          (blocks.code == 1 && blocks.err.find("block ") != std::string::npos)));
 }
@@ -141,27 +127,28 @@ TEST_CASE("history bounds at the ends of int64 in the CLI",
           "[tools][hostile]") {
   test::TempDir tmp;
   std::string dir = tmp.Sub("store");
-  REQUIRE(Run(false, {"create", dir}).code == 0);
-  REQUIRE(Run(false, {"put", dir, "a", "1"}).code == 0);
-  REQUIRE(Run(false, {"put", dir, "b", "2"}).code == 0);
-  Outcome none = Run(false, {"history", dir, "--gt", "9223372036854775807"});
+  REQUIRE(RunCli(false, {"create", dir}).code == 0);
+  REQUIRE(RunCli(false, {"put", dir, "a", "1"}).code == 0);
+  REQUIRE(RunCli(false, {"put", dir, "b", "2"}).code == 0);
+  Outcome none = RunCli(false, {"history", dir, "--gt", "9223372036854775807"});
   CHECK(none.code == 0);
   CHECK(none.out.empty());
-  Outcome all = Run(false, {"history", dir, "--lte", "9223372036854775807"});
+  Outcome all = RunCli(false, {"history", dir, "--lte", "9223372036854775807"});
   CHECK(all.code == 0);
-  CHECK(all.out == Run(false, {"history", dir}).out);
-  CHECK(Run(false, {"history", dir, "--gte", "-9223372036854775808"}).out ==
+  CHECK(all.out == RunCli(false, {"history", dir}).out);
+  CHECK(RunCli(false, {"history", dir, "--gte", "-9223372036854775808"}).out ==
         all.out);
-  Outcome past = Run(false, {"history", dir, "--gt", "9223372036854775808"});
+  Outcome past = RunCli(false, {"history", dir, "--gt", "9223372036854775808"});
   CHECK(past.code == 2);
   CHECK(past.err.find("--gt") != std::string::npos);
   Outcome checkout =
-      Run(false, {"get", dir, "a", "--checkout", "18446744073709551616"});
+      RunCli(false, {"get", dir, "a", "--checkout", "18446744073709551616"});
   CHECK(checkout.code == 1);
   CHECK(checkout.err.find("--checkout") != std::string::npos);
-  Outcome limit = Run(false, {"range", dir, "--limit", "9223372036854775807"});
+  Outcome limit =
+      RunCli(false, {"range", dir, "--limit", "9223372036854775807"});
   CHECK(limit.code == 0);
-  CHECK(limit.out == Run(false, {"range", dir}).out);
+  CHECK(limit.out == RunCli(false, {"range", dir}).out);
 }
 
 }  // namespace

@@ -7,30 +7,21 @@
 #include <map>
 #include <sstream>
 
+#include "tests/util/cli_run.h"
 #include "tests/util/temp_dir.h"
 #include "tools/bee_cli.h"
 
 namespace bee::tools {
 namespace {
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
+using Outcome = test::CliOutcome;
 
-Outcome Run(bool dump, std::vector<std::string> args) {
-  args.insert(args.begin(), dump ? "bee-dump" : "bee");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out, err;
-  const int argc = static_cast<int>(argv.size());
-  int code = dump ? RunBeeDump(argc, argv.data(), out, err)
-                  : RunBee(argc, argv.data(), in, out, err);
-  return {code, out.str(), err.str()};
+Outcome Bee(std::vector<std::string> args) {
+  return test::RunCli(false, std::move(args));
 }
-Outcome Bee(std::vector<std::string> args) { return Run(false, args); }
-Outcome Dump(std::vector<std::string> args) { return Run(true, args); }
+Outcome Dump(std::vector<std::string> args) {
+  return test::RunCli(true, std::move(args));
+}
 
 bool Has(const std::string& text, std::string_view what) {
   return text.find(what) != std::string::npos;
