@@ -156,10 +156,7 @@ Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
   return std::string_view(block->key);
 }
 
-Status CheckChildRef(NodeRef parent, size_t child, NodeRef ref) {
-  const bool earlier_block = ref.seq >= 1 && ref.seq < parent.seq;
-  const bool other_level = ref.seq == parent.seq && ref.offset != parent.offset;
-  if (earlier_block || other_level) return Status::OK();
+Status ChildRefError(NodeRef parent, size_t child, NodeRef ref) {
   return Status::Corruption("block " + std::to_string(parent.seq) + " level " +
                             std::to_string(parent.offset) + " child " +
                             std::to_string(child) + " points to block " +

@@ -145,7 +145,12 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       done_ = true;
       break;
     }
-    BEE_RETURN_IF_ERROR(CheckOrder(top, holder->key));
+    if (returned_) [[likely]] {
+      const int c = std::string_view(holder->key).compare(last_key_);
+      if (options_.reverse ? c >= 0 : c <= 0) return OutOfOrder(top);
+    }
+    last_key_ = holder->key;
+    returned_ = true;
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
     EntryView view{seq, holder->key, std::nullopt};
     if (holder->value) view.value = *holder->value;
@@ -155,18 +160,10 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
   return std::optional<EntryView>();
 }
 
-Status RangeIterator::CheckOrder(const Frame& frame, std::string_view key) {
-  if (returned_) {
-    const int c = key.compare(last_key_);
-    if (options_.reverse ? c >= 0 : c <= 0) {
-      return Status::Corruption("block " + std::to_string(frame.ref.seq) +
-                                " level " + std::to_string(frame.ref.offset) +
-                                " holds a key out of order");
-    }
-  }
-  last_key_.assign(key);
-  returned_ = true;
-  return Status::OK();
+Status RangeIterator::OutOfOrder(const Frame& frame) {
+  return Status::Corruption("block " + std::to_string(frame.ref.seq) +
+                            " level " + std::to_string(frame.ref.offset) +
+                            " holds a key out of order");
 }
 
 Result<std::optional<Entry>> Peek(const Snapshot& snapshot,

@@ -62,14 +62,17 @@ class RangeIterator {
   Status Push(internal::NodeRef ref, const std::string* bound);
   Result<std::string_view> KeyAt(uint64_t seq);
   bool BeyondEnd(std::string_view key) const;
-  Status CheckOrder(const Frame& frame, std::string_view key);
+  // The Corruption of a key that does not follow last_key_ strictly.
+  static Status OutOfOrder(const Frame& frame);
 
   Snapshot snapshot_;
   RangeOptions options_;
   std::vector<Frame> stack_;
   // The last key returned: each must follow it strictly, which also bounds
   // the walk of a hostile tree that shares one subtree under many parents.
-  std::string last_key_;
+  // A view into its cached block, which lives as long as the EntryView
+  // returned for it (BlockCache::Peek): no copy per key.
+  std::string_view last_key_;
   bool returned_ = false;  // whether last_key_ holds a key
   int64_t emitted_ = 0;
   bool started_ = false;

@@ -38,6 +38,9 @@ struct NodeRef {
 
 using BlockPtr = std::shared_ptr<const NodeBlock>;
 
+// The Corruption of CheckChildRef below, out of line.
+Status ChildRefError(NodeRef parent, size_t child, NodeRef ref);
+
 // The structural rule every hyperbee tree obeys, checked wherever a child
 // reference is followed: the child of level `parent.offset` of block
 // `parent.seq` is a level of an earlier node block, or another level of the
@@ -47,7 +50,15 @@ using BlockPtr = std::shared_ptr<const NodeBlock>;
 // So following children never reaches a later block, and a cycle stays
 // inside one block, where kMaxTreeDepth (encoding/limits.h) ends it. Corruption
 // naming the parent's block and level and the child's position otherwise.
-Status CheckChildRef(NodeRef parent, size_t child, NodeRef ref);
+// Inline: it runs for every child a walk follows.
+inline Status CheckChildRef(NodeRef parent, size_t child, NodeRef ref) {
+  const bool earlier_block = ref.seq >= 1 && ref.seq < parent.seq;
+  const bool other_level = ref.seq == parent.seq && ref.offset != parent.offset;
+  if (earlier_block || other_level) [[likely]] {
+    return Status::OK();
+  }
+  return ChildRefError(parent, child, ref);
+}
 
 // A B-tree node packed for searching: its keys' bytes are copied inline, so
 // a binary search touches one buffer instead of one block per key.
