@@ -357,7 +357,9 @@ Status Bee::Close() { return store_->core->Close(); }
 
 Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, bool separate)
     : bee_(bee), lock_(std::move(lock)), separate_(separate) {
-  writer_.emplace(&bee->store_->cache, bee->store_->core->length(), separate);
+  const uint64_t length = bee->store_->core->length();
+  needs_header_ = length == 0;
+  writer_.emplace(&bee->store_->cache, length, separate);
 }
 
 Status Batch::CheckOpen() const {
@@ -372,9 +374,12 @@ Status Batch::CheckOpen() const {
 // writes nothing).
 Status Batch::PrepareWrite() {
   BEE_RETURN_IF_ERROR(CheckOpen());
+  // Only this batch writes while it is open: the log's length is the one
+  // it started from, so the check is a flag, not a lock per operation.
+  if (!needs_header_) return Status::OK();
   internal::Store& store = *bee_->store_;
-  if (store.core->length() > 0) return Status::OK();
   BEE_RETURN_IF_ERROR(bee_->AppendHeader());
+  needs_header_ = false;
   writer_.emplace(&store.cache, store.core->length(), separate_);
   return Status::OK();
 }

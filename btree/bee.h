@@ -236,6 +236,8 @@ class Batch {
   const bool separate_;
   // Starts at the log's length; remade after the header is appended.
   std::optional<internal::Writer> writer_;
+  // The log is empty: the first write appends the header block first.
+  bool needs_header_ = false;
 };
 
 }  // namespace bee::btree
