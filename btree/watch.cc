@@ -5,6 +5,7 @@ namespace bee::btree {
 Watcher::Watcher(const Bee* bee, DiffOptions range)
     : bee_(bee), range_(std::move(range)) {
   range_.limit = -1;
+  fork_ = bee->core().fork();
   auto start = bee->GetSnapshot();
   if (start.ok()) {
     last_ = std::move(start).value();
@@ -18,6 +19,14 @@ Result<std::optional<WatchEvent>> Watcher::Next(
   BEE_RETURN_IF_ERROR(start_error_);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!cancelled_) {
+    const uint64_t fork = bee_->core().fork();
+    if (fork != fork_) {
+      BEE_ASSIGN_OR_RETURN(Snapshot current, bee_->GetSnapshot());
+      fork_ = fork;
+      Snapshot previous = *std::exchange(last_, current);
+      return std::optional<WatchEvent>(
+          WatchEvent{std::move(current), std::move(previous), {}, true});
+    }
     if (bee_->version() <= last_->version()) {
       auto now = std::chrono::steady_clock::now();
       if (now >= deadline) break;
@@ -38,7 +47,7 @@ Result<std::optional<WatchEvent>> Watcher::Next(
     Snapshot previous = *std::exchange(last_, current);
     if (!changes.empty()) {
       return std::optional<WatchEvent>(WatchEvent{
-          std::move(current), std::move(previous), std::move(changes)});
+          std::move(current), std::move(previous), std::move(changes), false});
     }
   }
   return std::optional<WatchEvent>();

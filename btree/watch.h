@@ -20,6 +20,11 @@ struct WatchEvent {
   Snapshot current;
   Snapshot previous;
   std::vector<DiffEntry> changes;  // left = current, right = previous
+  // The writer truncated the store (a new fork) since `previous`: its
+  // blocks past the truncation are gone, so `changes` is empty and
+  // `previous` must not be read. Yielded whatever the range, as hyperbee's
+  // watcher yields on a truncation without a diff.
+  bool truncated = false;
 };
 
 class Watcher {
@@ -29,8 +34,8 @@ class Watcher {
   // why). REQUIRES: bee outlives the watcher.
   Watcher(const Bee* bee, DiffOptions range);
 
-  // The next version whose changes touch the range, or nullopt when the
-  // timeout passes or Cancel() was called.
+  // The next version whose changes touch the range (or the next truncation),
+  // or nullopt when the timeout passes or Cancel() was called.
   Result<std::optional<WatchEvent>> Next(std::chrono::milliseconds timeout);
   void Cancel() { cancelled_ = true; }
 
@@ -38,6 +43,7 @@ class Watcher {
   const Bee* bee_;
   DiffOptions range_;
   std::optional<Snapshot> last_;  // set unless start_error_
+  uint64_t fork_ = 0;             // the log's fork when last_ was taken
   Status start_error_;
   std::atomic<bool> cancelled_{false};
 };

@@ -80,6 +80,35 @@ TEST_CASE(
   CHECK(**h == HistoryEntry{HistoryEntry::Type::kPut, v, "d", "d"});
 }
 
+TEST_CASE("a watcher made before a truncation yields it, then follows",
+          "[btree][truncate][watch]") {
+  auto bee = NewBee();
+  for (const char* k : {"a", "b", "c"}) REQUIRE(bee->Put(k, k).ok());
+  Watcher w(bee.get(), DiffOptions{});
+  const uint64_t before = bee->version();
+  REQUIRE(bee->Truncate(before - 1).ok());
+  // The truncation itself is an event: a new fork, nothing diffed against
+  // blocks that are gone (as hyperbee's watcher yields it).
+  auto e = w.Next(milliseconds(0));
+  REQUIRE(e.ok());
+  REQUIRE(e->has_value());
+  CHECK((*e)->truncated);
+  CHECK((*e)->previous.version() == before);
+  CHECK((*e)->current.version() == before - 1);
+  CHECK((*e)->changes.empty());
+  // A write at a version the old fork had is seen, diffed against the
+  // truncated version.
+  REQUIRE(bee->Put("x", "x").ok());
+  e = w.Next(milliseconds(0));
+  REQUIRE(e.ok());
+  REQUIRE(e->has_value());
+  CHECK_FALSE((*e)->truncated);
+  CHECK((*e)->current.version() == before);
+  REQUIRE((*e)->changes.size() == 1);
+  CHECK((*e)->changes[0].left->key == "x");
+  CHECK_FALSE((*e)->changes[0].right.has_value());
+}
+
 // The keys of an event's changes, as "left/right" ("-" for absent).
 std::vector<std::string> Changes(const WatchEvent& e) {
   std::vector<std::string> out;
