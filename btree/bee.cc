@@ -10,8 +10,9 @@ namespace internal {
 
 // Everything a Bee and its snapshots share.
 struct Store {
-  explicit Store(std::unique_ptr<log::Core> c)
-      : core(std::move(c)), cache(core.get()) {}
+  explicit Store(std::unique_ptr<log::Core> c,
+                 size_t cache_bytes = kDefaultCacheBytes)
+      : core(std::move(c)), cache(core.get(), cache_bytes) {}
   std::unique_ptr<log::Core> core;
   BlockCache cache;
   std::unique_ptr<Boundaries> boundaries;
@@ -108,7 +109,8 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
       internal::Boundaries::Open(env, dir, 0, BoundariesFor(options, true)));
   BEE_ASSIGN_OR_RETURN(auto core,
                        log::Core::Create(dir, key_pair, options.core));
-  auto store = std::make_shared<internal::Store>(std::move(core));
+  auto store =
+      std::make_shared<internal::Store>(std::move(core), options.cache_bytes);
   store->boundaries = std::move(boundaries);
   store->first_header = std::move(header);
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
@@ -119,7 +121,8 @@ Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
   BEE_ASSIGN_OR_RETURN(auto core, log::Core::Open(dir, options.core));
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
   const uint64_t length = core->length();
-  auto store = std::make_shared<internal::Store>(std::move(core));
+  auto store =
+      std::make_shared<internal::Store>(std::move(core), options.cache_bytes);
   store->env = EnvOf(options);
   store->dir = dir;
   if (length == 0) {
@@ -415,6 +418,7 @@ Status Batch::CheckLimits(std::string_view key,
 Result<bool> Batch::Put(std::string_view key,
                         std::optional<std::string_view> value,
                         const PutOptions& options) {
+  internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   BEE_RETURN_IF_ERROR(CheckLimits(key, value));
   BEE_RETURN_IF_ERROR(PrepareWrite());
@@ -422,6 +426,7 @@ Result<bool> Batch::Put(std::string_view key,
 }
 
 Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
+  internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   BEE_RETURN_IF_ERROR(CheckLimits(key, std::nullopt));
   BEE_RETURN_IF_ERROR(PrepareWrite());
@@ -429,11 +434,13 @@ Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
 }
 
 Result<std::optional<Entry>> Batch::Get(std::string_view key) {
+  internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   return writer_->Get(key);
 }
 
 Status Batch::Flush() {
+  internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   Status s = bee_->Commit(&*writer_, separate_);
   lock_.unlock();

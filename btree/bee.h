@@ -63,6 +63,16 @@ struct BatchOptions {
 
 struct BeeOptions {
   log::CoreOptions core;
+  // Memory for the store's cache of tree blocks (decoded blocks, their
+  // flat and packed forms, their keys, and the tables that find them), in
+  // bytes. Blocks not used recently are evicted to stay within it, so a
+  // store of any size reads and writes in bounded memory: resident memory
+  // is this budget, plus the log's verified-node cache, plus what open
+  // readers hold (an iterator holds the blocks of its path and of its
+  // current entry; an open batch holds the blocks it read), plus a small
+  // constant. Evicted blocks are read from the log and verified again when
+  // needed: a larger budget is faster, never less safe.
+  size_t cache_bytes = internal::kDefaultCacheBytes;
 };
 
 namespace internal {

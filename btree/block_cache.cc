@@ -1,6 +1,7 @@
 #include "btree/internal/block_cache.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -8,8 +9,6 @@
 #include "encoding/varint.h"
 
 namespace bee::btree::internal {
-
-BlockCache::BlockCache(const log::Core* core) : core_(core) {}
 
 namespace {
 
@@ -73,26 +72,200 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
   return flat;
 }
 
-Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
-  {
-    std::shared_lock<std::shared_mutex> l(mu_);
-    if (seq < blocks_.size() && blocks_[seq] != nullptr) return blocks_[seq];
-    if (seq < flat_.size() && flat_[seq] != nullptr) {
-      // Appended by this process: decode it from its flat form.
-      l.unlock();
-      std::unique_lock<std::shared_mutex> x(mu_);
-      if (seq < flat_.size() && flat_[seq] != nullptr) {
-        if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-        if (blocks_[seq] == nullptr) {
-          blocks_[seq] =
-              std::make_shared<const NodeBlock>(Unflatten(flat_[seq].get()));
-          peek_.Slot(seq).block.store(blocks_[seq].get(),
-                                      std::memory_order_release);
-        }
-        return blocks_[seq];
-      }
-    }
+struct BlockCache::Entry {
+  uint64_t seq = 0;
+  FlatBlock flat;
+  size_t levels = 0;
+  // Set once under mu_, before decoded_raw publishes it; never changed
+  // while the entry exists.
+  BlockPtr decoded;
+  std::atomic<const NodeBlock*> decoded_raw{nullptr};
+  // The packed form of each level, built on first use, set once each.
+  std::unique_ptr<std::atomic<const std::string*>[]> packed;
+  size_t charge = 0;      // bytes charged while cached
+  bool live = true;       // false once evicted
+  Entry* prev = nullptr;  // the CLOCK ring
+  Entry* next = nullptr;
+  ~Entry() {
+    for (size_t i = 0; i < levels; i++) delete packed[i].load();
   }
+};
+
+namespace {
+
+// Words of a flat block, up to the end of its key and inline value.
+size_t FlatWords(const uint64_t* w) {
+  const size_t n = w[0];
+  const uint64_t v = w[n + 2];
+  const size_t value = (v == 0 || v == ~uint64_t{0}) ? 0 : v - 1;
+  return w[n + 3] + (w[n + 1] + value + 7) / 8;
+}
+
+// What a decoded block costs the heap, roughly: its objects, its vectors
+// and strings, and the allocator's overhead per allocation.
+size_t DecodedBytes(const NodeBlock& b) {
+  constexpr size_t kPerAllocation = 16;
+  size_t bytes = 64 + sizeof(NodeBlock) + kPerAllocation;  // control block
+  bytes += b.levels.capacity() * sizeof(IndexLevel) + kPerAllocation;
+  for (const IndexLevel& level : b.levels) {
+    bytes += (level.keys.capacity() + level.children.capacity()) * 8 +
+             2 * kPerAllocation;
+  }
+  bytes += b.key.capacity() + kPerAllocation;
+  if (b.value) bytes += b.value->capacity() + kPerAllocation;
+  return bytes;
+}
+
+constexpr size_t kStringBytes = sizeof(std::string) + 16;
+
+}  // namespace
+
+BlockCache::BlockCache(const log::Core* core, size_t budget)
+    : core_(core), budget_(budget) {}
+
+BlockCache::~BlockCache() {
+  // No reader remains: free everything, cached and retired.
+  if (hand_ != nullptr) {
+    Entry* e = hand_;
+    do {
+      Entry* next = e->next;
+      delete e;
+      e = next;
+    } while (e != hand_);
+  }
+  for (const Retired& r : retired_) {
+    delete r.entry;
+    delete static_cast<Slots::Chunk*>(r.chunk);
+  }
+}
+
+size_t BlockCache::usage() const {
+  return usage_.load(std::memory_order_relaxed);
+}
+
+size_t BlockCache::cached_blocks() const {
+  std::shared_lock<std::shared_mutex> l(mu_);
+  return entries_;
+}
+
+size_t BlockCache::retired_objects() const {
+  std::shared_lock<std::shared_mutex> l(mu_);
+  return retired_.size();
+}
+
+BlockCache::Entry* BlockCache::Publish(uint64_t seq, FlatBlock flat,
+                                       BlockPtr decoded) const {
+  const size_t directory = slots_.directory_bytes();
+  bool allocated = false;
+  Slot& slot = slots_.Slot(seq, &allocated);
+  size_t charge = slots_.directory_bytes() - directory;
+  if (allocated) charge += sizeof(Slots::Chunk);
+  usage_.fetch_add(charge, std::memory_order_relaxed);
+
+  auto* e = new Entry();
+  e->seq = seq;
+  const uint64_t* w = flat.get();
+  e->levels = w[0];
+  e->packed = std::make_unique<std::atomic<const std::string*>[]>(e->levels);
+  e->charge = sizeof(Entry) + 16 + FlatWords(w) * 8 + 16 + e->levels * 8;
+  if (decoded != nullptr) {
+    e->charge += DecodedBytes(*decoded);
+    e->decoded = std::move(decoded);
+    e->decoded_raw.store(e->decoded.get(), std::memory_order_relaxed);
+  }
+  e->flat = std::move(flat);
+
+  const size_t size = w[w[0] + 1];
+  const char* bytes = BytesOf(w);
+  const char* data = bytes;  // the flat block never moves
+  if (size <= sizeof(slot.inline_bytes)) {
+    // A slot is only ever republished with the same key (its seq's block
+    // is immutable) unless the log was truncated, when no reader may use
+    // the old one: write the bytes only when they differ, so a reader of
+    // the evicted entry never races with this write.
+    if (slot.size.load(std::memory_order_relaxed) != size ||
+        std::memcmp(slot.inline_bytes, bytes, size) != 0) {
+      std::memcpy(slot.inline_bytes, bytes, size);
+    }
+    data = slot.inline_bytes;
+  }
+  slot.size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
+  slot.data.store(data, std::memory_order_relaxed);
+  slot.entry.store(e, std::memory_order_relaxed);
+  slot.flat.store(w, std::memory_order_relaxed);
+  slot.referenced.store(false, std::memory_order_relaxed);
+  slot.present.store(true, std::memory_order_release);
+  slots_.Live(seq)++;
+
+  // Just behind the hand: the last the sweep looks at.
+  if (hand_ == nullptr) {
+    e->prev = e->next = e;
+    hand_ = e;
+  } else {
+    e->next = hand_;
+    e->prev = hand_->prev;
+    hand_->prev->next = e;
+    hand_->prev = e;
+  }
+  entries_++;
+  usage_.fetch_add(e->charge, std::memory_order_relaxed);
+  return e;
+}
+
+void BlockCache::Evict(Entry* e) const {
+  Slot* slot = slots_.Find(e->seq);
+  slot->present.store(false, std::memory_order_release);
+  slot->entry.store(nullptr, std::memory_order_release);
+  slot->flat.store(nullptr, std::memory_order_release);
+  if (e->next == e) {
+    hand_ = nullptr;
+  } else {
+    if (hand_ == e) hand_ = e->next;
+    e->prev->next = e->next;
+    e->next->prev = e->prev;
+  }
+  e->prev = e->next = nullptr;
+  e->live = false;
+  entries_--;
+  usage_.fetch_sub(e->charge, std::memory_order_relaxed);
+  const uint64_t epoch = Epochs::AdvanceForRetire();
+  retired_.push_back(Retired{epoch, e, nullptr});
+  if (--slots_.Live(e->seq) == 0) {
+    retired_.push_back(Retired{epoch, nullptr, slots_.Detach(e->seq)});
+    usage_.fetch_sub(sizeof(Slots::Chunk), std::memory_order_relaxed);
+  }
+}
+
+void BlockCache::Shrink() const {
+  // Two turns of the hand clear every second chance, so this ends.
+  for (size_t steps = 2 * entries_ + 1;
+       steps > 0 && hand_ != nullptr &&
+       usage_.load(std::memory_order_relaxed) > budget_;
+       steps--) {
+    Entry* e = hand_;
+    Slot* slot = slots_.Find(e->seq);
+    if (slot->referenced.load(std::memory_order_relaxed)) {
+      slot->referenced.store(false, std::memory_order_relaxed);
+      hand_ = e->next;
+      continue;
+    }
+    hand_ = e->next;
+    Evict(e);
+  }
+  Reclaim();
+}
+
+void BlockCache::Reclaim() const {
+  if (retired_.empty()) return;
+  const uint64_t oldest = Epochs::OldestActive();
+  while (!retired_.empty() && retired_.front().epoch < oldest) {
+    delete retired_.front().entry;
+    delete static_cast<Slots::Chunk*>(retired_.front().chunk);
+    retired_.pop_front();
+  }
+}
+
+Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
   if (seq == 0) {
     return Status::Corruption("block 0 is the header, not a tree node");
   }
@@ -113,47 +286,65 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
   FlatBlock flat = MakeFlatBlock(LevelViews(*block), block->key, std::nullopt);
   flat[flat[0] + 2] = kValueElsewhere;
   std::unique_lock<std::shared_mutex> l(mu_);
-  if (blocks_.size() <= seq) blocks_.resize(seq + 1);
-  if (blocks_[seq] == nullptr && (seq >= flat_.size() || !flat_[seq])) {
-    blocks_[seq] = block;
-    Publish(seq, std::move(flat), blocks_[seq].get());
+  if (const Slot* slot = slots_.Find(seq);
+      slot != nullptr && slot->present.load(std::memory_order_relaxed)) {
+    // Cached meanwhile (by another reader, or appended by the writer).
+    Entry* e = slot->entry.load(std::memory_order_relaxed);
+    if (e->decoded_raw.load(std::memory_order_relaxed) == nullptr) {
+      e->charge += DecodedBytes(*block);
+      usage_.fetch_add(DecodedBytes(*block), std::memory_order_relaxed);
+      e->decoded = std::move(block);
+      e->decoded_raw.store(e->decoded.get(), std::memory_order_release);
+      Shrink();
+    }
+    return e;
   }
-  if (blocks_[seq] == nullptr) {  // appended meanwhile: decode that one
-    blocks_[seq] = block;
-    peek_.Slot(seq).block.store(blocks_[seq].get(), std::memory_order_release);
-  }
-  return blocks_[seq];
+  Entry* e = Publish(seq, std::move(flat), std::move(block));
+  Shrink();
+  return e;
 }
 
-void BlockCache::Publish(uint64_t seq, FlatBlock flat,
-                         const NodeBlock* block) const {
-  const uint64_t* w = flat.get();
-  const size_t size = w[w[0] + 1];
-  KeySlot& slot = keys_.Slot(seq);
-  slot.size = static_cast<uint32_t>(size);
-  if (size <= sizeof(slot.inline_bytes)) {
-    std::memcpy(slot.inline_bytes, BytesOf(w), size);
-    slot.data = slot.inline_bytes;
-  } else {
-    slot.data = BytesOf(w);  // the flat block never moves
+Result<BlockPtr> BlockCache::Decoded(Entry* e) const {
+  if (e->decoded_raw.load(std::memory_order_acquire) != nullptr) {
+    return e->decoded;
   }
-  slot.present.store(true, std::memory_order_release);
-  if (flat_.size() <= seq) flat_.resize(seq + 1);
-  flat_[seq] = std::move(flat);
-  PeekSlot& peek = peek_.Slot(seq);
-  peek.flat.store(w, std::memory_order_release);
-  if (block != nullptr) peek.block.store(block, std::memory_order_release);
-  published_limit_ = std::max(published_limit_, seq + 1);
+  // Appended by this process: decode it from its flat form (value inline).
+  auto block = std::make_shared<const NodeBlock>(Unflatten(e->flat.get()));
+  std::unique_lock<std::shared_mutex> l(mu_);
+  if (e->decoded_raw.load(std::memory_order_relaxed) == nullptr) {
+    e->decoded = std::move(block);
+    e->decoded_raw.store(e->decoded.get(), std::memory_order_release);
+    if (e->live) {
+      const size_t bytes = DecodedBytes(*e->decoded);
+      e->charge += bytes;
+      usage_.fetch_add(bytes, std::memory_order_relaxed);
+      Shrink();
+    }
+  }
+  return e->decoded;
+}
+
+Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
+  EpochGuard guard;
+  Entry* e = nullptr;
+  if (const Slot* slot = Hit(seq)) {
+    e = slot->entry.load(std::memory_order_acquire);
+  }
+  if (e == nullptr) {
+    BEE_ASSIGN_OR_RETURN(e, Load(seq));
+  }
+  return Decoded(e);
 }
 
 Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
-  const KeySlot* slot = keys_.Find(seq);
-  if (slot != nullptr && slot->present.load(std::memory_order_acquire)) {
-    return std::string_view(slot->data, slot->size);
+  assert(Epochs::ThreadDepth() > 0);
+  if (const Slot* slot = Hit(seq)) {
+    return std::string_view(slot->data.load(std::memory_order_relaxed),
+                            slot->size.load(std::memory_order_relaxed));
   }
-  // Get caches the block (and publishes its key); the view stays valid.
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
-  return std::string_view(block->key);
+  BEE_ASSIGN_OR_RETURN(Entry * e, Load(seq));
+  const uint64_t* w = e->flat.get();
+  return std::string_view(BytesOf(w), w[w[0] + 1]);
 }
 
 Status ChildRefError(NodeRef parent, size_t child, NodeRef ref) {
@@ -203,88 +394,115 @@ Result<std::string> BlockCache::Pack(LevelView level) const {
   return buf;
 }
 
-Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
-  {
-    std::shared_lock<std::shared_mutex> l(mu_);
-    // The offset is checked against the level count as PeekLevel does: a
-    // signed block may name a level its block does not have.
-    if (ref.seq < packed_.size() && packed_[ref.seq] != nullptr &&
-        ref.offset < packed_[ref.seq]->size() &&
-        !(*packed_[ref.seq])[ref.offset].empty()) {
-      return PackedNode((*packed_[ref.seq])[ref.offset]);
-    }
-  }
-  BEE_ASSIGN_OR_RETURN(LevelView level, PeekLevel(ref));
-  // PeekLevel published the flat block: its first word is the level count.
-  const size_t n = peek_.Find(ref.seq)->flat.load(std::memory_order_acquire)[0];
-  BEE_ASSIGN_OR_RETURN(std::string packed, Pack(level));
-  std::unique_lock<std::shared_mutex> l(mu_);
-  if (packed_.size() <= ref.seq) packed_.resize(ref.seq + 1);
-  auto& levels = packed_[ref.seq];
-  if (levels == nullptr) {
-    levels = std::make_unique<std::vector<std::string>>(n);
-  }
-  // A packed node is never empty (its header alone is 8 bytes), and once
-  // set it never changes, so views handed out stay valid.
-  std::string& slot = (*levels)[ref.offset];
-  if (slot.empty()) slot = std::move(packed);
-  return PackedNode(slot);
+namespace {
+
+Status NoLevel(NodeRef ref) {
+  return Status::Corruption("block " + std::to_string(ref.seq) +
+                            " has no index level " +
+                            std::to_string(ref.offset));
 }
 
-Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
-  const PeekSlot* slot = peek_.Find(seq);
-  if (slot != nullptr) {
-    const NodeBlock* block = slot->block.load(std::memory_order_acquire);
-    if (block != nullptr) return block;
-  }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, Get(seq));
-  return block.get();
-}
-
-Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
-  const PeekSlot* slot = peek_.Find(ref.seq);
-  const uint64_t* w =
-      slot != nullptr ? slot->flat.load(std::memory_order_acquire) : nullptr;
-  if (w == nullptr) {
-    BEE_RETURN_IF_ERROR(Get(ref.seq).status());  // caches and publishes it
-    w = peek_.Find(ref.seq)->flat.load(std::memory_order_acquire);
-  }
-  if (ref.offset >= w[0]) {
-    return Status::Corruption("block " + std::to_string(ref.seq) +
-                              " has no index level " +
-                              std::to_string(ref.offset));
-  }
-  const uint64_t* level = w + w[1 + ref.offset];
+LevelView FlatLevel(const uint64_t* w, uint64_t offset) {
+  const uint64_t* level = w + w[1 + offset];
   const uint64_t* keys = level + 2;
   return LevelView{std::span<const uint64_t>(keys, level[0]),
                    std::span<const uint64_t>(keys + level[0], level[1])};
+}
+
+}  // namespace
+
+Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
+  assert(Epochs::ThreadDepth() > 0);
+  Entry* e = nullptr;
+  if (const Slot* slot = Hit(ref.seq)) {
+    e = slot->entry.load(std::memory_order_acquire);
+  }
+  if (e == nullptr) {
+    BEE_ASSIGN_OR_RETURN(e, Load(ref.seq));
+  }
+  // The offset is checked against the level count as PeekLevel does: a
+  // signed block may name a level its block does not have.
+  if (ref.offset >= e->levels) return NoLevel(ref);
+  if (const std::string* p =
+          e->packed[ref.offset].load(std::memory_order_acquire)) {
+    return PackedNode(*p);
+  }
+  // Packing reads the keys' blocks, which may evict this one: the guard
+  // keeps it alive, and a packed level of an evicted block is freed with it.
+  BEE_ASSIGN_OR_RETURN(std::string packed,
+                       Pack(FlatLevel(e->flat.get(), ref.offset)));
+  std::unique_lock<std::shared_mutex> l(mu_);
+  const std::string* p = e->packed[ref.offset].load(std::memory_order_relaxed);
+  if (p == nullptr) {
+    // A packed node is never empty (its header alone is 8 bytes), and once
+    // set it never changes while the entry exists.
+    p = new std::string(std::move(packed));
+    e->packed[ref.offset].store(p, std::memory_order_release);
+    if (e->live) {
+      const size_t bytes = p->capacity() + kStringBytes;
+      e->charge += bytes;
+      usage_.fetch_add(bytes, std::memory_order_relaxed);
+      Shrink();
+    }
+  }
+  return PackedNode(*p);
+}
+
+Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
+  assert(Epochs::ThreadDepth() > 0);
+  Entry* e = nullptr;
+  if (const Slot* slot = Hit(seq)) {
+    e = slot->entry.load(std::memory_order_acquire);
+  }
+  if (e == nullptr) {
+    BEE_ASSIGN_OR_RETURN(e, Load(seq));
+  }
+  if (const NodeBlock* b = e->decoded_raw.load(std::memory_order_acquire)) {
+    return b;
+  }
+  BEE_ASSIGN_OR_RETURN(BlockPtr block, Decoded(e));
+  return block.get();  // owned by the entry, which the guard keeps
+}
+
+Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
+  assert(Epochs::ThreadDepth() > 0);
+  const uint64_t* w = nullptr;
+  if (const Slot* slot = Hit(ref.seq)) {
+    w = slot->flat.load(std::memory_order_acquire);
+  }
+  if (w == nullptr) {
+    BEE_ASSIGN_OR_RETURN(Entry * e, Load(ref.seq));
+    w = e->flat.get();
+  }
+  if (ref.offset >= w[0]) return NoLevel(ref);
+  return FlatLevel(w, ref.offset);
 }
 
 void BlockCache::Insert(uint64_t first, std::vector<FlatBlock> blocks) {
   std::unique_lock<std::shared_mutex> l(mu_);
   for (size_t i = 0; i < blocks.size(); i++) {
     const uint64_t seq = first + i;
-    if (seq < flat_.size() && flat_[seq] != nullptr) continue;
-    if (seq < blocks_.size() && blocks_[seq] != nullptr) continue;
+    const Slot* slot = slots_.Find(seq);
+    if (slot != nullptr && slot->present.load(std::memory_order_relaxed)) {
+      continue;
+    }
     Publish(seq, std::move(blocks[i]), nullptr);
   }
+  Shrink();
 }
 
 void BlockCache::Invalidate(uint64_t from) {
   std::unique_lock<std::shared_mutex> l(mu_);
-  for (uint64_t seq = from; seq < published_limit_; seq++) {
-    if (KeySlot* slot = keys_.Find(seq)) {
-      slot->present.store(false, std::memory_order_relaxed);
-    }
-    if (PeekSlot* slot = peek_.Find(seq)) {
-      slot->block.store(nullptr, std::memory_order_relaxed);
-      slot->flat.store(nullptr, std::memory_order_relaxed);
-    }
+  std::vector<Entry*> drop;
+  if (hand_ != nullptr) {
+    Entry* e = hand_;
+    do {
+      if (e->seq >= from) drop.push_back(e);
+      e = e->next;
+    } while (e != hand_);
   }
-  published_limit_ = std::min(published_limit_, from);
-  if (blocks_.size() > from) blocks_.resize(from);
-  if (flat_.size() > from) flat_.resize(from);
-  if (packed_.size() > from) packed_.resize(from);
+  for (Entry* e : drop) Evict(e);
+  Reclaim();
 }
 
 }  // namespace bee::btree::internal

@@ -116,6 +116,7 @@ Result<std::optional<Entry>> RangeIterator::Next() {
 }
 
 Result<std::optional<EntryView>> RangeIterator::NextView() {
+  internal::EpochGuard guard;  // KeyAt's views, within this call
   if (!started_) BEE_RETURN_IF_ERROR(Seek());
   const int64_t step = options_.reverse ? -1 : 1;
   while (!done_ && !stack_.empty()) {
@@ -140,7 +141,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
     }
     uint64_t seq = top.level->keys[static_cast<size_t>((top.next - 1) / 2)];
     top.next += leaf ? 2 * step : step;
-    BEE_ASSIGN_OR_RETURN(const NodeBlock* holder, snapshot_.cache().Peek(seq));
+    BEE_ASSIGN_OR_RETURN(BlockPtr holder, snapshot_.cache().Get(seq));
     if (BeyondEnd(holder->key)) {
       done_ = true;
       break;
@@ -149,11 +150,14 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
       const int c = std::string_view(holder->key).compare(last_key_);
       if (options_.reverse ? c >= 0 : c <= 0) return OutOfOrder(top);
     }
-    last_key_ = holder->key;
+    // The entry's block stays alive until the next call: the view and
+    // last_key_ point into it.
+    current_ = std::move(holder);
+    last_key_ = current_->key;
     returned_ = true;
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
-    EntryView view{seq, holder->key, std::nullopt};
-    if (holder->value) view.value = *holder->value;
+    EntryView view{seq, current_->key, std::nullopt};
+    if (current_->value) view.value = *current_->value;
     return std::optional<EntryView>(view);
   }
   done_ = true;

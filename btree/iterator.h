@@ -12,6 +12,11 @@
 //
 // Thread safety: one iterator per thread; many iterators may share a
 // snapshot.
+//
+// Memory: an iterator holds the blocks of the nodes on its path from the
+// root (one per level) and the block of the entry it returned last; every
+// other block it reads may be evicted from the store's cache
+// (BeeOptions::cache_bytes), so a scan of any size runs in bounded memory.
 #ifndef BEE_BTREE_ITERATOR_H_
 #define BEE_BTREE_ITERATOR_H_
 
@@ -32,9 +37,10 @@ struct RangeOptions {
   int64_t limit = -1;  // < 0: unlimited; 0: nothing
 };
 
-// An entry viewed in place: the bytes live in the store's block cache and
-// stay valid while the snapshot it came from is in use (until a truncation
-// below its version).
+// An entry viewed in place: the bytes live in a block the iterator that
+// returned it holds, and stay valid until that iterator's next call or its
+// destruction (as LevelDB's Iterator::key()), whatever the cache evicts
+// meanwhile. Copy what must live longer (RangeIterator::Next does).
 struct EntryView {
   uint64_t seq;
   std::string_view key;
@@ -68,10 +74,12 @@ class RangeIterator {
   Snapshot snapshot_;
   RangeOptions options_;
   std::vector<Frame> stack_;
+  // The block of the last entry returned, which the EntryView returned
+  // for it points into: held until the next call.
+  internal::BlockPtr current_;
   // The last key returned: each must follow it strictly, which also bounds
   // the walk of a hostile tree that shares one subtree under many parents.
-  // A view into its cached block, which lives as long as the EntryView
-  // returned for it (BlockCache::Peek): no copy per key.
+  // A view into current_: no copy per key.
   std::string_view last_key_;
   bool returned_ = false;  // whether last_key_ holds a key
   int64_t emitted_ = 0;

@@ -30,6 +30,7 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
                                     std::optional<NodeRef> root,
                                     std::string_view key) {
   if (!root) return std::optional<Entry>();
+  internal::EpochGuard guard;  // the packed nodes are views into the cache
   NodeRef ref = *root;
   for (size_t depth = 0; depth < kMaxTreeDepth; depth++) {
     BEE_ASSIGN_OR_RETURN(internal::PackedNode node, cache.Packed(ref));

@@ -7,20 +7,24 @@
 // (and value) stored under key seq s is block s's key (and value). That is all
 // the tree needs to read.
 //
-// Thread safety: every method is safe to call concurrently. Peek, PeekLevel
-// and KeyOf take no lock when the block is cached (the writer's hot path).
-// Invalidate is only needed after the log is truncated.
+// Thread safety: every method is safe to call concurrently. Peek, PeekLevel,
+// Packed and KeyOf take no lock when the block is cached (the writer's and
+// the readers' hot paths); the views they return are protected by epochs
+// (btree/internal/epoch.h), since the cache evicts blocks to stay within
+// its byte budget. Invalidate is only needed after the log is truncated.
 #ifndef BEE_BTREE_INTERNAL_BLOCK_CACHE_H_
 #define BEE_BTREE_INTERNAL_BLOCK_CACHE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <span>
 #include <vector>
 
+#include "btree/internal/epoch.h"
 #include "btree/internal/seq_table.h"
 #include "encoding/block_codec.h"
 #include "encoding/limits.h"
@@ -104,12 +108,33 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
                         std::string_view key,
                         std::optional<std::string_view> value);
 
+// How much memory the cache may use, in bytes (BeeOptions::cache_bytes).
+inline constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
+
 class BlockCache {
  public:
-  // REQUIRES: core outlives the cache.
-  explicit BlockCache(const log::Core* core);
+  // REQUIRES: core outlives the cache. The cache keeps its blocks within
+  // `budget` bytes (see "Memory" below).
+  explicit BlockCache(const log::Core* core,
+                      size_t budget = kDefaultCacheBytes);
   BlockCache(const BlockCache&) = delete;
   BlockCache& operator=(const BlockCache&) = delete;
+  ~BlockCache();
+
+  // Memory: every cached block (its flat form, its decoded form once a
+  // reader asks for it, its packed nodes) and the tables that find it are
+  // charged to the budget. When a new block pushes the total past it, the
+  // cache evicts blocks not used recently (a CLOCK sweep: a block used
+  // since the hand last passed gets a second chance; a block read once, as
+  // by a scan, goes first). Eviction never invalidates what a reader holds:
+  //  - a BlockPtr (Get, GetNode) owns its decoded block;
+  //  - views (Peek, PeekLevel, Packed, KeyOf) stay valid while the caller
+  //    is inside an EpochGuard or holds an EpochPin taken before the view
+  //    (btree/internal/epoch.h); the memory of an evicted block is freed
+  //    once no guard or pin that could see it remains.
+  // So memory stays within the budget plus what readers hold: their
+  // BlockPtrs, and blocks evicted while a guard or pin was held (a batch's
+  // writer pins until its flush).
 
   // The decoded node block at seq (seq >= 1): Corruption naming the seq if
   // the block is not a valid node block, or an error from the log.
@@ -119,17 +144,16 @@ class BlockCache {
   // block; Corruption otherwise.
   Result<BlockPtr> GetNode(NodeRef ref) const;
 
-  // As Get, without sharing ownership: the block stays alive until
-  // Invalidate(from <= seq), which only a truncation (under the store's
-  // write lock) calls. For hot paths that read versions <= the log length.
+  // As Get, without sharing ownership. REQUIRES: an EpochGuard or EpochPin
+  // (the view lives as long as it does).
   Result<const NodeBlock*> Peek(uint64_t seq) const;
   // The node at ref from a flat copy of the block's levels (one buffer, so
   // reading a node costs one memory access where the decoded block costs
-  // three); Corruption if the block has no such level.
+  // three); Corruption if the block has no such level. REQUIRES: as Peek.
   Result<LevelView> PeekLevel(NodeRef ref) const;
 
   // The node at ref, packed (built on first use, then cached with its
-  // block). The view lives as long as the block does (see Peek).
+  // block). REQUIRES: as Peek.
   Result<PackedNode> Packed(NodeRef ref) const;
 
   // Caches blocks the caller just appended at first, first + 1, ... (so they
@@ -138,9 +162,9 @@ class BlockCache {
   void Insert(uint64_t first, std::vector<FlatBlock> blocks);
 
   // Hints that Peek(seq) or PeekLevel on it may come soon: starts loading
-  // its flat levels (or its slot, when it holds none yet).
+  // its flat levels (or its slot, when it holds none yet). REQUIRES: as Peek.
   void PrefetchBlock(uint64_t seq) const {
-    if (const PeekSlot* slot = peek_.Find(seq)) {
+    if (const Slot* slot = slots_.Find(seq)) {
       const uint64_t* w = slot->flat.load(std::memory_order_relaxed);
       if (w == nullptr) {
         __builtin_prefetch(slot);
@@ -154,54 +178,88 @@ class BlockCache {
   // Hints that KeyOf(seq) is coming: starts loading its slot into the CPU
   // cache, so the lookups of a node's keys overlap instead of queueing.
   void PrefetchKey(uint64_t seq) const {
-    if (const KeySlot* slot = keys_.Find(seq)) __builtin_prefetch(slot);
+    if (const Slot* slot = slots_.Find(seq)) __builtin_prefetch(slot);
   }
 
-  // The key stored in block seq, from the key cache: short keys sit inline
+  // The key stored in block seq, from the slot table: short keys sit inline
   // in a fixed-position table, so a comparison costs one memory access.
-  // The view lives as long as the block does (see Peek).
+  // REQUIRES: as Peek.
   Result<std::string_view> KeyOf(uint64_t seq) const;
 
   // Drops cached blocks with seq >= from (after a truncation).
   void Invalidate(uint64_t from);
 
+  // Bytes charged now (blocks and tables), and the budget.
+  size_t usage() const;
+  size_t budget() const { return budget_; }
+  // Blocks cached now, and evicted objects (blocks and table chunks) not
+  // freed yet because a reader might still see them.
+  size_t cached_blocks() const;
+  size_t retired_objects() const;
+
   const log::Core* core() const { return core_; }
 
  private:
-  const log::Core* core_;
-  mutable std::shared_mutex mu_;
-  mutable std::vector<BlockPtr> blocks_;  // index = seq; null = not loaded
-  // Packed levels of each block (index = seq), each built on first use; an
-  // empty string is a level not packed yet. Guarded by mu_.
-  mutable std::vector<std::unique_ptr<std::vector<std::string>>> packed_;
+  struct Entry;
+  // One line per seq: the key (inline when short) and the cached block.
+  // Fields are published under mu_ (exclusive) and read without a lock.
+  struct alignas(64) Slot {
+    std::atomic<bool> present{false};             // key, entry and flat are set
+    mutable std::atomic<bool> referenced{false};  // used since the hand passed
+    std::atomic<uint32_t> size{0};
+    std::atomic<const char*> data{nullptr};  // the key's bytes
+    std::atomic<Entry*> entry{nullptr};
+    std::atomic<const uint64_t*> flat{nullptr};
+    char inline_bytes[32] = {};
+  };
+  static_assert(sizeof(Slot) == 64);
+  static constexpr uint64_t kValueElsewhere = ~uint64_t{0};
 
+  // The slot of a cached block, or nullptr; marks it used.
+  const Slot* Hit(uint64_t seq) const {
+    const Slot* slot = slots_.Find(seq);
+    if (slot == nullptr || !slot->present.load(std::memory_order_acquire)) {
+      return nullptr;
+    }
+    if (!slot->referenced.load(std::memory_order_relaxed)) {
+      slot->referenced.store(true, std::memory_order_relaxed);
+    }
+    return slot;
+  }
+  // Reads, decodes and caches block seq (a miss). REQUIRES: as Peek.
+  Result<Entry*> Load(uint64_t seq) const;
+  // The decoded form of a cached entry, built on first use.
+  Result<BlockPtr> Decoded(Entry* entry) const;
   Result<std::string> Pack(LevelView level) const;
 
-  // Lock-free views of the cached blocks and of their keys, for Peek and
-  // KeyOf: set under mu_ (exclusive) when a block is cached, cleared by
-  // Invalidate. A key slot is published by its `present` flag; short keys
-  // sit inline so a comparison costs one memory access.
-  struct alignas(32) KeySlot {  // one cache line holds it whole
-    std::atomic<bool> present{false};
-    char inline_bytes[19] = {};
-    uint32_t size = 0;
-    const char* data = nullptr;  // into the cached block when not inline
+  // Publishes a new entry for seq. REQUIRES: mu_ held exclusively; seq not
+  // cached.
+  Entry* Publish(uint64_t seq, FlatBlock flat, BlockPtr decoded) const;
+  // Unpublishes and retires an entry. REQUIRES: mu_ held exclusively.
+  void Evict(Entry* entry) const;
+  // Evicts until the usage fits the budget, then frees what no reader can
+  // still see. REQUIRES: mu_ held exclusively.
+  void Shrink() const;
+  void Reclaim() const;
+
+  const log::Core* core_;
+  const size_t budget_;
+  mutable std::shared_mutex mu_;
+  // 32 slots (2 KiB) per chunk: a chunk is freed when its last block is
+  // evicted, so blocks scattered over a large log cost little table.
+  using Slots = SeqTable<Slot, 5>;
+  mutable Slots slots_;
+  // Guarded by mu_: the CLOCK ring of cached entries, the hand, the bytes
+  // charged and the retired objects awaiting their epoch.
+  mutable Entry* hand_ = nullptr;
+  mutable size_t entries_ = 0;
+  mutable std::atomic<size_t> usage_{0};
+  struct Retired {
+    uint64_t epoch;
+    Entry* entry;  // or null with a chunk
+    void* chunk;
   };
-  static constexpr uint64_t kValueElsewhere = ~uint64_t{0};
-  // Publishes block seq for the lock-free readers: its key, its flat form
-  // and, when given, its decoded form (already in blocks_[seq]).
-  // REQUIRES: mu_ held exclusively; the block is not published.
-  void Publish(uint64_t seq, FlatBlock flat, const NodeBlock* block) const;
-  struct PeekSlot {
-    std::atomic<const NodeBlock*> block{nullptr};  // null: not decoded yet
-    std::atomic<const uint64_t*> flat{nullptr};    // null: not cached
-  };
-  mutable SeqTable<PeekSlot> peek_;
-  // Owners of the flat blocks, index = seq. Guarded by mu_.
-  mutable std::vector<FlatBlock> flat_;
-  mutable SeqTable<KeySlot> keys_;
-  mutable uint64_t published_limit_ = 0;  // one past the highest published
-  static_assert(sizeof(KeySlot) == 32);
+  mutable std::deque<Retired> retired_;
 };
 
 // The level `ref.offset` of a block fetched with GetNode.

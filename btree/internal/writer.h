@@ -11,7 +11,9 @@
 //
 // Memory: everything a batch builds (nodes, references, key and value
 // copies) lives in one arena released with the Writer, so a put allocates
-// nothing from the heap on its own.
+// nothing from the heap on its own. The keys it compares are views into
+// the block cache, kept alive by the Writer's EpochPin: blocks the cache
+// evicts while a Writer lives are freed after it is destroyed.
 //
 // Thread safety: a Writer is used by one thread at a time.
 #ifndef BEE_BTREE_INTERNAL_WRITER_H_
@@ -155,7 +157,10 @@ class Writer {
   std::string_view Keep(std::string_view bytes);
   uint64_t NextSeq() const { return length_ + pending_.size(); }
 
-  std::pmr::monotonic_buffer_resource arena_;  // first: the rest points in
+  // Keeps every cached view this writer takes (keys it compared, levels it
+  // loaded) alive until it is destroyed, though the cache may evict them.
+  EpochPin pin_;
+  std::pmr::monotonic_buffer_resource arena_;  // the rest points in
   const BlockCache* cache_;
   const uint64_t length_;
   const bool separate_;

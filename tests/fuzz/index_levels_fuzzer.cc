@@ -37,6 +37,7 @@ void CheckPacked(const BlockCache& cache, NodeRef ref,
 }
 
 void CheckLevels(const BlockCache& cache, uint64_t seq) {
+  bee::btree::internal::EpochGuard guard;  // the cache's views
   auto block = cache.Get(seq);
   if (!block.ok()) return;
   const auto& levels = (*block)->levels;
