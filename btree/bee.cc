@@ -418,7 +418,7 @@ Status Batch::CheckLimits(std::string_view key,
 Result<bool> Batch::Put(std::string_view key,
                         std::optional<std::string_view> value,
                         const PutOptions& options) {
-  internal::PinnedByWriter guard;
+  [[maybe_unused]] internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   BEE_RETURN_IF_ERROR(CheckLimits(key, value));
   BEE_RETURN_IF_ERROR(PrepareWrite());
@@ -426,7 +426,7 @@ Result<bool> Batch::Put(std::string_view key,
 }
 
 Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
-  internal::PinnedByWriter guard;
+  [[maybe_unused]] internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   BEE_RETURN_IF_ERROR(CheckLimits(key, std::nullopt));
   BEE_RETURN_IF_ERROR(PrepareWrite());
@@ -434,13 +434,13 @@ Result<bool> Batch::Del(std::string_view key, const DelOptions& options) {
 }
 
 Result<std::optional<Entry>> Batch::Get(std::string_view key) {
-  internal::PinnedByWriter guard;
+  [[maybe_unused]] internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   return writer_->Get(key);
 }
 
 Status Batch::Flush() {
-  internal::PinnedByWriter guard;
+  [[maybe_unused]] internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
   Status s = bee_->Commit(&*writer_, separate_);
   lock_.unlock();
