@@ -1,0 +1,657 @@
+#include "bench/compare/driver.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "bench/compare/child.h"
+#include "bench/compare/workload.h"
+#include "btree/version.h"
+
+#ifdef BEE_COMPARE_HAVE_LEVELDB
+#include <leveldb/db.h>
+#endif
+
+namespace bee::compare {
+namespace {
+
+using json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+enum class Kind {
+  kWorker,    // a child process of ours (bee, LevelDB) or node (hyperbee)
+  kDiskSize,  // du of the store the batched puts wrote
+  kSignRate,  // reported by bee's single-puts worker
+  kCli,       // the bee binary, timed whole
+};
+
+struct Workload {
+  const char* id;
+  const char* title;
+  const char* unit;
+  Kind kind;
+  bool uses_store;  // reads the store that puts_batched wrote this run
+  bool leveldb;     // LevelDB has an equivalent
+  bool hyperbee;    // hyperbee runs it (CLI rows: see js_counterpart)
+  const char* js_counterpart;  // CLI rows: the in-process JS row compared
+  bool lower_is_better;
+};
+
+// In the order they run: puts_batched writes the run's stores, which the
+// rows marked uses_store read; checkout_gets and diff update them, last.
+constexpr Workload kWorkloads[] = {
+    {"puts_batched", "batched puts (1,000 per batch)", "puts/s", Kind::kWorker,
+     false, true, true, nullptr, false},
+    {"bytes_per_key", "bytes on disk per key (du / N after batched puts)",
+     "bytes", Kind::kDiskSize, true, true, true, nullptr, true},
+    {"puts_sequential", "sequential inserts (ascending, 1,000 per batch)",
+     "puts/s", Kind::kWorker, false, true, true, nullptr, false},
+    {"gets_warm", "random gets, warm (same process, after writing)", "gets/s",
+     Kind::kWorker, false, true, true, nullptr, false},
+    {"gets_reopen", "random gets after reopen (new process)", "gets/s",
+     Kind::kWorker, true, true, true, nullptr, false},
+    {"scan_first", "first full scan, zero-copy (after writing)", "keys/s",
+     Kind::kWorker, false, true, true, nullptr, false},
+    {"scan_reopen", "full scan after reopen (new process)", "keys/s",
+     Kind::kWorker, true, true, true, nullptr, false},
+    {"ranges", "ranges of 100 from random keys, zero-copy", "keys/s",
+     Kind::kWorker, false, true, true, nullptr, false},
+    {"puts_single", "single signed puts (one Put each)", "puts/s",
+     Kind::kWorker, false, false, true, nullptr, false},
+    {"sign_rate", "Ed25519 signatures, libsodium (32-200 B)", "signs/s",
+     Kind::kSignRate, false, false, false, nullptr, false},
+    {"cli_get", "CLI: bee get DIR - (JS: gets after reopen)", "keys/s",
+     Kind::kCli, true, false, false, "gets_reopen", false},
+    {"cli_range", "CLI: bee range DIR > file (JS: scan after reopen)", "keys/s",
+     Kind::kCli, true, false, false, "scan_reopen", false},
+    {"cli_apply", "CLI: bee apply NDJSON, new store (JS: batched puts)",
+     "ops/s", Kind::kCli, false, false, false, "puts_batched", false},
+    {"checkout_gets", "gets on a checkout 1,000 updates back (*)", "gets/s",
+     Kind::kWorker, true, true, true, nullptr, false},
+    {"diff", "diff after 1,000 updates", "changes/s", Kind::kWorker, true,
+     false, true, nullptr, false},
+};
+
+const Workload& FindWorkload(std::string_view id) {
+  for (const Workload& w : kWorkloads) {
+    if (w.id == id) return w;
+  }
+  std::abort();  // ids are constants of this file
+}
+
+const char* kEngines[] = {"bee", "leveldb", "hyperbee"};
+
+struct Sample {
+  const Workload* w;
+  std::string engine;
+  size_t run;
+  double value;          // the row's unit
+  int64_t peak_rss_kib;  // 0: no process of its own
+  json details;
+};
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+// 6195 -> "6,195"; 682345 -> "682k"; 11.2e6 -> "11.2M".
+std::string Rate(double v) {
+  if (v >= 10e6) return Fixed(v / 1e6, 1) + "M";
+  if (v >= 1e6) return Fixed(v / 1e6, 2) + "M";
+  if (v >= 100e3) return Fixed(v / 1e3, 0) + "k";
+  if (v >= 10e3) return Fixed(v / 1e3, 1) + "k";
+  if (v >= 100) return Fixed(v, 0);
+  return Fixed(v, 1);
+}
+
+std::string Ratio(double v) {
+  if (v >= 100) return Fixed(v, 0) + "x";
+  if (v >= 10) return Fixed(v, 1) + "x";
+  return Fixed(v, 2) + "x";
+}
+
+std::string Mib(int64_t kib) {
+  return Fixed(static_cast<double>(kib) / 1024, 1) + " MiB";
+}
+
+std::optional<double> Median(std::vector<double> v) {
+  if (v.empty()) return std::nullopt;
+  std::sort(v.begin(), v.end());
+  const size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+Result<size_t> CountLines(const std::string& path, std::string_view marker,
+                          size_t* with_marker) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::IOError(path + ": cannot open");
+  size_t lines = 0;
+  *with_marker = 0;
+  for (std::string line; std::getline(f, line);) {
+    lines++;
+    if (!marker.empty() && line.find(marker) != std::string::npos) {
+      (*with_marker)++;
+    }
+  }
+  return lines;
+}
+
+class Driver {
+ public:
+  explicit Driver(DriverOptions o)
+      : o_(std::move(o)), sizes_(Sizes::For(o_.n)) {}
+  int Run();
+
+ private:
+  bool Selected(const Workload& w) const;
+  bool Enabled(const std::string& engine) const {
+    return enabled_.count(engine) > 0;
+  }
+  void Skip(const std::string& what, const std::string& why);
+  void Probe();
+  Status Prepare();
+  void PrintHeader();
+  void RunOnce(size_t run);
+  void Measure(const Workload& w, const std::string& engine, size_t run);
+  Result<Sample> MeasureWorker(const Workload& w, const std::string& engine,
+                               size_t run);
+  Result<Sample> MeasureCli(const Workload& w, size_t run);
+  Result<ChildRun> TimedCliApply(const std::string& store);
+  void Record(const Sample& s);
+  std::optional<double> MedianOf(const std::string& id,
+                                 const std::string& engine) const;
+  int64_t PeakRss(const std::string& id, const std::string& engine) const;
+  void PrintTable();
+  void PrintTargets();
+  void Emit(const json& j);
+
+  std::string RunDir(size_t run) const {
+    return base_ + "/run-" + std::to_string(run);
+  }
+  std::string Store(size_t run, const std::string& engine) const {
+    return RunDir(run) + "/" + engine + "-store";
+  }
+
+  DriverOptions o_;
+  Sizes sizes_;
+  std::map<std::string, bool> enabled_;  // engines that run
+  bool cli_ = false;                     // the bee binary runs
+  std::string self_, base_, leveldb_version_, js_versions_;
+  std::ofstream json_;
+  std::vector<Sample> samples_;
+  int failures_ = 0;
+};
+
+bool Driver::Selected(const Workload& w) const {
+  if (o_.workloads.empty()) return true;
+  if (std::string(w.id) == "puts_batched") return true;  // writes the store
+  const std::string id =
+      w.id == std::string("sign_rate") ? "puts_single" : w.id;
+  return std::find(o_.workloads.begin(), o_.workloads.end(), id) !=
+         o_.workloads.end();
+}
+
+void Driver::Skip(const std::string& what, const std::string& why) {
+  std::cout << "BEE-SKIPPED: " << what << ": " << why << "\n";
+  Emit(json{{"type", "skipped"}, {"what", what}, {"why", why}});
+}
+
+void Driver::Emit(const json& j) {
+  if (json_.is_open()) json_ << j.dump() << "\n";
+}
+
+void Driver::Probe() {
+  auto wanted = [&](const std::string& e) {
+    return std::find(o_.engines.begin(), o_.engines.end(), e) !=
+           o_.engines.end();
+  };
+  for (const char* e : kEngines) {
+    if (!wanted(e)) Skip(e, "not selected by --engines");
+  }
+  if (wanted("bee")) enabled_["bee"] = true;
+#ifdef BEE_COMPARE_HAVE_LEVELDB
+  leveldb_version_ = std::to_string(leveldb::kMajorVersion) + "." +
+                     std::to_string(leveldb::kMinorVersion);
+  if (wanted("leveldb")) enabled_["leveldb"] = true;
+#else
+  if (wanted("leveldb")) {
+    Skip("leveldb",
+         "bee_compare was built without LevelDB (install "
+         "libleveldb-dev: scripts/setup.sh, then rebuild)");
+  }
+#endif
+  if (wanted("hyperbee")) {
+    const std::string out = base_ + "/versions.json";
+    auto r = RunChild({o_.node, o_.js_script, "versions", "-", "1"}, "", out);
+    json v = json::parse(ReadFileOrEmpty(out), nullptr, false);
+    if (r.ok() && r->ok() && v.is_object()) {
+      enabled_["hyperbee"] = true;
+      js_versions_ = "hyperbee " + v.value("hyperbee", "?") + " on hypercore " +
+                     v.value("hypercore", "?") + ", node " +
+                     v.value("node", "?");
+    } else {
+      Skip("hyperbee", "cannot run " + o_.node + " " + o_.js_script +
+                           " (node or the pinned packages of "
+                           "tests/interop/js missing: scripts/setup.sh)");
+    }
+  }
+  cli_ = wanted("bee") && ::access(o_.bee_cli.c_str(), X_OK) == 0;
+  if (wanted("bee") && !cli_) {
+    Skip("bee CLI rows", o_.bee_cli + " is not an executable (--bee PATH)");
+  }
+}
+
+// The CLI rows' inputs, written by a child so that the driver stays small
+// (its peak RSS is the floor of every child's).
+Status Driver::Prepare() {
+  fs::create_directories(base_ + "/inputs");
+  BEE_ASSIGN_OR_RETURN(
+      ChildRun r,
+      RunChild({self_, "--prepare", base_ + "/inputs", std::to_string(o_.n)},
+               "", base_ + "/inputs/out"));
+  if (!r.ok()) return Status::IOError("--prepare: " + r.Describe());
+  return Status::OK();
+}
+
+void Driver::PrintHeader() {
+  const Machine m = DescribeMachine();
+  const std::time_t now = std::time(nullptr);
+  char date[64];
+  std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+  std::ostringstream h;
+  h << "bee vs LevelDB vs JS hyperbee (bench/compare)\n"
+    << "date      " << date << "\n"
+    << "machine   " << m.cpu << ", " << m.cores << " cores, " << m.kernel
+    << ", " << Fixed(static_cast<double>(m.memory_bytes) / (1 << 30), 1)
+    << " GiB memory (shared with other jobs: expect noise)\n"
+    << "build     bee " << btree::LibraryVersion() << ", "
+    << BEE_COMPARE_BUILD_TYPE
+#ifdef NDEBUG
+    << " (NDEBUG)"
+#else
+    << " (assertions on: not a benchmark build)"
+#endif
+    << "; LevelDB " << (leveldb_version_.empty() ? "n/a" : leveldb_version_)
+    << "; " << (js_versions_.empty() ? "hyperbee n/a" : js_versions_) << "\n"
+    << "data      N = " << sizes_.n << " random 16-byte keys, 100-byte values "
+    << "(xorshift64*, seed 0xbee); gets " << sizes_.gets << ", ranges "
+    << sizes_.ranges << " x " << sizes_.range_len << ", single puts "
+    << sizes_.single_puts << ", updates " << sizes_.updates << "\n"
+    << "runs      " << o_.runs << (o_.quick ? " (quick mode)" : "")
+    << ", each (engine, workload, run) in its own process, engines "
+       "interleaved; medians shown, peak RSS the highest of the runs\n"
+    << "fsync     none: bee Durability::kNoSync; LevelDB WriteOptions::sync = "
+       "false; hyperbee: hypercore 11's default storage (RocksDB); the bee CLI "
+       "rows use the CLI's own defaults\n";
+  std::cout << h.str() << std::endl;
+  Emit(json{{"type", "header"},
+            {"date", date},
+            {"cpu", m.cpu},
+            {"cores", m.cores},
+            {"kernel", m.kernel},
+            {"memory_bytes", m.memory_bytes},
+            {"build_type", BEE_COMPARE_BUILD_TYPE},
+            {"bee_version", btree::LibraryVersion()},
+            {"leveldb_version", leveldb_version_},
+            {"js_versions", js_versions_},
+            {"n", sizes_.n},
+            {"runs", o_.runs},
+            {"quick", o_.quick},
+            {"fsync",
+             "bee kNoSync; LevelDB sync=false; hyperbee default storage; "
+             "CLI defaults"}});
+}
+
+Result<Sample> Driver::MeasureWorker(const Workload& w,
+                                     const std::string& engine, size_t run) {
+  const std::string dir = w.uses_store || std::string(w.id) == "puts_batched"
+                              ? Store(run, engine)
+                              : RunDir(run) + "/" + engine + "-" + w.id;
+  const std::string n = std::to_string(o_.n);
+  std::vector<std::string> argv =
+      engine == "hyperbee"
+          ? std::vector<std::string>{o_.node, o_.js_script, w.id, dir, n}
+          : std::vector<std::string>{self_, "--worker", engine, w.id, dir, n};
+  const std::string out = RunDir(run) + "/worker.json";
+  BEE_ASSIGN_OR_RETURN(ChildRun r, RunChild(argv, "", out));
+  if (dir != Store(run, engine)) fs::remove_all(dir);
+  if (!r.ok()) return Status::Corruption("the worker failed: " + r.Describe());
+  json j = json::parse(ReadFileOrEmpty(out), nullptr, false);
+  if (!j.is_object() || !j.contains("ops") || !j.contains("seconds") ||
+      !j["seconds"].is_number() || j["seconds"].get<double>() <= 0) {
+    return Status::Corruption("the worker printed no measurement");
+  }
+  const double value = j["ops"].get<double>() / j["seconds"].get<double>();
+  return Sample{&w, engine, run, value, r.peak_rss_kib, j};
+}
+
+Result<ChildRun> Driver::TimedCliApply(const std::string& store) {
+  const std::string out = base_ + "/cli.out";
+  BEE_ASSIGN_OR_RETURN(ChildRun c, RunChild({o_.bee_cli, "create", store,
+                                             "--seed", std::string(64, '9')},
+                                            "", out));
+  if (!c.ok()) return Status::Corruption("bee create: " + c.Describe());
+  BEE_ASSIGN_OR_RETURN(ChildRun r, RunChild({o_.bee_cli, "apply", store,
+                                             base_ + "/inputs/apply.ndjson"},
+                                            "", out));
+  if (!r.ok()) return Status::Corruption("bee apply: " + r.Describe());
+  const std::string want = "applied " + std::to_string(o_.n) + " operations";
+  if (ReadFileOrEmpty(out).find(want) == std::string::npos) {
+    return Status::Corruption("bee apply did not say '" + want + "'");
+  }
+  return r;
+}
+
+// The bee binary, timed from fork to exit, its output checked.
+Result<Sample> Driver::MeasureCli(const Workload& w, size_t run) {
+  const std::string id = w.id, store = Store(run, "bee"),
+                    out = base_ + "/cli.out";
+  ChildRun r;
+  size_t ops = 0, lines = 0, marked = 0;
+  if (id == "cli_apply") {
+    const std::string fresh = RunDir(run) + "/cli-apply-store";
+    BEE_ASSIGN_OR_RETURN(r, TimedCliApply(fresh));
+    fs::remove_all(fresh);
+    ops = lines = o_.n;
+  } else {
+    const bool get = id == "cli_get";
+    std::vector<std::string> argv = {o_.bee_cli, "--hex", get ? "get" : "range",
+                                     store};
+    if (get) argv.push_back("-");
+    BEE_ASSIGN_OR_RETURN(
+        r, RunChild(argv, get ? base_ + "/inputs/keys.hex" : "", out));
+    if (!r.ok())
+      return Status::Corruption("bee " + argv[2] + ": " + r.Describe());
+    ops = get ? sizes_.gets : o_.n;
+    BEE_ASSIGN_OR_RETURN(lines, CountLines(out, "(not found)", &marked));
+  }
+  fs::remove(out);
+  if (lines != ops || marked != 0) {
+    return Status::Corruption("bee printed " + std::to_string(lines) +
+                              " lines (" + std::to_string(marked) +
+                              " not found), expected " + std::to_string(ops));
+  }
+  json j{{"ops", ops}, {"seconds", r.seconds}, {"checked", lines}};
+  return Sample{
+      &w, "bee", run, static_cast<double>(ops) / r.seconds, r.peak_rss_kib, j};
+}
+
+void Driver::Record(const Sample& s) {
+  samples_.push_back(s);
+  json j{{"type", "sample"},   {"workload", s.w->id},
+         {"engine", s.engine}, {"run", s.run},
+         {"n", o_.n},          {"value", s.value},
+         {"unit", s.w->unit},  {"peak_rss_kib", s.peak_rss_kib}};
+  j["details"] = s.details;
+  Emit(j);
+}
+
+void Driver::Measure(const Workload& w, const std::string& engine, size_t run) {
+  Result<Sample> s = Status::Unavailable("not measured");
+  if (w.kind == Kind::kDiskSize) {
+    auto du = MeasureDiskUsage(Store(run, engine));
+    if (!du.ok()) {
+      s = du.status();
+    } else {
+      s = Sample{&w,
+                 engine,
+                 run,
+                 static_cast<double>(du->allocated) / static_cast<double>(o_.n),
+                 0,
+                 json{{"allocated_bytes", du->allocated},
+                      {"apparent_bytes", du->apparent}}};
+    }
+  } else if (w.kind == Kind::kCli) {
+    s = MeasureCli(w, run);
+  } else {
+    s = MeasureWorker(w, engine, run);
+  }
+  if (!s.ok()) {
+    failures_++;
+    std::cout << "compare: FAILED: " << engine << " " << w.id << " (run " << run
+              << "): " << s.status().ToString() << std::endl;
+    Emit(json{{"type", "failure"},
+              {"workload", w.id},
+              {"engine", engine},
+              {"run", run},
+              {"error", s.status().ToString()}});
+    return;
+  }
+  Record(*s);
+  if (std::string(w.id) == "puts_single" && engine == "bee" &&
+      s->details.contains("signs_per_second")) {
+    Record(Sample{&FindWorkload("sign_rate"), "bee", run,
+                  s->details["signs_per_second"].get<double>(), s->peak_rss_kib,
+                  json::object()});
+  }
+}
+
+void Driver::RunOnce(size_t run) {
+  fs::create_directories(RunDir(run));
+  for (const Workload& w : kWorkloads) {
+    if (!Selected(w) || w.kind == Kind::kSignRate) continue;
+    if (w.kind == Kind::kCli) {
+      if (cli_) Measure(w, "bee", run);
+      continue;
+    }
+    for (const char* e : kEngines) {
+      const std::string engine = e;
+      if (!Enabled(engine)) continue;
+      if (engine == "leveldb" && !w.leveldb) continue;
+      if (engine == "hyperbee" && !w.hyperbee) continue;
+      std::cerr << "compare: run " << run << "/" << o_.runs << " " << w.id
+                << " " << engine << "\n";
+      Measure(w, engine, run);
+    }
+  }
+  fs::remove_all(RunDir(run));
+}
+
+std::optional<double> Driver::MedianOf(const std::string& id,
+                                       const std::string& engine) const {
+  std::vector<double> v;
+  for (const Sample& s : samples_) {
+    if (s.w->id == id && s.engine == engine) v.push_back(s.value);
+  }
+  return Median(v);
+}
+
+int64_t Driver::PeakRss(const std::string& id,
+                        const std::string& engine) const {
+  int64_t peak = 0;
+  for (const Sample& s : samples_) {
+    if (s.w->id == id && s.engine == engine)
+      peak = std::max(peak, s.peak_rss_kib);
+  }
+  return peak;
+}
+
+std::string Cell(const std::optional<double>& v, bool bytes) {
+  if (!v) return "n/a";
+  return bytes ? Fixed(*v, 1) : Rate(*v);
+}
+
+std::string RatioCell(const std::optional<double>& a,
+                      const std::optional<double>& b) {
+  if (!a || !b || *b <= 0) return "n/a";
+  return Ratio(*a / *b);
+}
+
+void PrintRow(const std::vector<std::string>& cells) {
+  static const int kWidths[] = {-52, -10, 10, 10, 10, 12, 13, 11};
+  std::string line;
+  for (size_t i = 0; i < cells.size(); i++) {
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), "%*s", kWidths[i], cells[i].c_str());
+    line += buf;
+  }
+  std::cout << line << "\n";
+}
+
+void Driver::PrintTable() {
+  PrintRow({"workload", "unit", "bee", "LevelDB", "hyperbee", "bee/LevelDB",
+            "bee/hyperbee", "bee RSS"});
+  for (const Workload& w : kWorkloads) {
+    const auto bee = MedianOf(w.id, "bee");
+    const auto ldb = MedianOf(w.id, "leveldb");
+    const auto js =
+        MedianOf(w.js_counterpart ? w.js_counterpart : w.id, "hyperbee");
+    if (!bee && !ldb && !js) continue;
+    const bool bytes = w.kind == Kind::kDiskSize;
+    const int64_t rss = PeakRss(w.id, "bee");
+    PrintRow({w.title, w.unit, Cell(bee, bytes), Cell(ldb, bytes),
+              Cell(js, bytes), RatioCell(bee, ldb), RatioCell(bee, js),
+              rss ? Mib(rss) : "-"});
+    json j{{"type", "median"}, {"workload", w.id},
+           {"unit", w.unit},   {"n", o_.n},
+           {"runs", o_.runs},  {"lower_is_better", w.lower_is_better}};
+    for (const char* e : kEngines) {
+      const auto v = std::string(e) == "hyperbee" ? js : MedianOf(w.id, e);
+      j[e] = v ? json(*v) : json(nullptr);
+      j[std::string(e) + "_peak_rss_kib"] =
+          std::string(e) == "hyperbee" && w.js_counterpart ? 0
+                                                           : PeakRss(w.id, e);
+    }
+    j["bee_over_leveldb"] = bee && ldb ? json(*bee / *ldb) : json(nullptr);
+    j["bee_over_hyperbee"] = bee && js ? json(*bee / *js) : json(nullptr);
+    Emit(j);
+  }
+  std::cout << "(*) LevelDB: gets through a leveldb::Snapshot taken before "
+               "the 1,000 updates, in the same process. Bytes per key: lower "
+               "is better; every other row: higher is better.\n"
+            << std::endl;
+}
+
+void Driver::PrintTargets() {
+  std::cout << "Targets (issue 10; reported, never asserted):\n";
+  auto line = [&](const std::string& what, std::optional<double> got,
+                  double want, bool above, const std::string& shown) {
+    std::string verdict = "n/a (not measured)";
+    if (got) verdict = (above ? *got >= want : *got < want) ? "met" : "MISSED";
+    std::cout << "  " << what << ": " << (got ? shown : "n/a") << "  "
+              << verdict << "\n";
+    Emit(json{{"type", "target"},
+              {"target", what},
+              {"value", got ? json(*got) : json(nullptr)},
+              {"verdict", verdict}});
+  };
+  auto ratio = [&](const char* id, const char* what, double want) {
+    const auto b = MedianOf(id, "bee"), l = MedianOf(id, "leveldb");
+    std::optional<double> r;
+    if (b && l) r = *b / *l;
+    line(what, r, want, true, r ? Ratio(*r) : "");
+  };
+  ratio("gets_reopen", "gets after reopen >= 0.5x LevelDB", 0.5);
+  ratio("scan_reopen", "full scan after reopen >= 0.5x LevelDB", 0.5);
+  ratio("gets_warm", "warm gets >= 1x LevelDB", 1.0);
+  ratio("scan_first", "first scan >= 0.5x LevelDB", 0.5);
+  ratio("ranges", "100-key ranges >= 0.5x LevelDB", 0.5);
+  ratio("puts_batched", "batched puts >= 0.5x LevelDB", 0.5);
+  {
+    const auto p = MedianOf("puts_single", "bee"),
+               s = MedianOf("sign_rate", "bee");
+    std::optional<double> r;
+    if (p && s) r = *p / *s;
+    line("single signed puts >= 0.9x the Ed25519 signing rate", r, 0.9, true,
+         r ? Ratio(*r) : "");
+  }
+  auto absolute = [&](const char* id, const char* what, double want) {
+    const auto v = MedianOf(id, "bee");
+    line(what, v, want, true, v ? Rate(*v) + "/s" : "");
+  };
+  absolute("cli_get", "CLI get - >= 300k keys/s", 300e3);
+  absolute("cli_range", "CLI range > file >= 2M keys/s", 2e6);
+  absolute("cli_apply", "CLI apply >= 300k ops/s", 300e3);
+  {
+    const int64_t rss = PeakRss("scan_reopen", "bee");
+    std::optional<double> mib;
+    if (rss) mib = static_cast<double>(rss) / 1024;
+    line("full scan after reopen: peak RSS < 200 MiB (target at N = 1M)", mib,
+         200, false, rss ? Mib(rss) : "");
+  }
+  std::optional<double> worst;
+  std::string worst_id;
+  for (const Workload& w : kWorkloads) {
+    if (w.lower_is_better || w.kind == Kind::kSignRate) continue;
+    const auto b = MedianOf(w.id, "bee");
+    const auto j =
+        MedianOf(w.js_counterpart ? w.js_counterpart : w.id, "hyperbee");
+    if (!b || !j || (worst && *b / *j >= *worst)) continue;
+    worst = *b / *j;
+    worst_id = w.id;
+  }
+  line("every workload >= 50x hyperbee (lowest: " + worst_id + ")", worst, 50,
+       true, worst ? Ratio(*worst) : "");
+  for (const char* id :
+       {"puts_batched", "cli_apply", "scan_reopen", "cli_range"}) {
+    if (const auto v = MedianOf(id, "bee")) {
+      std::cout << "  per-key cost at N = " << o_.n << ", " << id << ": "
+                << Fixed(1e9 / *v, 0) << " ns (N = 1M target: within 2x of "
+                << "N = 100,000's)\n";
+    }
+  }
+  std::cout << std::endl;
+}
+
+int Driver::Run() {
+  std::error_code ec;
+  self_ = fs::read_symlink("/proc/self/exe", ec).string();
+  if (o_.bee_cli.empty()) {
+    o_.bee_cli = (fs::path(self_).parent_path().parent_path() / "tools" / "bee")
+                     .string();
+  }
+  if (o_.js_script.empty())
+    o_.js_script = BEE_COMPARE_SOURCE_DIR "/hyperbee_side.js";
+  std::string pattern = o_.workdir + "/bee-compare-XXXXXX";
+  if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+    std::cerr << "bee_compare: cannot make a directory under " << o_.workdir
+              << "\n";
+    return 2;
+  }
+  base_ = pattern;
+  if (!o_.json_path.empty()) {
+    json_.open(o_.json_path, std::ios::trunc);
+    if (!json_) {
+      std::cerr << "bee_compare: cannot write " << o_.json_path << "\n";
+      return 2;
+    }
+  }
+  Probe();
+  PrintHeader();
+  if (cli_) {
+    if (Status s = Prepare(); !s.ok()) {
+      std::cout << "compare: FAILED: " << s.ToString() << "\n";
+      failures_++;
+      cli_ = false;
+    }
+  }
+  for (size_t run = 1; run <= o_.runs; run++) RunOnce(run);
+  PrintTable();
+  PrintTargets();
+  fs::remove_all(base_, ec);
+  if (failures_) {
+    std::cout << "compare: FAILED: " << failures_ << " measurement(s) failed\n";
+    return 1;
+  }
+  std::cout << "compare: every workload ran and passed its checks\n";
+  return 0;
+}
+
+}  // namespace
+
+int RunDriver(const DriverOptions& options) { return Driver(options).Run(); }
+
+}  // namespace bee::compare
