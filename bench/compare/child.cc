@@ -25,13 +25,17 @@ std::string ChildRun::Describe() const {
 namespace {
 
 // In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void ExecChild(char* const* argv, const char* in,
-                            const char* out) {
+[[noreturn]] void ExecChild(char* const* argv, const char* in, const char* out,
+                            const char* err) {
   const int in_fd = ::open(in, O_RDONLY);
   const int out_fd = ::open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (in_fd < 0 || out_fd < 0 || ::dup2(in_fd, 0) < 0 ||
       ::dup2(out_fd, 1) < 0) {
     ::_exit(126);
+  }
+  if (err != nullptr) {
+    const int err_fd = ::open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (err_fd < 0 || ::dup2(err_fd, 2) < 0) ::_exit(126);
   }
   ::execvp(argv[0], argv);
   ::_exit(127);
@@ -41,7 +45,8 @@ namespace {
 
 Result<ChildRun> RunChild(const std::vector<std::string>& argv,
                           const std::string& stdin_path,
-                          const std::string& stdout_path) {
+                          const std::string& stdout_path,
+                          const std::string& stderr_path) {
   std::vector<char*> args;
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
@@ -51,7 +56,10 @@ Result<ChildRun> RunChild(const std::vector<std::string>& argv,
   const pid_t pid = ::fork();
   if (pid < 0)
     return Status::IOError(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) ExecChild(args.data(), in.c_str(), stdout_path.c_str());
+  if (pid == 0) {
+    ExecChild(args.data(), in.c_str(), stdout_path.c_str(),
+              stderr_path.empty() ? nullptr : stderr_path.c_str());
+  }
   int status = 0;
   struct rusage usage {};
   while (::wait4(pid, &status, 0, &usage) < 0) {

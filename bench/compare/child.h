@@ -27,11 +27,13 @@ struct ChildRun {
 };
 
 // Runs argv[0] (searched in PATH) with stdin from `stdin_path` ("" for
-// /dev/null) and stdout into `stdout_path` (truncated); stderr is ours.
-// An error only when the child could not be started.
+// /dev/null), stdout into `stdout_path` and stderr into `stderr_path`
+// (truncated; "" leaves stderr ours). An error only when the child could
+// not be started.
 Result<ChildRun> RunChild(const std::vector<std::string>& argv,
                           const std::string& stdin_path,
-                          const std::string& stdout_path);
+                          const std::string& stdout_path,
+                          const std::string& stderr_path = "");
 
 // Bytes allocated on disk for the files under `dir` (as du), and their
 // apparent size.

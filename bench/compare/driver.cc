@@ -149,6 +149,15 @@ Result<size_t> CountLines(const std::string& path, std::string_view marker,
   return lines;
 }
 
+std::string LastLine(const std::string& text) {
+  std::string line, last = "(it printed nothing on stderr)";
+  std::istringstream in(text);
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
 class Driver {
  public:
   explicit Driver(DriverOptions o)
@@ -197,7 +206,10 @@ class Driver {
 
 bool Driver::Selected(const Workload& w) const {
   if (o_.workloads.empty()) return true;
-  if (std::string(w.id) == "puts_batched") return true;  // writes the store
+  // The batched puts write the store the others read; its size comes free.
+  if (w.id == std::string_view("puts_batched") || w.kind == Kind::kDiskSize) {
+    return true;
+  }
   const std::string id =
       w.id == std::string("sign_rate") ? "puts_single" : w.id;
   return std::find(o_.workloads.begin(), o_.workloads.end(), id) !=
@@ -326,9 +338,15 @@ Result<Sample> Driver::MeasureWorker(const Workload& w,
           ? std::vector<std::string>{o_.node, o_.js_script, w.id, dir, n}
           : std::vector<std::string>{self_, "--worker", engine, w.id, dir, n};
   const std::string out = RunDir(run) + "/worker.json";
-  BEE_ASSIGN_OR_RETURN(ChildRun r, RunChild(argv, "", out));
+  const std::string err = RunDir(run) + "/worker.err";
+  BEE_ASSIGN_OR_RETURN(ChildRun r, RunChild(argv, "", out, err));
   if (dir != Store(run, engine)) fs::remove_all(dir);
-  if (!r.ok()) return Status::Corruption("the worker failed: " + r.Describe());
+  const std::string said = ReadFileOrEmpty(err);
+  std::cerr << said;
+  if (!r.ok()) {
+    return Status::Corruption("the worker failed (" + r.Describe() +
+                              "): " + LastLine(said));
+  }
   json j = json::parse(ReadFileOrEmpty(out), nullptr, false);
   if (!j.is_object() || !j.contains("ops") || !j.contains("seconds") ||
       !j["seconds"].is_number() || j["seconds"].get<double>() <= 0) {
@@ -593,8 +611,9 @@ void Driver::PrintTargets() {
     worst = *b / *j;
     worst_id = w.id;
   }
-  line("every workload >= 50x hyperbee (lowest: " + worst_id + ")", worst, 50,
-       true, worst ? Ratio(*worst) : "");
+  line("every workload >= 50x hyperbee" +
+           (worst_id.empty() ? "" : " (lowest: " + worst_id + ")"),
+       worst, 50, true, worst ? Ratio(*worst) : "");
   for (const char* id :
        {"puts_batched", "cli_apply", "scan_reopen", "cli_range"}) {
     if (const auto v = MedianOf(id, "bee")) {
@@ -606,7 +625,30 @@ void Driver::PrintTargets() {
   std::cout << std::endl;
 }
 
+// Every id of --workloads and --engines names one.
+Status CheckSelection(const DriverOptions& o) {
+  for (const std::string& id : o.workloads) {
+    bool known = false;
+    for (const Workload& w : kWorkloads) {
+      known = known || (id == w.id && w.kind != Kind::kSignRate);
+    }
+    if (!known)
+      return Status::InvalidArgument("--workloads: unknown id '" + id + "'");
+  }
+  for (const std::string& e : o.engines) {
+    if (e != "bee" && e != "leveldb" && e != "hyperbee") {
+      return Status::InvalidArgument("--engines: unknown engine '" + e +
+                                     "' (bee, leveldb, hyperbee)");
+    }
+  }
+  return Status::OK();
+}
+
 int Driver::Run() {
+  if (Status s = CheckSelection(o_); !s.ok()) {
+    std::cerr << "bee_compare: " << s.message() << "\n";
+    return 2;
+  }
   std::error_code ec;
   self_ = fs::read_symlink("/proc/self/exe", ec).string();
   if (o_.bee_cli.empty()) {
