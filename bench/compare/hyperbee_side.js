@@ -298,7 +298,9 @@ async function main () {
   process.stdout.write(JSON.stringify(m) + '\n')
 }
 
+// The stack first, the message last: the driver quotes the last line.
 main().catch((err) => {
-  console.error('hyperbee_side.js: ' + (err && err.stack ? err.stack : err))
+  if (err && err.stack) console.error(err.stack)
+  console.error('hyperbee_side.js: ' + (err && err.message ? err.message : err))
   process.exitCode = 1
 })
