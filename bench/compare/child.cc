@@ -123,6 +123,11 @@ Machine DescribeMachine() {
   std::string key;
   uint64_t kib = 0;
   if (meminfo >> key >> kib && key == "MemTotal:") m.memory_bytes = kib * 1024;
+  std::istringstream loadavg(ReadFileOrEmpty("/proc/loadavg"));
+  std::string one, five, fifteen;
+  if (loadavg >> one >> five >> fifteen) {
+    m.load_average = one + " " + five + " " + fifteen;
+  }
   return m;
 }
 

@@ -48,6 +48,7 @@ struct Machine {
   unsigned cores = 0;
   std::string kernel;  // uname: sysname release machine
   uint64_t memory_bytes = 0;
+  std::string load_average;  // /proc/loadavg's 1, 5 and 15 minute figures
 };
 Machine DescribeMachine();
 

@@ -288,7 +288,8 @@ void Driver::PrintHeader() {
     << "date      " << date << "\n"
     << "machine   " << m.cpu << ", " << m.cores << " cores, " << m.kernel
     << ", " << Fixed(static_cast<double>(m.memory_bytes) / (1 << 30), 1)
-    << " GiB memory (shared with other jobs: expect noise)\n"
+    << " GiB memory; load average " << m.load_average
+    << " at start (a shared machine: expect noise)\n"
     << "build     bee " << btree::LibraryVersion() << ", "
     << BEE_COMPARE_BUILD_TYPE
 #ifdef NDEBUG
@@ -315,6 +316,7 @@ void Driver::PrintHeader() {
             {"cores", m.cores},
             {"kernel", m.kernel},
             {"memory_bytes", m.memory_bytes},
+            {"load_average", m.load_average},
             {"build_type", BEE_COMPARE_BUILD_TYPE},
             {"bee_version", btree::LibraryVersion()},
             {"leveldb_version", leveldb_version_},
@@ -462,7 +464,10 @@ void Driver::RunOnce(size_t run) {
   for (const Workload& w : kWorkloads) {
     if (!Selected(w) || w.kind == Kind::kSignRate) continue;
     if (w.kind == Kind::kCli) {
-      if (cli_) Measure(w, "bee", run);
+      if (!cli_) continue;
+      std::cerr << "compare: run " << run << "/" << o_.runs << " " << w.id
+                << " bee CLI\n";
+      Measure(w, "bee", run);
       continue;
     }
     for (const char* e : kEngines) {
