@@ -5,7 +5,7 @@
 //
 //   bee_compare [--quick] [--n N] [--runs R] [--json FILE] [--bee PATH]
 //               [--node PATH] [--js PATH] [--engines bee,leveldb,hyperbee]
-//               [--workloads ID,...] [--workdir DIR]
+//               [--workloads ID,...] [--workdir DIR] [--baseline FILE]
 //   bee_compare --worker ENGINE WORKLOAD DIR N   (one measurement, JSON out)
 //   bee_compare --prepare DIR N                  (the CLI rows' input files)
 //
@@ -146,6 +146,8 @@ Result<DriverOptions> ParseDriverArgs(int argc, char** argv) {
       o.workloads = SplitList(v);
     } else if (a == "--workdir") {
       o.workdir = v;
+    } else if (a == "--baseline") {
+      o.baseline_path = v;
     } else {
       return Status::InvalidArgument("unknown option '" + a + "'");
     }
@@ -171,7 +173,8 @@ int main(int argc, char** argv) {
     std::cerr << "bee_compare: " << options.status().message()
               << "\nusage: bee_compare [--quick] [--n N] [--runs R] "
                  "[--json FILE] [--bee PATH] [--node PATH] [--js PATH] "
-                 "[--engines LIST] [--workloads LIST] [--workdir DIR]\n";
+                 "[--engines LIST] [--workloads LIST] [--workdir DIR] "
+                 "[--baseline FILE]\n";
     return 2;
   }
   return RunDriver(*options);

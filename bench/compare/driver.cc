@@ -197,6 +197,9 @@ class Driver {
                                  const std::string& other_id,
                                  const char* other_engine) const;
   void HyperbeeTarget();
+  void PerKeyCosts();
+  Status LoadBaseline();
+  Status Setup();
   void Emit(const json& j);
 
   std::string RunDir(size_t run) const {
@@ -213,6 +216,8 @@ class Driver {
   std::string self_, base_, leveldb_version_, js_versions_;
   std::ofstream json_;
   std::vector<Sample> samples_;
+  std::map<std::string, double> baseline_;  // workload id -> bee median
+  size_t baseline_n_ = 0;
   int failures_ = 0;
 };
 
@@ -634,15 +639,50 @@ void Driver::PrintTargets() {
   Target("full scan after reopen: peak RSS < 200 MiB (target at N = 1M)", mib,
          200, false, rss ? Mib(rss) : "");
   HyperbeeTarget();
+  PerKeyCosts();
+  std::cout << std::endl;
+}
+
+// The per-key cost of the rows with an N = 1M target, and with --baseline
+// each one's ratio to the baseline's (the target: within 2x).
+void Driver::PerKeyCosts() {
   for (const char* id :
        {"puts_batched", "cli_apply", "scan_reopen", "cli_range"}) {
-    if (const auto v = MedianOf(id, "bee")) {
-      std::cout << "  per-key cost at N = " << o_.n << ", " << id << ": "
-                << Fixed(1e9 / *v, 0)
-                << " ns (N = 1M target: within 2x of N = 100,000's)\n";
-    }
+    const auto v = MedianOf(id, "bee");
+    if (!v) continue;
+    std::cout << "  per-key cost at N = " << o_.n << ", " << id << ": "
+              << Fixed(1e9 / *v, 0) << " ns\n";
+    const auto base = baseline_.find(id);
+    if (base == baseline_.end()) continue;
+    const double ratio = base->second / *v;
+    Target(std::string(id) + " per-key cost within 2x of N = " +
+               std::to_string(baseline_n_) + "'s (--baseline)",
+           ratio, 2.0, false, Ratio(ratio));
   }
-  std::cout << std::endl;
+}
+
+// Reads the bee medians of an earlier run's JSON lines.
+Status Driver::LoadBaseline() {
+  if (o_.baseline_path.empty()) return Status::OK();
+  std::ifstream f(o_.baseline_path);
+  if (!f)
+    return Status::InvalidArgument("--baseline: cannot read " +
+                                   o_.baseline_path);
+  for (std::string line; std::getline(f, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (!j.is_object() || j.value("type", "") != "median" ||
+        !j.contains("bee") || !j["bee"].is_number()) {
+      continue;
+    }
+    baseline_[j.value("workload", "")] = j["bee"].get<double>();
+    baseline_n_ = j.value("n", size_t{0});
+  }
+  if (baseline_.empty()) {
+    return Status::InvalidArgument("--baseline: " + o_.baseline_path +
+                                   " holds no median rows of bee (write it "
+                                   "with --json)");
+  }
+  return Status::OK();
 }
 
 // Every id of --workloads and --engines names one.
@@ -664,32 +704,38 @@ Status CheckSelection(const DriverOptions& o) {
   return Status::OK();
 }
 
-int Driver::Run() {
-  if (Status s = CheckSelection(o_); !s.ok()) {
-    std::cerr << "bee_compare: " << s.message() << "\n";
-    return 2;
-  }
+// Checks the options, finds the binaries, makes the work directory and
+// opens the JSON lines file.
+Status Driver::Setup() {
+  BEE_RETURN_IF_ERROR(CheckSelection(o_));
+  BEE_RETURN_IF_ERROR(LoadBaseline());
   std::error_code ec;
   self_ = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return Status::IOError("cannot find this binary: " + ec.message());
   if (o_.bee_cli.empty()) {
     o_.bee_cli = (fs::path(self_).parent_path().parent_path() / "tools" / "bee")
                      .string();
   }
-  if (o_.js_script.empty())
+  if (o_.js_script.empty()) {
     o_.js_script = BEE_COMPARE_SOURCE_DIR "/hyperbee_side.js";
+  }
   std::string pattern = o_.workdir + "/bee-compare-XXXXXX";
-  if (ec || ::mkdtemp(pattern.data()) == nullptr) {
-    std::cerr << "bee_compare: cannot make a directory under " << o_.workdir
-              << "\n";
-    return 2;
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    return Status::IOError("--workdir: cannot make a directory under " +
+                           o_.workdir);
   }
   base_ = pattern;
   if (!o_.json_path.empty()) {
     json_.open(o_.json_path, std::ios::trunc);
-    if (!json_) {
-      std::cerr << "bee_compare: cannot write " << o_.json_path << "\n";
-      return 2;
-    }
+    if (!json_) return Status::IOError("--json: cannot write " + o_.json_path);
+  }
+  return Status::OK();
+}
+
+int Driver::Run() {
+  if (Status s = Setup(); !s.ok()) {
+    std::cerr << "bee_compare: " << s.message() << "\n";
+    return 2;
   }
   Probe();
   PrintHeader();
@@ -703,6 +749,7 @@ int Driver::Run() {
   for (size_t run = 1; run <= o_.runs; run++) RunOnce(run);
   PrintTable();
   PrintTargets();
+  std::error_code ec;
   fs::remove_all(base_, ec);
   if (failures_) {
     std::cout << "compare: FAILED: " << failures_ << " measurement(s) failed\n";

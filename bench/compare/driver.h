@@ -22,6 +22,9 @@ struct DriverOptions {
   std::vector<std::string> engines = {"bee", "leveldb", "hyperbee"};
   std::vector<std::string> workloads;  // ids; empty = all
   std::string workdir = "/tmp";
+  // JSON lines of an earlier run (--json) whose bee medians the per-key
+  // costs are compared with (the N = 1M targets: within 2x of N = 100,000).
+  std::string baseline_path;
 };
 
 // Returns the process exit status: 0 when every workload ran and passed its
