@@ -1,10 +1,10 @@
+// The comparison driver (driver.h): the table of workloads, the child
+// processes, the medians, the table, the targets and the JSON lines.
 #include "bench/compare/driver.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
