@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what bee needs to build and test on a fresh Debian 12 machine:
-# compilers and libraries from Debian, and the pinned JS peer from npm.
+# compilers and libraries from Debian (libleveldb-dev only for the comparison
+# harness, bench/compare), and the pinned JS peer from npm.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libsodium-dev libprotobuf-dev
           protobuf-compiler catch2 libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev nodejs npm clang-format)
+          nlohmann-json3-dev nodejs npm clang-format libleveldb-dev)
 missing=()
 for p in "${packages[@]}"; do
   case "$p" in

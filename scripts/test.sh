@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds bee and runs every test: under AddressSanitizer and
 # UndefinedBehaviorSanitizer (Debug, -Werror), in Release (-Werror) with a
-# short run of each benchmark binary, the concurrency tests under
+# short run of each benchmark binary and the quick mode of the comparison
+# harness (bench/compare: bee vs LevelDB vs hyperbee; it fails the run when a
+# workload errors, never for a slow figure), the concurrency tests under
 # ThreadSanitizer, and each fuzz target for a bounded time.
 #
 # Random tests take one seed per run, printed first; replay a run with
@@ -17,13 +19,13 @@ if [ -z "${BEE_TEST_SEED:-}" ]; then
   BEE_TEST_SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 fi
 export BEE_TEST_SEED
-rm -f build/*/ctest.log build/ci/bench_smoke.log  # the summary reads this run's
+rm -f build/*/ctest.log build/ci/bench_smoke.log build/ci/compare.log  # the summary reads this run's
 echo "== Random seed for this run: $BEE_TEST_SEED (replay: BEE_TEST_SEED=$BEE_TEST_SEED bash scripts/test.sh)" >&2
 summary() {
   echo "== Summary (seed $BEE_TEST_SEED)" >&2
   local skipped
-  skipped=$(cat build/*/ctest.log build/ci/bench_smoke.log 2>/dev/null |
-            grep -E '\*\*\*Skipped|^bench: SKIPPED' | sort -u || true)
+  skipped=$(cat build/*/ctest.log build/ci/bench_smoke.log build/ci/compare.log 2>/dev/null |
+            grep -E '\*\*\*Skipped|^bench: SKIPPED|^BEE-SKIPPED' | sort -u || true)
   if [ -n "$skipped" ]; then
     echo "SKIPPED on this machine (passed only in part; run them where they can):" >&2
     echo "$skipped" | sed 's/^/  /' >&2
@@ -56,6 +58,9 @@ ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 600 |
 
 echo "== Benchmarks, one short run each (Release, no sanitizers)" >&2
 bash scripts/bench_smoke.sh build/ci/bench 2>&1 | tee build/ci/bench_smoke.log
+
+echo "== Comparison harness, quick mode (bee vs LevelDB vs hyperbee; figures reported, not asserted)" >&2
+bash bench/compare/run.sh --quick --build-dir build/ci 2>&1 | tee build/ci/compare.log
 
 echo "== ThreadSanitizer: one writer, concurrent readers" >&2
 cmake --preset tsan >/dev/null
