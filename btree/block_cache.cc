@@ -72,32 +72,41 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
   return flat;
 }
 
-struct BlockCache::Entry {
-  uint64_t seq = 0;
-  FlatBlock flat;
-  size_t levels = 0;
-  // Set once under mu_, before decoded_raw publishes it; never changed
-  // while the entry exists.
-  BlockPtr decoded;
-  std::atomic<const NodeBlock*> decoded_raw{nullptr};
-  // The packed form of each level, built on first use, set once each.
-  std::unique_ptr<std::atomic<const std::string*>[]> packed;
-  size_t charge = 0;      // bytes charged while cached
-  bool live = true;       // false once evicted
-  Entry* prev = nullptr;  // the CLOCK ring
-  Entry* next = nullptr;
-  ~Entry() {
-    for (size_t i = 0; i < levels; i++) delete packed[i].load();
-  }
-};
+CacheEntry::~CacheEntry() {
+  for (size_t i = 0; i < levels; i++) delete packed[i].load();
+}
+
+std::string_view FlatKey(const uint64_t* w) {
+  return std::string_view(BytesOf(w), w[w[0] + 1]);
+}
+
+std::optional<std::string_view> FlatValue(const uint64_t* w) {
+  const size_t n = w[0];
+  if (w[n + 2] == 0) return std::nullopt;
+  return std::string_view(BytesOf(w) + w[n + 1], w[n + 2] - 1);
+}
+
+LevelView FlatLevel(const uint64_t* w, uint64_t offset) {
+  const uint64_t* level = w + w[1 + offset];
+  const uint64_t* keys = level + 2;
+  return LevelView{std::span<const uint64_t>(keys, level[0]),
+                   std::span<const uint64_t>(keys + level[0], level[1])};
+}
+
+LevelView BlockRef::level(size_t i) const {
+  return FlatLevel(e_->flat.get(), i);
+}
+std::string_view BlockRef::key() const { return FlatKey(e_->flat.get()); }
+std::optional<std::string_view> BlockRef::value() const {
+  return FlatValue(e_->flat.get());
+}
 
 namespace {
 
 // Words of a flat block, up to the end of its key and inline value.
 size_t FlatWords(const uint64_t* w) {
   const size_t n = w[0];
-  const uint64_t v = w[n + 2];
-  const size_t value = (v == 0 || v == ~uint64_t{0}) ? 0 : v - 1;
+  const size_t value = w[n + 2] == 0 ? 0 : w[n + 2] - 1;
   return w[n + 3] + (w[n + 1] + value + 7) / 8;
 }
 
@@ -129,12 +138,12 @@ BlockCache::~BlockCache() {
     Entry* e = hand_;
     do {
       Entry* next = e->next;
-      delete e;
+      e->Unref();
       e = next;
     } while (e != hand_);
   }
   for (const Retired& r : retired_) {
-    delete r.entry;
+    if (r.entry != nullptr) r.entry->Unref();
     delete static_cast<Slots::Chunk*>(r.chunk);
   }
 }
@@ -259,7 +268,7 @@ void BlockCache::Reclaim() const {
   if (retired_.empty()) return;
   const uint64_t oldest = Epochs::OldestActive();
   while (!retired_.empty() && retired_.front().epoch < oldest) {
-    delete retired_.front().entry;
+    if (retired_.front().entry != nullptr) retired_.front().entry->Unref();
     delete static_cast<Slots::Chunk*>(retired_.front().chunk);
     retired_.pop_front();
   }
@@ -275,40 +284,69 @@ Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
   if (!decoded.ok()) {
     return decoded.status().WithContext("block " + std::to_string(seq));
   }
-  auto block = std::make_shared<const NodeBlock>(std::move(decoded).value());
-  for (const IndexLevel& level : block->levels) {
+  const NodeBlock& block = *decoded;
+  for (const IndexLevel& level : block.levels) {
     if (level.children.size() % 2 != 0) {
       return Status::Corruption("block " + std::to_string(seq) +
                                 ": odd number of child references");
     }
   }
-  // Its flat form, for the writer: the value stays in the decoded block.
-  FlatBlock flat = MakeFlatBlock(LevelViews(*block), block->key, std::nullopt);
-  flat[flat[0] + 2] = kValueElsewhere;
+  // Only the flat form is kept: the decoded one is built if Get asks.
+  FlatBlock flat =
+      MakeFlatBlock(LevelViews(block), block.key,
+                    block.value ? std::optional<std::string_view>(*block.value)
+                                : std::nullopt);
   std::unique_lock<std::shared_mutex> l(mu_);
   if (const Slot* slot = slots_.Find(seq);
       slot != nullptr && slot->present.load(std::memory_order_relaxed)) {
-    // Cached meanwhile (by another reader, or appended by the writer).
-    Entry* e = slot->entry.load(std::memory_order_relaxed);
-    if (e->decoded_raw.load(std::memory_order_relaxed) == nullptr) {
-      e->charge += DecodedBytes(*block);
-      usage_.fetch_add(DecodedBytes(*block), std::memory_order_relaxed);
-      e->decoded = std::move(block);
-      e->decoded_raw.store(e->decoded.get(), std::memory_order_release);
-      Shrink();
-    }
-    return e;
+    return slot->entry.load(std::memory_order_relaxed);  // cached meanwhile
   }
-  Entry* e = Publish(seq, std::move(flat), std::move(block));
+  Entry* e = Publish(seq, std::move(flat), nullptr);
   Shrink();
   return e;
+}
+
+Result<BlockCache::Entry*> BlockCache::Find(uint64_t seq) const {
+  if (const Slot* slot = Hit(seq)) {
+    if (Entry* e = slot->entry.load(std::memory_order_acquire)) return e;
+  }
+  return Load(seq);
+}
+
+Result<BlockRef> BlockCache::Pin(uint64_t seq) const {
+  EpochGuard guard;
+  BEE_ASSIGN_OR_RETURN(Entry * e, Find(seq));
+  return BlockRef(e);
+}
+
+Result<BlockRef> BlockCache::PinNode(NodeRef ref) const {
+  BEE_ASSIGN_OR_RETURN(BlockRef block, Pin(ref.seq));
+  if (ref.offset >= block.levels()) {
+    return Status::Corruption("block " + std::to_string(ref.seq) +
+                              " has no index level " +
+                              std::to_string(ref.offset));
+  }
+  return block;
+}
+
+Result<BlockCache::EntryBytes> BlockCache::PeekEntry(uint64_t seq) const {
+  assert(Epochs::ThreadDepth() > 0);
+  const uint64_t* w = nullptr;
+  if (const Slot* slot = Hit(seq)) {
+    w = slot->flat.load(std::memory_order_acquire);
+  }
+  if (w == nullptr) {
+    BEE_ASSIGN_OR_RETURN(Entry * e, Load(seq));
+    w = e->flat.get();
+  }
+  return EntryBytes{FlatKey(w), FlatValue(w)};
 }
 
 Result<BlockPtr> BlockCache::Decoded(Entry* e) const {
   if (e->decoded_raw.load(std::memory_order_acquire) != nullptr) {
     return e->decoded;
   }
-  // Appended by this process: decode it from its flat form (value inline).
+  // Decode it from its flat form, once.
   auto block = std::make_shared<const NodeBlock>(Unflatten(e->flat.get()));
   std::unique_lock<std::shared_mutex> l(mu_);
   if (e->decoded_raw.load(std::memory_order_relaxed) == nullptr) {
@@ -326,13 +364,7 @@ Result<BlockPtr> BlockCache::Decoded(Entry* e) const {
 
 Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
   EpochGuard guard;
-  Entry* e = nullptr;
-  if (const Slot* slot = Hit(seq)) {
-    e = slot->entry.load(std::memory_order_acquire);
-  }
-  if (e == nullptr) {
-    BEE_ASSIGN_OR_RETURN(e, Load(seq));
-  }
+  BEE_ASSIGN_OR_RETURN(Entry * e, Find(seq));
   return Decoded(e);
 }
 
@@ -402,24 +434,11 @@ Status NoLevel(NodeRef ref) {
                             std::to_string(ref.offset));
 }
 
-LevelView FlatLevel(const uint64_t* w, uint64_t offset) {
-  const uint64_t* level = w + w[1 + offset];
-  const uint64_t* keys = level + 2;
-  return LevelView{std::span<const uint64_t>(keys, level[0]),
-                   std::span<const uint64_t>(keys + level[0], level[1])};
-}
-
 }  // namespace
 
 Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
   assert(Epochs::ThreadDepth() > 0);
-  Entry* e = nullptr;
-  if (const Slot* slot = Hit(ref.seq)) {
-    e = slot->entry.load(std::memory_order_acquire);
-  }
-  if (e == nullptr) {
-    BEE_ASSIGN_OR_RETURN(e, Load(ref.seq));
-  }
+  BEE_ASSIGN_OR_RETURN(Entry * e, Find(ref.seq));
   // The offset is checked against the level count as PeekLevel does: a
   // signed block may name a level its block does not have.
   if (ref.offset >= e->levels) return NoLevel(ref);
@@ -450,13 +469,7 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
 
 Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
   assert(Epochs::ThreadDepth() > 0);
-  Entry* e = nullptr;
-  if (const Slot* slot = Hit(seq)) {
-    e = slot->entry.load(std::memory_order_acquire);
-  }
-  if (e == nullptr) {
-    BEE_ASSIGN_OR_RETURN(e, Load(seq));
-  }
+  BEE_ASSIGN_OR_RETURN(Entry * e, Find(seq));
   if (const NodeBlock* b = e->decoded_raw.load(std::memory_order_acquire)) {
     return b;
   }

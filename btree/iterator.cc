@@ -38,11 +38,12 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
   if (stack_.size() >= kMaxTreeDepth) {
     return TooDeep(ref);
   }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, snapshot_.cache().GetNode(ref));
-  const IndexLevel* level = &internal::LevelOf(*block, ref);
-  const int64_t k = static_cast<int64_t>(level->keys.size());
-  if (!level->children.empty() &&
-      level->children.size() != 2 * level->keys.size() + 2) {
+  BEE_ASSIGN_OR_RETURN(internal::BlockRef block,
+                       snapshot_.cache().PinNode(ref));
+  const internal::LevelView level = block.level(ref.offset);
+  const int64_t k = static_cast<int64_t>(level.keys.size());
+  if (!level.children.empty() &&
+      level.children.size() != 2 * level.keys.size() + 2) {
     return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
                               std::to_string(ref.offset) +
                               " has a wrong number of children");
@@ -56,7 +57,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
     while (lo < hi) {
       int64_t mid = (lo + hi) / 2;
       BEE_ASSIGN_OR_RETURN(std::string_view key,
-                           KeyAt(level->keys[static_cast<size_t>(mid)]));
+                           KeyAt(level.keys[static_cast<size_t>(mid)]));
       int c = key.compare(*bound);
       bool before = options_.reverse ? (inclusive ? c <= 0 : c < 0)
                                      : (inclusive ? c < 0 : c <= 0);
@@ -68,7 +69,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
     }
     pos = lo;
   }
-  bool leaf = level->children.empty();
+  bool leaf = level.children.empty();
   // Forward starts at child pos (or key pos in a leaf); reverse at child
   // pos (or key pos-1 in a leaf).
   int64_t next = options_.reverse ? (leaf ? 2 * pos - 1 : 2 * pos)
@@ -97,9 +98,9 @@ Status RangeIterator::Seek() {
   // Descend along the bound: each frame starts at the child holding it.
   while (true) {
     Frame& top = stack_.back();
-    if (top.level->children.empty() || top.next % 2 != 0) break;
+    if (top.level.children.empty() || top.next % 2 != 0) break;
     size_t c = static_cast<size_t>(top.next / 2);
-    NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
+    NodeRef child{top.level.children[2 * c], top.level.children[2 * c + 1]};
     top.next += options_.reverse ? -1 : 1;
     BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
     BEE_RETURN_IF_ERROR(Push(child, bound));
@@ -121,44 +122,43 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
   const int64_t step = options_.reverse ? -1 : 1;
   while (!done_ && !stack_.empty()) {
     Frame& top = stack_.back();
-    const int64_t k = static_cast<int64_t>(top.level->keys.size());
+    const int64_t k = static_cast<int64_t>(top.level.keys.size());
     if (top.next < 0 || top.next > 2 * k) {
       stack_.pop_back();
       continue;
     }
-    bool leaf = top.level->children.empty();
+    bool leaf = top.level.children.empty();
     if (top.next % 2 == 0) {  // a child
       if (leaf) {
         top.next += step;
         continue;
       }
       size_t c = static_cast<size_t>(top.next / 2);
-      NodeRef child{top.level->children[2 * c], top.level->children[2 * c + 1]};
+      NodeRef child{top.level.children[2 * c], top.level.children[2 * c + 1]};
       top.next += step;
       BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
       BEE_RETURN_IF_ERROR(Push(child, nullptr));
       continue;
     }
-    uint64_t seq = top.level->keys[static_cast<size_t>((top.next - 1) / 2)];
+    uint64_t seq = top.level.keys[static_cast<size_t>((top.next - 1) / 2)];
     top.next += leaf ? 2 * step : step;
-    BEE_ASSIGN_OR_RETURN(BlockPtr holder, snapshot_.cache().Get(seq));
-    if (BeyondEnd(holder->key)) {
+    BEE_ASSIGN_OR_RETURN(internal::BlockRef holder, snapshot_.cache().Pin(seq));
+    const std::string_view key = holder.key();
+    if (BeyondEnd(key)) {
       done_ = true;
       break;
     }
     if (returned_) [[likely]] {
-      const int c = std::string_view(holder->key).compare(last_key_);
+      const int c = key.compare(last_key_);
       if (options_.reverse ? c >= 0 : c <= 0) return OutOfOrder(top);
     }
     // The entry's block stays alive until the next call: the view and
     // last_key_ point into it.
     current_ = std::move(holder);
-    last_key_ = current_->key;
+    last_key_ = key;
     returned_ = true;
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
-    EntryView view{seq, current_->key, std::nullopt};
-    if (current_->value) view.value = *current_->value;
-    return std::optional<EntryView>(view);
+    return std::optional<EntryView>(EntryView{seq, key, current_.value()});
   }
   done_ = true;
   return std::optional<EntryView>();

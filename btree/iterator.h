@@ -58,9 +58,9 @@ class RangeIterator {
 
  private:
   struct Frame {
-    internal::BlockPtr block;
-    internal::NodeRef ref;  // where the node is, to check its children
-    const IndexLevel* level;
+    internal::BlockRef block;
+    internal::NodeRef ref;      // where the node is, to check its children
+    internal::LevelView level;  // into block
     int64_t next;  // position in the child/key interleaving (§10.3)
   };
 
@@ -76,7 +76,7 @@ class RangeIterator {
   std::vector<Frame> stack_;
   // The block of the last entry returned, which the EntryView returned
   // for it points into: held until the next call.
-  internal::BlockPtr current_;
+  internal::BlockRef current_;
   // The last key returned: each must follow it strictly, which also bounds
   // the walk of a hostile tree that shares one subtree under many parents.
   // A view into current_: no copy per key.

@@ -39,10 +39,11 @@ Result<std::optional<Entry>> Lookup(const internal::BlockCache& cache,
       size_t mid = (lo + hi) / 2;
       int c = internal::CompareKeys(node.key(mid), key);
       if (c == 0) {
-        BEE_ASSIGN_OR_RETURN(const NodeBlock* holder,
-                             cache.Peek(node.seq(mid)));
-        return std::optional<Entry>(
-            Entry{node.seq(mid), holder->key, holder->value});
+        BEE_ASSIGN_OR_RETURN(internal::BlockCache::EntryBytes found,
+                             cache.PeekEntry(node.seq(mid)));
+        Entry e{node.seq(mid), std::string(found.key), std::nullopt};
+        if (found.value) e.value.emplace(*found.value);
+        return std::optional<Entry>(std::move(e));
       }
       if (c < 0) {
         lo = mid + 1;

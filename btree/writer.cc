@@ -127,8 +127,10 @@ Result<Entry> Writer::EntryOf(uint64_t seq) {
     if (p.value) e.value = std::string(*p.value);
     return e;
   }
-  BEE_ASSIGN_OR_RETURN(const NodeBlock* block, cache_->Peek(seq));
-  return Entry{seq, block->key, block->value};
+  BEE_ASSIGN_OR_RETURN(BlockCache::EntryBytes found, cache_->PeekEntry(seq));
+  Entry e{seq, std::string(found.key), std::nullopt};
+  if (found.value) e.value.emplace(*found.value);
+  return e;
 }
 
 Result<Writer::Found> Writer::Search(WNode* node, std::string_view key) {

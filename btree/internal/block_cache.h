@@ -100,8 +100,8 @@ using LevelView = IndexLevelView;
 // A block in one buffer of 64-bit words, as the cache keeps it for the
 // writer (one allocation, one memory access to reach a node):
 //   [0] n, [1..n] the word where level i begins,
-//   [n+1] key size, [n+2] value size + 1 (0: no value; kValueElsewhere: the
-//   decoded block holds it), [n+3] the word where the key's bytes begin,
+//   [n+1] key size, [n+2] value size + 1 (0: no value), [n+3] the word
+//   where the key's bytes begin,
 //   levels: k, c, keys[k], children[c]; then the key's and value's bytes.
 using FlatBlock = std::unique_ptr<uint64_t[]>;
 FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
@@ -110,6 +110,68 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
 
 // How much memory the cache may use, in bytes (BeeOptions::cache_bytes).
 inline constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
+
+// One cached block. Owned by references: the cache holds one while the
+// block is cached and until no lock-free reader can still see it after its
+// eviction; each BlockRef holds one.
+struct CacheEntry {
+  uint64_t seq = 0;
+  FlatBlock flat;  // with the value inline
+  size_t levels = 0;
+  std::atomic<uint32_t> refs{1};
+  // Set once under the cache's lock, before decoded_raw publishes it; never
+  // changed while the entry exists.
+  BlockPtr decoded;
+  std::atomic<const NodeBlock*> decoded_raw{nullptr};
+  // The packed form of each level, built on first use, set once each.
+  std::unique_ptr<std::atomic<const std::string*>[]> packed;
+  size_t charge = 0;           // bytes charged while cached (cache's lock)
+  bool live = true;            // false once evicted (cache's lock)
+  CacheEntry* prev = nullptr;  // the CLOCK ring (cache's lock)
+  CacheEntry* next = nullptr;
+  ~CacheEntry();
+  void Unref() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+};
+
+// Shared ownership of one cached block's flat form: its levels, key and
+// value stay valid while the reference lives, whatever the cache evicts.
+// Copying costs an atomic increment.
+class BlockRef {
+ public:
+  BlockRef() = default;
+  BlockRef(const BlockRef& o) : e_(o.e_) {
+    if (e_ != nullptr) e_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  BlockRef(BlockRef&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  BlockRef& operator=(BlockRef o) noexcept {
+    std::swap(e_, o.e_);
+    return *this;
+  }
+  ~BlockRef() {
+    if (e_ != nullptr) e_->Unref();
+  }
+  explicit operator bool() const { return e_ != nullptr; }
+  uint64_t seq() const { return e_->seq; }
+  size_t levels() const { return e_->levels; }
+  // REQUIRES: i < levels().
+  LevelView level(size_t i) const;
+  std::string_view key() const;
+  std::optional<std::string_view> value() const;
+
+ private:
+  friend class BlockCache;
+  explicit BlockRef(CacheEntry* e) : e_(e) {
+    e_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  CacheEntry* e_ = nullptr;
+};
+
+// The key and value of a flat block, as views.
+std::string_view FlatKey(const uint64_t* w);
+std::optional<std::string_view> FlatValue(const uint64_t* w);
+LevelView FlatLevel(const uint64_t* w, uint64_t offset);
 
 class BlockCache {
  public:
@@ -144,9 +206,23 @@ class BlockCache {
   // block; Corruption otherwise.
   Result<BlockPtr> GetNode(NodeRef ref) const;
 
+  // Shares ownership of block seq's flat form (levels, key, value), without
+  // decoding it: what iterators hold. Errors as Get.
+  Result<BlockRef> Pin(uint64_t seq) const;
+  // As Pin, checking that ref names an existing level (Corruption if not).
+  Result<BlockRef> PinNode(NodeRef ref) const;
+
+  // The key and value of block seq, as views. REQUIRES: as Peek.
+  struct EntryBytes {
+    std::string_view key;
+    std::optional<std::string_view> value;
+  };
+  Result<EntryBytes> PeekEntry(uint64_t seq) const;
+
   // As Get, without sharing ownership. REQUIRES: an EpochGuard or EpochPin
   // (the view lives as long as it does).
   Result<const NodeBlock*> Peek(uint64_t seq) const;
+
   // The node at ref from a flat copy of the block's levels (one buffer, so
   // reading a node costs one memory access where the decoded block costs
   // three); Corruption if the block has no such level. REQUIRES: as Peek.
@@ -200,7 +276,7 @@ class BlockCache {
   const log::Core* core() const { return core_; }
 
  private:
-  struct Entry;
+  using Entry = CacheEntry;
   // One line per seq: the key (inline when short) and the cached block.
   // Fields are published under mu_ (exclusive) and read without a lock.
   struct alignas(64) Slot {
@@ -213,7 +289,6 @@ class BlockCache {
     char inline_bytes[32] = {};
   };
   static_assert(sizeof(Slot) == 64);
-  static constexpr uint64_t kValueElsewhere = ~uint64_t{0};
 
   // The slot of a cached block, or nullptr; marks it used.
   const Slot* Hit(uint64_t seq) const {
@@ -228,6 +303,8 @@ class BlockCache {
   }
   // Reads, decodes and caches block seq (a miss). REQUIRES: as Peek.
   Result<Entry*> Load(uint64_t seq) const;
+  // The entry of a cached block, or Load's. REQUIRES: as Peek.
+  Result<Entry*> Find(uint64_t seq) const;
   // The decoded form of a cached entry, built on first use.
   Result<BlockPtr> Decoded(Entry* entry) const;
   Result<std::string> Pack(LevelView level) const;
