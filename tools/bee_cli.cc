@@ -1,5 +1,7 @@
 // `bee`: create, write, read, diff, inspect, export and import stores from
-// the shell. Arguments are parsed by CLI11 and JSON by nlohmann-json; every
+// the shell. Arguments are parsed by CLI11, NDJSON input (apply, import) by
+// simdjson; bulk output (get, range, export) is formatted by hand into large
+// buffers (tools/output.h), the rest through nlohmann-json. Every
 // subcommand returns a Status that becomes "bee: error: ..." and exit 1.
 #include "tools/bee_cli.h"
 
@@ -426,6 +428,7 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
       std::vector<ApplyLine> lines,
       ParseApply(std::string_view(text.data(), size), &progress));
   text = std::string();
+  progress.Finish();  // a warning from the open starts on a clean line
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
   size_t total = 0;
   for (const ApplyLine& line : lines) total += line.ops.size();

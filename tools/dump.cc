@@ -398,6 +398,7 @@ Status Verify(const std::string& dir, const std::string& checkout,
   std::vector<std::string>& errors = report.failures;
   uint64_t version = 0;
   if (errors.empty()) {
+    progress->Finish();  // a warning from the open starts on a clean line
     BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
     // The files verify, yet the version's tree may not read (a writer can
     // sign any bytes): that is a failure in the list, not an exit.

@@ -40,6 +40,17 @@ constexpr std::array<bool, 256> MakeJsonTable() {
 }
 constexpr std::array<bool, 256> kJsonEscape = MakeJsonTable();
 
+// The two hex digits of each byte value, side by side.
+constexpr std::array<char, 512> MakeHexPairs() {
+  std::array<char, 512> t{};
+  for (size_t b = 0; b < 256; b++) {
+    t[2 * b] = kHexDigits[b >> 4];
+    t[2 * b + 1] = kHexDigits[b & 0xf];
+  }
+  return t;
+}
+constexpr std::array<char, 512> kHexPairs = MakeHexPairs();
+
 uint8_t Byte(char c) { return static_cast<uint8_t>(c); }
 
 // Whether s[i..] starts with 8 ASCII bytes.
@@ -105,8 +116,8 @@ void AppendHex(std::string* out, std::string_view bytes) {
   out->resize(at + 2 * bytes.size());
   char* p = out->data() + at;
   for (char ch : bytes) {
-    *p++ = kHexDigits[Byte(ch) >> 4];
-    *p++ = kHexDigits[Byte(ch) & 0xf];
+    std::memcpy(p, &kHexPairs[2 * size_t{Byte(ch)}], 2);
+    p += 2;
   }
 }
 
