@@ -365,5 +365,34 @@ TEST_CASE("progress on a real terminal, nothing on a pipe",
   CHECK(piped.empty());
 }
 
+// A stream that refuses every byte, as a full disk does.
+class FullBuf : public std::streambuf {
+ protected:
+  int_type overflow(int_type) override { return traits_type::eof(); }
+  std::streamsize xsputn(const char*, std::streamsize) override { return 0; }
+};
+
+TEST_CASE("a failed write of the output is an error, not a silent success",
+          "[tools][stream]") {
+  test::TempDir tmp;
+  std::string dir = MakeStore(tmp, 3);
+  for (std::vector<std::string> args : {std::vector<std::string>{"range", dir},
+                                        {"range", dir, "--json"},
+                                        {"get", dir, "key1", "--json"},
+                                        {"export", dir}}) {
+    CAPTURE(args);
+    args.insert(args.begin(), "bee");
+    std::vector<const char*> argv;
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    FullBuf full;
+    std::ostream out(&full);
+    std::istringstream in;
+    std::ostringstream err;
+    CHECK(RunBee(static_cast<int>(argv.size()), argv.data(), in, out, err) ==
+          1);
+    CHECK(err.str() == "bee: error: cannot write the output\n");
+  }
+}
+
 }  // namespace
 }  // namespace bee::tools
