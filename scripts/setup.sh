@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libsodium-dev libprotobuf-dev
           protobuf-compiler catch2 libbenchmark-dev libcli11-dev
-          nlohmann-json3-dev nodejs npm clang-format libleveldb-dev)
+          nlohmann-json3-dev libsimdjson-dev nodejs npm clang-format
+          libleveldb-dev)
 missing=()
 for p in "${packages[@]}"; do
   case "$p" in

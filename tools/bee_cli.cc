@@ -1,7 +1,11 @@
 // `bee`: create, write, read, diff, inspect, export and import stores from
-// the shell. Arguments are parsed by CLI11 and JSON by nlohmann-json; every
+// the shell. Arguments are parsed by CLI11, NDJSON input (apply, import) by
+// simdjson; bulk output (get, range, export) is formatted by hand into large
+// buffers (tools/output.h), the rest through nlohmann-json. Every
 // subcommand returns a Status that becomes "bee: error: ..." and exit 1.
 #include "tools/bee_cli.h"
+
+#include <simdjson.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
@@ -17,19 +21,24 @@
 #include "btree/version.h"
 #include "encoding/bytes.h"
 #include "log/proof.h"
+#include "tools/line_reader.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 #include "tools/store_access.h"
 
 namespace bee::tools {
 namespace {
 
 using json = nlohmann::ordered_json;
+namespace sj = simdjson::dom;
 
 struct Io {
   std::istream& in;
   std::ostream& out;
-  std::ostream& err;  // warnings
+  std::ostream& err;  // warnings and progress
+  const Terminal& terminal;
   OutputOptions o;
+  bool quiet = false;  // no progress line
 };
 
 // A key or bound given on the command line: raw bytes, or hex with --hex.
@@ -49,41 +58,48 @@ Result<std::optional<std::string>> OptBytes(const std::string& arg, bool given,
   return std::optional<std::string>(std::move(b));
 }
 
-void PrintEntry(const btree::Entry& e, const Io& io, EntryTable* table) {
-  if (io.o.json) {
-    io.out << EntryJson(e, io.o).dump() << "\n";
-  } else {
-    table->Add(
-        {std::to_string(e.seq), Cell(e.key, io.o), ValueCell(e.value, io.o)});
-  }
-}
-
-// Reads a whole file, or stdin for "-".
-Result<std::string> ReadInput(const std::string& path, std::istream& in) {
+// Reads a whole file, or stdin for "-", followed by simdjson's padding
+// (which the returned size counts; *size is the text's own).
+Result<std::string> ReadInput(const std::string& path, std::istream& in,
+                              size_t* size) {
   std::string text;
   if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(in), {});
-    return text;
+    text = ReadAll(&in);
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return Status::NotFound(path + ": cannot open");
+    text = ReadAll(&f);
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::NotFound(path + ": cannot open");
-  text.assign(std::istreambuf_iterator<char>(f), {});
+  *size = text.size();
+  text.append(simdjson::SIMDJSON_PADDING, '\0');
   return text;
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
+// The lines of `text`, each without a '\r' before its end; an empty last
+// line is dropped. The views point into `text`.
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> lines;
   size_t start = 0;
   while (start <= text.size()) {
     size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
     start = end + 1;
   }
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
   return lines;
+}
+
+// The last field of `obj` named `name` (a name may repeat; the last wins,
+// as it did when nlohmann-json parsed these lines).
+std::optional<sj::element> Field(sj::object obj, std::string_view name) {
+  std::optional<sj::element> found;
+  for (sj::key_value_pair field : obj) {
+    if (field.key == name) found = field.value;
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------- create
@@ -177,37 +193,84 @@ Status Del(const std::string& dir, const std::string& key_arg, const Io& io) {
 
 // ---------------------------------------------------------------- get
 
+// Prints one lookup's result: the entry, or "null" / "(not found)".
+Status PrintLookup(const btree::Snapshot& snap, std::string_view key,
+                   const Io& io, OutBuffer* buf, EntryTable* table) {
+  BEE_ASSIGN_OR_RETURN(std::optional<btree::Entry> e, snap.Get(key));
+  if (io.o.json) {
+    if (e) {
+      std::optional<std::string_view> value;
+      if (e->value) value = *e->value;
+      AppendEntryJson(buf->buf(), e->seq, e->key, value, io.o);
+    } else {
+      buf->buf()->append("null");
+    }
+    buf->buf()->push_back('\n');
+    buf->Done();
+  } else if (e) {
+    std::optional<std::string_view> value;
+    if (e->value) value = *e->value;
+    table->AddEntry(e->seq, e->key, value);
+  } else {
+    table->Add({"-", Cell(key, io.o), "(not found)"});
+  }
+  return Status::OK();
+}
+
+// Looks up each key of stdin as it arrives, in one snapshot. What was
+// printed is flushed before each read that may wait, so a person (or a
+// program) writing one key and waiting for its answer gets it.
+Status GetStdin(const btree::Snapshot& snap, const Io& io, OutBuffer* buf,
+                EntryTable* table) {
+  LineReader reader(&io.in);
+  Status write = Status::OK();
+  auto flush = [&] {
+    table->Flush();
+    if (write.ok()) write = buf->Flush();
+  };
+  std::string decoded;
+  while (std::optional<std::string_view> line = reader.Next(flush)) {
+    std::string_view key = *line;
+    if (io.o.hex) {
+      auto bytes = HexDecode(key);
+      if (!bytes.ok()) {
+        return bytes.status().WithContext(
+            "stdin line " + std::to_string(reader.line_number()) + " (--hex)");
+      }
+      decoded = std::move(bytes).value();
+      key = decoded;
+    }
+    BEE_RETURN_IF_ERROR(PrintLookup(snap, key, io, buf, table));
+  }
+  return write;
+}
+
 Status Get(const std::string& dir, const std::vector<std::string>& key_args,
            const std::string& checkout, const Io& io) {
-  std::vector<std::string> keys;
+  // Keys given as arguments are checked before anything is opened; "-"
+  // stands for the lines of stdin, read as they come.
+  std::vector<std::optional<std::string>> keys;
   for (const std::string& k : key_args) {
-    if (k != "-") {
-      BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(k, io, "KEY"));
-      keys.push_back(std::move(key));
+    if (k == "-") {
+      keys.emplace_back();
       continue;
     }
-    std::string line;
-    while (std::getline(io.in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      BEE_ASSIGN_OR_RETURN(std::string key,
-                           ArgBytes(line, io, "key from stdin"));
-      keys.push_back(std::move(key));
-    }
+    BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(k, io, "KEY"));
+    keys.emplace_back(std::move(key));
   }
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
+  OutBuffer buf(&io.out);
   EntryTable table(&io.out, io.o);
-  for (const std::string& key : keys) {
-    BEE_ASSIGN_OR_RETURN(std::optional<btree::Entry> e, snap.Get(key));
-    if (e) {
-      PrintEntry(*e, io, &table);
-    } else if (io.o.json) {
-      io.out << "null\n";
+  for (const std::optional<std::string>& key : keys) {
+    if (key) {
+      BEE_RETURN_IF_ERROR(PrintLookup(snap, *key, io, &buf, &table));
     } else {
-      table.Add({"-", Cell(key, io.o), "(not found)"});
+      BEE_RETURN_IF_ERROR(GetStdin(snap, io, &buf, &table));
     }
   }
-  return Status::OK();
+  table.Flush();
+  return buf.Flush();
 }
 
 // ---------------------------------------------------------------- apply
@@ -223,77 +286,107 @@ struct ApplyLine {
   std::vector<ApplyOp> ops;
 };
 
-Result<std::string> JsonBytes(const json& v, bool hex,
+Result<std::string> JsonBytes(sj::element v, bool hex,
                               const std::string& what) {
-  if (!v.is_string())
+  std::string_view text;
+  if (v.get_string().get(text) != simdjson::SUCCESS) {
     return Status::InvalidArgument(what + " must be a string");
-  if (!hex) return v.get<std::string>();
-  auto bytes = HexDecode(v.get<std::string>());
+  }
+  if (!hex) return std::string(text);
+  auto bytes = HexDecode(text);
   if (!bytes.ok()) return bytes.status().WithContext(what);
   return bytes;
 }
 
-Result<bool> HexEncodingOf(const json& obj) {
-  if (!obj.contains("encoding")) return false;
-  if (obj["encoding"] == "hex") return true;
-  if (obj["encoding"] == "utf8" || obj["encoding"] == "utf-8") return false;
+Result<bool> HexEncodingOf(sj::object obj) {
+  std::optional<sj::element> encoding = Field(obj, "encoding");
+  if (!encoding) return false;
+  std::string_view name;
+  if (encoding->get_string().get(name) == simdjson::SUCCESS) {
+    if (name == "hex") return true;
+    if (name == "utf8" || name == "utf-8") return false;
+  }
   return Status::InvalidArgument("\"encoding\" must be \"hex\" or \"utf8\"");
 }
 
-Result<ApplyOp> ParseOp(const json& obj, bool hex) {
-  if (!obj.is_object())
+Result<ApplyOp> ParseOp(sj::element element, bool hex) {
+  sj::object obj;
+  if (element.get_object().get(obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("an operation must be an object");
-  if (!obj.contains("type") || !obj["type"].is_string()) {
+  }
+  std::optional<sj::element> type_field = Field(obj, "type");
+  std::string_view type;
+  if (!type_field || type_field->get_string().get(type) != simdjson::SUCCESS) {
     return Status::InvalidArgument("missing \"type\"");
   }
   ApplyOp op;
-  std::string type = obj["type"];
   if (type != "put" && type != "del") {
-    return Status::InvalidArgument("unknown type \"" + type + "\"");
+    return Status::InvalidArgument("unknown type \"" + std::string(type) +
+                                   "\"");
   }
   op.put = type == "put";
-  if (!obj.contains("key")) return Status::InvalidArgument("missing \"key\"");
-  BEE_ASSIGN_OR_RETURN(op.key, JsonBytes(obj["key"], hex, "\"key\""));
-  if (obj.contains("value")) {
+  std::optional<sj::element> key = Field(obj, "key");
+  if (!key) return Status::InvalidArgument("missing \"key\"");
+  BEE_ASSIGN_OR_RETURN(op.key, JsonBytes(*key, hex, "\"key\""));
+  if (std::optional<sj::element> value = Field(obj, "value")) {
     if (!op.put) return Status::InvalidArgument("a del has no \"value\"");
-    if (!obj["value"].is_null()) {
-      BEE_ASSIGN_OR_RETURN(std::string v,
-                           JsonBytes(obj["value"], hex, "\"value\""));
+    if (!value->is_null()) {
+      BEE_ASSIGN_OR_RETURN(std::string v, JsonBytes(*value, hex, "\"value\""));
       op.value = std::move(v);
     }
   }
-  if (obj.contains("cas")) {
-    const json& cas = obj["cas"];
-    if (!cas.is_object() || !cas.contains("value")) {
+  if (std::optional<sj::element> cas = Field(obj, "cas")) {
+    sj::object cas_obj;
+    std::optional<sj::element> want;
+    if (cas->get_object().get(cas_obj) == simdjson::SUCCESS) {
+      want = Field(cas_obj, "value");
+    }
+    if (!want) {
       return Status::InvalidArgument("\"cas\" must be {\"value\": ...}");
     }
     BEE_ASSIGN_OR_RETURN(std::string v,
-                         JsonBytes(cas["value"], hex, "\"cas\".\"value\""));
+                         JsonBytes(*want, hex, "\"cas\".\"value\""));
     op.cas = std::move(v);
   }
   return op;
 }
 
-Result<ApplyLine> ParseApplyLine(const std::string& text) {
-  json obj = json::parse(text, nullptr, false);
-  if (obj.is_discarded()) return Status::InvalidArgument("not valid JSON");
-  if (!obj.is_object()) return Status::InvalidArgument("not a JSON object");
+// Parses one NDJSON line. REQUIRES: simdjson::SIMDJSON_PADDING bytes may be
+// read past its end (ReadInput pads the whole text).
+Result<ApplyLine> ParseApplyLine(std::string_view text, sj::parser* parser) {
+  sj::element doc;
+  if (parser->parse(text.data(), text.size(), false).get(doc) !=
+      simdjson::SUCCESS) {
+    return Status::InvalidArgument("not valid JSON");
+  }
+  sj::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("not a JSON object");
+  }
   BEE_ASSIGN_OR_RETURN(bool hex, HexEncodingOf(obj));
   ApplyLine line;
-  if (obj.value("type", "") != "batch") {
-    BEE_ASSIGN_OR_RETURN(ApplyOp op, ParseOp(obj, hex));
+  std::optional<sj::element> type = Field(obj, "type");
+  std::string_view type_name;
+  if (!type || type->get_string().get(type_name) != simdjson::SUCCESS ||
+      type_name != "batch") {
+    BEE_ASSIGN_OR_RETURN(ApplyOp op, ParseOp(doc, hex));
     line.ops.push_back(std::move(op));
     return line;
   }
   line.batch = true;
-  if (!obj.contains("ops") || !obj["ops"].is_array()) {
+  std::optional<sj::element> ops = Field(obj, "ops");
+  sj::array array;
+  if (!ops || ops->get_array().get(array) != simdjson::SUCCESS) {
     return Status::InvalidArgument("a batch needs an \"ops\" array");
   }
-  for (size_t i = 0; i < obj["ops"].size(); i++) {
-    auto op = ParseOp(obj["ops"][i], hex);
-    if (!op.ok())
+  size_t i = 0;
+  for (sj::element element : array) {
+    auto op = ParseOp(element, hex);
+    if (!op.ok()) {
       return op.status().WithContext("ops[" + std::to_string(i) + "]");
+    }
     line.ops.push_back(std::move(op).value());
+    i++;
   }
   return line;
 }
@@ -305,13 +398,18 @@ btree::CasFn CasFor(const std::optional<std::string>& want) {
   };
 }
 
-Status Apply(const std::string& dir, const std::string& file, const Io& io) {
-  BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(file, io.in));
+// Parses every line first, so a bad line changes nothing.
+Result<std::vector<ApplyLine>> ParseApply(std::string_view text,
+                                          Progress* progress) {
+  std::vector<std::string_view> raw = Lines(text);
+  progress->Stage("parsing lines", raw.size());
   std::vector<ApplyLine> lines;
-  std::vector<std::string> raw = Lines(text);
+  lines.reserve(raw.size());
+  sj::parser parser;
   for (size_t i = 0; i < raw.size(); i++) {
-    if (raw[i].find_first_not_of(" \t") == std::string::npos) continue;
-    auto line = ParseApplyLine(raw[i]);
+    progress->Add();
+    if (raw[i].find_first_not_of(" \t") == std::string_view::npos) continue;
+    auto line = ParseApplyLine(raw[i], &parser);
     if (!line.ok()) {
       return Status::InvalidArgument("line " + std::to_string(i + 1) + ": " +
                                      line.status().message() +
@@ -319,7 +417,22 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
     }
     lines.push_back(std::move(line).value());
   }
+  return lines;
+}
+
+Status Apply(const std::string& dir, const std::string& file, const Io& io) {
+  Progress progress(&io.err, !io.quiet, io.terminal, "reading");
+  size_t size = 0;
+  BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(file, io.in, &size));
+  BEE_ASSIGN_OR_RETURN(
+      std::vector<ApplyLine> lines,
+      ParseApply(std::string_view(text.data(), size), &progress));
+  text = std::string();
+  progress.Finish();  // a warning from the open starts on a clean line
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
+  size_t total = 0;
+  for (const ApplyLine& line : lines) total += line.ops.size();
+  progress.Stage("applying operations", total);
   size_t ops = 0, written = 0;
   for (size_t i = 0; i < lines.size();) {
     // Consecutive single operations: hyperbee's per-op blocks, one append.
@@ -336,10 +449,12 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
         BEE_RETURN_IF_ERROR(r.status());
         ops++;
         if (*r) written++;
+        progress.Add();
       }
     }
     BEE_RETURN_IF_ERROR(b->Flush());
   }
+  progress.Finish();
   if (io.o.json) {
     io.out << json{{"operations", ops},
                    {"written", written},
@@ -385,13 +500,22 @@ Status Range(const std::string& dir, const Bounds& b, bool reverse,
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
   btree::RangeIterator it(snap, o);
+  OutBuffer buf(&io.out);
   EntryTable table(&io.out, io.o);
   while (true) {
-    BEE_ASSIGN_OR_RETURN(std::optional<btree::Entry> e, it.Next());
+    // A view lives while the snapshot does: printed before the next step.
+    BEE_ASSIGN_OR_RETURN(std::optional<btree::EntryView> e, it.NextView());
     if (!e) break;
-    PrintEntry(*e, io, &table);
+    if (io.o.json) {
+      AppendEntryJson(buf.buf(), e->seq, e->key, e->value, io.o);
+      buf.buf()->push_back('\n');
+      buf.Done();
+    } else {
+      table.AddEntry(e->seq, e->key, e->value);
+    }
   }
-  return Status::OK();
+  table.Flush();
+  return buf.Flush();
 }
 
 // ---------------------------------------------------------------- diff
@@ -546,12 +670,24 @@ Status Info(const std::string& dir, const Io& io) {
 Status Export(const std::string& dir, const Io& io) {
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
   const log::Core& core = bee->core();
+  const uint64_t length = core.length();
+  Progress progress(&io.err, !io.quiet, io.terminal, "exporting blocks",
+                    length);
+  OutBuffer buf(&io.out);
   std::string block;
-  for (uint64_t i = 0; i < core.length(); i++) {
+  for (uint64_t i = 0; i < length; i++) {
     BEE_RETURN_IF_ERROR(core.Get(i, &block));
-    io.out << json{{"seq", i}, {"hex", HexEncode(block)}}.dump() << "\n";
+    std::string* line = buf.buf();
+    line->append("{\"seq\":");
+    AppendUint(line, i);
+    line->append(",\"hex\":\"");
+    AppendHex(line, block);
+    line->append("\"}\n");
+    buf.Done();
+    progress.Add();
   }
-  return Status::OK();
+  progress.Finish();
+  return buf.Flush();
 }
 
 struct ImportArgs {
@@ -559,25 +695,41 @@ struct ImportArgs {
   uint64_t fork = 0;
 };
 
-Result<std::vector<std::string>> ParseExport(const std::string& text) {
+// The blocks of an export, each line {"seq":N,"hex":"..."} (other fields
+// are ignored) with N counting from 0.
+Result<std::vector<std::string>> ParseExport(std::string_view text,
+                                             Progress* progress) {
+  std::vector<std::string_view> lines = Lines(text);
+  progress->Stage("decoding blocks", lines.size());
   std::vector<std::string> blocks;
-  std::vector<std::string> lines = Lines(text);
+  blocks.reserve(lines.size());
+  sj::parser parser;
   for (size_t i = 0; i < lines.size(); i++) {
     std::string where = "line " + std::to_string(i + 1);
-    json obj = json::parse(lines[i], nullptr, false);
-    if (obj.is_discarded() || !obj.is_object() || !obj.contains("seq") ||
-        !obj["seq"].is_number_unsigned() || !obj.contains("hex") ||
-        !obj["hex"].is_string()) {
+    sj::element doc;
+    sj::object obj;
+    std::optional<sj::element> seq_field, hex_field;
+    if (parser.parse(lines[i].data(), lines[i].size(), false).get(doc) ==
+            simdjson::SUCCESS &&
+        doc.get_object().get(obj) == simdjson::SUCCESS) {
+      seq_field = Field(obj, "seq");
+      hex_field = Field(obj, "hex");
+    }
+    uint64_t seq = 0;
+    std::string_view hex;
+    if (!seq_field || seq_field->get_uint64().get(seq) != simdjson::SUCCESS ||
+        !hex_field || hex_field->get_string().get(hex) != simdjson::SUCCESS) {
       return Status::InvalidArgument(where +
                                      ": expected {\"seq\":N,\"hex\":\"...\"}");
     }
-    if (obj["seq"].get<uint64_t>() != blocks.size()) {
+    if (seq != blocks.size()) {
       return Status::InvalidArgument(where + ": expected seq " +
                                      std::to_string(blocks.size()));
     }
-    auto bytes = HexDecode(obj["hex"].get<std::string>());
+    auto bytes = HexDecode(hex);
     if (!bytes.ok()) return bytes.status().WithContext(where);
     blocks.push_back(std::move(bytes).value());
+    progress->Add();
   }
   if (blocks.empty()) return Status::InvalidArgument("no blocks to import");
   return blocks;
@@ -615,9 +767,18 @@ Status Import(const ImportArgs& a, const Io& io) {
     return Status::InvalidArgument(a.dir +
                                    " exists and is not an empty directory");
   }
-  BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(a.file, io.in));
-  BEE_ASSIGN_OR_RETURN(std::vector<std::string> blocks, ParseExport(text));
+  Progress progress(&io.err, !io.quiet, io.terminal, "reading");
+  size_t size = 0;
+  BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(a.file, io.in, &size));
+  BEE_ASSIGN_OR_RETURN(
+      std::vector<std::string> blocks,
+      ParseExport(std::string_view(text.data(), size), &progress));
+  text = std::string();
+  // One call of the library verifies and writes every block.
+  progress.Stage("verifying and writing " + std::to_string(blocks.size()) +
+                 " blocks");
   Status s = ImportInto(a, blocks);
+  progress.Finish();
   if (!s.ok()) {
     // Leave nothing behind: the directory as it was (absent or empty).
     if (existed) {
@@ -641,7 +802,10 @@ Status Import(const ImportArgs& a, const Io& io) {
 // ---------------------------------------------------------------- repair
 
 Status Repair(const std::string& dir, const Io& io) {
+  Progress progress(&io.err, !io.quiet, io.terminal, "");
+  progress.Stage("checking and repairing " + dir);
   auto repaired = btree::RepairStore(dir);
+  progress.Finish();
   if (!repaired.ok()) return repaired.status().WithContext("cannot repair");
   const log::RepairReport& r = *repaired;
   // Version v is the tree after blocks 0..v-1: dropping blocks
@@ -711,17 +875,22 @@ void AddBounds(CLI::App* cmd, Bounds* b, const std::string& what) {
   b->lt_opt->excludes(b->lte_opt);
 }
 
+void AddQuiet(CLI::App* cmd, Io* io) {
+  cmd->add_flag("--quiet,-q", io->quiet,
+                "No progress line on stderr (drawn only on a terminal)");
+}
+
 }  // namespace
 
 int RunBee(int argc, const char* const* argv, std::istream& in,
-           std::ostream& out, std::ostream& err) {
+           std::ostream& out, std::ostream& err, const Terminal& terminal) {
   CLI::App app{
       "bee: a signed, versioned key/value store, byte-compatible with "
       "hyperbee 2 on hypercore 11",
       "bee"};
   app.set_version_flag("--version", btree::LibraryVersion());
   app.require_subcommand(1, 1);
-  Io io{in, out, err, {}};
+  Io io{in, out, err, terminal, {}};
   app.add_flag("--json", io.o.json, "One JSON object per line");
   app.add_flag(
       "--hex", io.o.hex,
@@ -771,6 +940,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       "apply", "Apply NDJSON put/del/batch operations from FILE or -");
   a->add_option("DIR", dir, "Store directory")->required();
   a->add_option("FILE", file, "NDJSON file, or - for stdin")->required();
+  AddQuiet(a, &io);
   a->callback([&] { action = [&] { return Apply(dir, file, io); }; });
 
   Bounds bounds, diff_bounds;
@@ -843,6 +1013,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   auto* e = app.add_subcommand("export",
                                "Every block as NDJSON {\"seq\":N,\"hex\":...}");
   e->add_option("DIR", dir, "Store directory")->required();
+  AddQuiet(e, &io);
   e->callback([&] { action = [&] { return Export(dir, io); }; });
 
   ImportArgs imp;
@@ -863,6 +1034,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   im->add_option("--fork", imp.fork, "The fork of that signature (default 0)")
       ->check(InRange<uint64_t>())
       ->option_text("N");
+  AddQuiet(im, &io);
   im->callback([&] { action = [&] { return Import(imp, io); }; });
 
   auto* rp = app.add_subcommand(
@@ -870,6 +1042,7 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       "Bring a damaged store back to the newest state that verifies, saying "
       "what was dropped (a store that verifies is not touched)");
   rp->add_option("DIR", dir, "Store directory")->required();
+  AddQuiet(rp, &io);
   rp->callback([&] { action = [&] { return Repair(dir, io); }; });
 
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();

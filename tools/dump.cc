@@ -12,6 +12,7 @@
 #include "encoding/limits.h"
 #include "tools/bee_cli.h"
 #include "tools/output.h"
+#include "tools/progress.h"
 #include "tools/store_access.h"
 
 namespace bee::tools {
@@ -305,7 +306,8 @@ Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
 // ---------------------------------------------------------------- verify
 
 // Checks the tree invariants at one version; every problem is appended.
-void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors) {
+void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors,
+                Progress* progress) {
   const auto& cache = snap.cache();
   std::optional<size_t> leaf_depth;
   std::optional<std::string> previous;
@@ -326,6 +328,7 @@ void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors) {
       return;
     }
     auto block = cache.GetNode(ref);
+    progress->Add();
     if (!block.ok()) {
       errors->push_back(where + ": " + block.status().ToString());
       return;
@@ -387,22 +390,28 @@ void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors) {
 // The library's check of every file, then the tree invariants at the
 // version (when the files verify).
 Status Verify(const std::string& dir, const std::string& checkout,
-              const OutputOptions& o, std::ostream& out, std::ostream& err) {
+              const OutputOptions& o, std::ostream& out, std::ostream& err,
+              Progress* progress) {
+  // One call of the library checks the files: no count to show.
+  progress->Stage("verifying every file of " + dir);
   BEE_ASSIGN_OR_RETURN(log::VerifyReport report, btree::VerifyStore(dir));
   std::vector<std::string>& errors = report.failures;
   uint64_t version = 0;
   if (errors.empty()) {
+    progress->Finish();  // a warning from the open starts on a clean line
     BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
     // The files verify, yet the version's tree may not read (a writer can
     // sign any bytes): that is a failure in the list, not an exit.
     auto snap = SnapshotFor(*bee, checkout);
     if (snap.ok()) {
       version = snap->version();
-      VerifyTree(*snap, &errors);
+      progress->Stage("checking tree nodes");
+      VerifyTree(*snap, &errors, progress);
     } else {
       errors.push_back(snap.status().ToString());
     }
   }
+  progress->Finish();
   if (o.json) {
     out << json{{"ok", errors.empty()},
                 {"version", version ? json(version) : json(nullptr)},
@@ -429,13 +438,13 @@ Status Verify(const std::string& dir, const std::string& checkout,
 }  // namespace
 
 int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
-               std::ostream& err) {
+               std::ostream& err, const Terminal& terminal) {
   CLI::App app{
       "bee-dump: inspect a bee store (blocks, tree, statistics, verification)",
       "bee-dump"};
   std::string dir, checkout;
   OutputOptions o;
-  bool tree = false, stats = false, verify = false;
+  bool tree = false, stats = false, verify = false, quiet = false;
   app.add_option("DIR", dir, "Store directory")->required();
   app.add_option("--checkout", checkout, "Inspect version V (default: latest)")
       ->option_text("V");
@@ -447,8 +456,13 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
       "--verify", verify,
       "Check every byte of every file (blocks, tree records, head slots, "
       "boundaries) and the tree invariants");
+  app.add_flag("--quiet,-q", quiet,
+               "No progress line on stderr (drawn only on a terminal)");
   auto run = [&]() -> Status {
-    if (verify) return Verify(dir, checkout, o, out, err);
+    if (verify) {
+      Progress progress(&err, !quiet, terminal, "verifying");
+      return Verify(dir, checkout, o, out, err, &progress);
+    }
     BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
     BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
     if (tree) return DumpTree(snap, o, out);

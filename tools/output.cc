@@ -1,15 +1,75 @@
 #include "tools/output.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
 
 #include "encoding/bytes.h"
 
 namespace bee::tools {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// What Escape does with each byte.
+enum class EscapeKind : uint8_t { kCopy, kEscape, kHigh };
+
+constexpr std::array<EscapeKind, 256> MakeEscapeTable() {
+  std::array<EscapeKind, 256> t{};
+  for (size_t c = 0; c < 256; c++) {
+    if (c < 0x20 || c == 0x7f || c == '\\') {
+      t[c] = EscapeKind::kEscape;
+    } else if (c >= 0x80) {
+      t[c] = EscapeKind::kHigh;
+    } else {
+      t[c] = EscapeKind::kCopy;
+    }
+  }
+  return t;
+}
+constexpr std::array<EscapeKind, 256> kEscapeTable = MakeEscapeTable();
+
+// Bytes a JSON string literal must escape: '"', '\\' and those below 0x20.
+constexpr std::array<bool, 256> MakeJsonTable() {
+  std::array<bool, 256> t{};
+  for (size_t c = 0; c < 0x20; c++) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kJsonEscape = MakeJsonTable();
+
+// The two hex digits of each byte value, side by side.
+constexpr std::array<char, 512> MakeHexPairs() {
+  std::array<char, 512> t{};
+  for (size_t b = 0; b < 256; b++) {
+    t[2 * b] = kHexDigits[b >> 4];
+    t[2 * b + 1] = kHexDigits[b & 0xf];
+  }
+  return t;
+}
+constexpr std::array<char, 512> kHexPairs = MakeHexPairs();
+
+uint8_t Byte(char c) { return static_cast<uint8_t>(c); }
+
+// Whether s[i..] starts with 8 ASCII bytes.
+bool EightAscii(std::string_view s, size_t i) {
+  uint64_t w;
+  std::memcpy(&w, s.data() + i, 8);
+  return (w & 0x8080808080808080ull) == 0;
+}
+
+}  // namespace
 
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (i + 8 <= s.size() && EightAscii(s, i)) {
+      i += 8;
+      continue;
+    }
+    unsigned char c = Byte(s[i]);
     if (c < 0x80) {
       i++;
       continue;
@@ -30,7 +90,7 @@ bool IsValidUtf8(std::string_view s) {
     }
     if (i + n >= s.size()) return false;
     for (size_t k = 1; k <= n; k++) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      unsigned char cc = Byte(s[i + k]);
       if ((cc & 0xc0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3fu);
     }
@@ -44,27 +104,133 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-std::string Escape(std::string_view bytes) {
-  bool utf8 = IsValidUtf8(bytes);
-  std::string out;
+void AppendUint(std::string* out, uint64_t v) {
+  char digits[20];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v);
+  (void)ec;  // 20 digits hold any uint64_t
+  out->append(digits, end);
+}
+
+void AppendHex(std::string* out, std::string_view bytes) {
+  size_t at = out->size();
+  out->resize(at + 2 * bytes.size());
+  char* p = out->data() + at;
   for (char ch : bytes) {
-    unsigned char c = static_cast<unsigned char>(ch);
+    std::memcpy(p, &kHexPairs[2 * size_t{Byte(ch)}], 2);
+    p += 2;
+  }
+}
+
+void AppendEscaped(std::string* out, std::string_view bytes) {
+  const bool utf8 = IsValidUtf8(bytes);
+  size_t run = 0;  // start of the bytes copied as they are
+  for (size_t i = 0; i < bytes.size(); i++) {
+    const uint8_t c = Byte(bytes[i]);
+    const EscapeKind kind = kEscapeTable[c];
+    if (kind == EscapeKind::kCopy || (kind == EscapeKind::kHigh && utf8)) {
+      continue;
+    }
+    out->append(bytes.data() + run, i - run);
+    run = i + 1;
     if (c == '\\') {
-      out += "\\\\";
+      out->append("\\\\");
     } else if (c == '\n') {
-      out += "\\n";
+      out->append("\\n");
     } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
+      out->append("\\t");
     } else {
-      out += ch;
+      const char esc[4] = {'\\', 'x', kHexDigits[c >> 4], kHexDigits[c & 0xf]};
+      out->append(esc, 4);
     }
   }
+  out->append(bytes.data() + run, bytes.size() - run);
+}
+
+std::string Escape(std::string_view bytes) {
+  std::string out;
+  AppendEscaped(&out, bytes);
   return out;
+}
+
+void AppendCell(std::string* out, std::string_view bytes,
+                const OutputOptions& o) {
+  if (o.hex) {
+    AppendHex(out, bytes);
+  } else {
+    AppendEscaped(out, bytes);
+  }
+}
+
+void AppendJsonString(std::string* out, std::string_view utf8) {
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < utf8.size(); i++) {
+    const uint8_t c = Byte(utf8[i]);
+    if (!kJsonEscape[c]) continue;
+    out->append(utf8.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default: {
+        const char esc[6] = {
+            '\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 0xf]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(utf8.data() + run, utf8.size() - run);
+  out->push_back('"');
+}
+
+void AppendBytesJson(std::string* out, std::string_view bytes,
+                     const OutputOptions& o) {
+  if (o.hex) {
+    out->push_back('"');
+    AppendHex(out, bytes);
+    out->push_back('"');
+  } else if (IsValidUtf8(bytes)) {
+    AppendJsonString(out, bytes);
+  } else {
+    out->append("{\"hex\":\"");
+    AppendHex(out, bytes);
+    out->append("\"}");
+  }
+}
+
+void AppendEntryJson(std::string* out, uint64_t seq, std::string_view key,
+                     std::optional<std::string_view> value,
+                     const OutputOptions& o) {
+  out->append("{\"seq\":");
+  AppendUint(out, seq);
+  out->append(",\"key\":");
+  AppendBytesJson(out, key, o);
+  out->append(",\"value\":");
+  if (value) {
+    AppendBytesJson(out, *value, o);
+  } else {
+    out->append("null");
+  }
+  out->push_back('}');
 }
 
 nlohmann::ordered_json BytesJson(std::string_view bytes,
@@ -92,8 +258,9 @@ nlohmann::ordered_json EntryJson(const std::optional<btree::Entry>& e,
 }
 
 std::string Cell(std::string_view bytes, const OutputOptions& o) {
-  if (o.hex) return HexEncode(bytes);
-  return Escape(bytes);
+  std::string out;
+  AppendCell(&out, bytes, o);
+  return out;
 }
 
 std::string ValueCell(const std::optional<std::string>& v,
@@ -101,37 +268,88 @@ std::string ValueCell(const std::optional<std::string>& v,
   return v ? Cell(*v, o) : "(no value)";
 }
 
+// ---------------------------------------------------------------- OutBuffer
+
+void OutBuffer::Write() {
+  out_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  buf_.clear();
+}
+
+Status OutBuffer::Flush() {
+  Write();
+  out_->flush();
+  if (!*out_) return Status::IOError("cannot write the output");
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------- EntryTable
+
 // Display width: UTF-8 continuation bytes take no column.
-static size_t Width(const std::string& s) {
+static size_t Width(std::string_view s) {
   size_t w = 0;
-  for (char c : s) w += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  for (char c : s) w += (Byte(c) & 0xc0) != 0x80;
   return w;
 }
 
-void EntryTable::Add(std::vector<std::string> row) {
-  rows_.push_back(std::move(row));
-  if (rows_.size() >= 4096) Flush();
+void EntryTable::EndCell() {
+  const size_t width = Width(std::string_view(text_).substr(cell_start_));
+  const size_t column =
+      cells_.size() - (row_ends_.empty() ? 0 : row_ends_.back());
+  if (widths_.size() <= column) widths_.resize(column + 1, 0);
+  widths_[column] = std::max(widths_[column], width);
+  cells_.push_back({text_.size(), width});
+  cell_start_ = text_.size();
+}
+
+void EntryTable::EndRow() {
+  row_ends_.push_back(cells_.size());
+  if (row_ends_.size() >= kRows) Flush();
+}
+
+void EntryTable::Add(const std::vector<std::string>& row) {
+  for (const std::string& cell : row) {
+    text_ += cell;
+    EndCell();
+  }
+  EndRow();
+}
+
+void EntryTable::AddEntry(uint64_t seq, std::string_view key,
+                          std::optional<std::string_view> value) {
+  AppendUint(&text_, seq);
+  EndCell();
+  AppendCell(&text_, key, o_);
+  EndCell();
+  if (value) {
+    AppendCell(&text_, *value, o_);
+  } else {
+    text_ += "(no value)";
+  }
+  EndCell();
+  EndRow();
 }
 
 void EntryTable::Flush() {
-  std::vector<size_t> widths;
-  for (const auto& row : rows_) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); i++) {
-      widths[i] = std::max(widths[i], Width(row[i]));
+  std::string lines;
+  lines.reserve(text_.size() + 8 * cells_.size());
+  size_t cell = 0, start = 0;
+  for (size_t row_end : row_ends_) {
+    for (size_t column = 0; cell < row_end; cell++, column++) {
+      lines.append(text_, start, cells_[cell].end - start);
+      start = cells_[cell].end;
+      if (cell + 1 < row_end) {
+        lines.append(widths_[column] - cells_[cell].width + 2, ' ');
+      }
     }
+    while (!lines.empty() && lines.back() == ' ') lines.pop_back();
+    lines.push_back('\n');
   }
-  for (const auto& row : rows_) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); i++) {
-      line += row[i];
-      if (i + 1 < row.size())
-        line += std::string(widths[i] - Width(row[i]) + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    *out_ << line << "\n";
-  }
-  rows_.clear();
+  out_->write(lines.data(), static_cast<std::streamsize>(lines.size()));
+  text_.clear();
+  cells_.clear();
+  row_ends_.clear();
+  widths_.clear();
+  cell_start_ = 0;
 }
 
 }  // namespace bee::tools

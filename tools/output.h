@@ -1,9 +1,16 @@
 // Output helpers shared by `bee` and `bee-dump`: keys and values are
 // arbitrary bytes, so they are printed safely for people (escaped) and for
 // machines (JSON strings when valid UTF-8, else {"hex": ...}).
+//
+// The Append* functions format straight into a caller's buffer (no
+// temporary strings); OutBuffer and EntryTable write to the stream in large
+// pieces, so printing a line costs no system call and no flush.
+//
+// Thread safety: none of these types may be shared between threads.
 #ifndef BEE_TOOLS_OUTPUT_H_
 #define BEE_TOOLS_OUTPUT_H_
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -14,6 +21,7 @@
 #include "btree/diff.h"
 #include "btree/entry.h"
 #include "btree/history.h"
+#include "encoding/status.h"
 
 namespace bee::tools {
 
@@ -28,6 +36,26 @@ bool IsValidUtf8(std::string_view s);
 // everything else is escaped (\n, \t, \\, \xNN).
 std::string Escape(std::string_view bytes);
 
+// Appenders. Each appends to *out and never clears it.
+void AppendUint(std::string* out, uint64_t v);
+void AppendHex(std::string* out, std::string_view bytes);
+// As Escape.
+void AppendEscaped(std::string* out, std::string_view bytes);
+// As Cell.
+void AppendCell(std::string* out, std::string_view bytes,
+                const OutputOptions& o);
+// A JSON string literal, escaped byte for byte as nlohmann's dump() does
+// (", \, \b \f \n \r \t, other bytes below 0x20 as \u00xx; the rest as is).
+// REQUIRES: utf8 is valid UTF-8 (IsValidUtf8).
+void AppendJsonString(std::string* out, std::string_view utf8);
+// As BytesJson(bytes, o).dump().
+void AppendBytesJson(std::string* out, std::string_view bytes,
+                     const OutputOptions& o);
+// As EntryJson(entry, o).dump(): {"seq":N,"key":...,"value":...|null}.
+void AppendEntryJson(std::string* out, uint64_t seq, std::string_view key,
+                     std::optional<std::string_view> value,
+                     const OutputOptions& o);
+
 // A key or value for JSON output.
 nlohmann::ordered_json BytesJson(std::string_view bytes,
                                  const OutputOptions& o);
@@ -37,22 +65,73 @@ nlohmann::ordered_json EntryJson(const btree::Entry& e, const OutputOptions& o);
 nlohmann::ordered_json EntryJson(const std::optional<btree::Entry>& e,
                                  const OutputOptions& o);
 
-// Formats entries as aligned rows "seq  key  value" for people.
+// Bytes on their way to a stream: appended to one buffer that is written
+// with a single ostream::write once it holds kFlushAt bytes. Nothing is
+// flushed per line; Flush() writes the rest and flushes the stream (call it
+// at the end, and before waiting for input a person may be typing).
+class OutBuffer {
+ public:
+  static constexpr size_t kFlushAt = 1 << 16;
+
+  explicit OutBuffer(std::ostream* out) : out_(out) {
+    buf_.reserve(2 * kFlushAt);
+  }
+  ~OutBuffer() { (void)Flush(); }
+  OutBuffer(const OutBuffer&) = delete;
+  OutBuffer& operator=(const OutBuffer&) = delete;
+
+  // The buffer to append to; call Done() after each line or record.
+  std::string* buf() { return &buf_; }
+  void Done() {
+    if (buf_.size() >= kFlushAt) Write();
+  }
+  // Writes what is buffered and flushes the stream; IOError if the stream
+  // failed (a full disk, a closed pipe) at any point so far.
+  Status Flush();
+
+ private:
+  void Write();
+
+  std::ostream* out_;
+  std::string buf_;
+};
+
+// Formats rows "seq  key  value" for people, aligning every column but the
+// last over up to kRows rows at a time (a longer listing is aligned in
+// pieces; Flush() ends a piece early). Each piece is written to the stream
+// with one write.
 class EntryTable {
  public:
+  static constexpr size_t kRows = 4096;
+
   EntryTable(std::ostream* out, const OutputOptions& o) : out_(out), o_(o) {}
   ~EntryTable() { Flush(); }
   EntryTable(const EntryTable&) = delete;
   EntryTable& operator=(const EntryTable&) = delete;
 
-  void Add(std::vector<std::string> row);
-  // Prints what was added, aligning every column but the last.
+  void Add(const std::vector<std::string>& row);
+  // The row "seq  key  value" (or "(no value)") without temporaries.
+  void AddEntry(uint64_t seq, std::string_view key,
+                std::optional<std::string_view> value);
+  // Prints what was added.
   void Flush();
 
  private:
+  // Cells are appended to text_; EndCell records where each one ends.
+  void EndCell();
+  void EndRow();
+
   std::ostream* out_;
   OutputOptions o_;
-  std::vector<std::vector<std::string>> rows_;
+  std::string text_;  // every cell's text, one after another
+  struct CellEnd {
+    size_t end;    // offset in text_ just past the cell
+    size_t width;  // display columns
+  };
+  std::vector<CellEnd> cells_;
+  std::vector<size_t> row_ends_;  // index in cells_ past each row's last
+  std::vector<size_t> widths_;    // per column, over the rows held
+  size_t cell_start_ = 0;
 };
 
 // The human cell for a key or value.
