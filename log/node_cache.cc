@@ -12,12 +12,21 @@ constexpr size_t kInitialEntries = 1024;
 
 }  // namespace
 
-NodeCache::NodeCache(size_t max_entries)
-    : max_entries_(std::bit_floor(std::max(max_entries, 2 * kWays))) {
+NodeCache::NodeCache(size_t budget_bytes) {
+  const size_t budget = std::max(budget_bytes, kMinBudget);
+  // The recent table takes at most a sixteenth of the budget.
+  const size_t recent = std::clamp(std::bit_floor(budget / 16 / sizeof(Entry)),
+                                   size_t{4}, kRecentEntries);
+  const size_t fixed = sizeof(NodeCache) + recent * sizeof(Entry);
+  max_entries_ = std::bit_floor(
+      std::max((budget - std::min(budget, fixed)) / sizeof(Entry), 2 * kWays));
   size_t entries = std::min(kInitialEntries, max_entries_);
   entries_.resize(entries);
-  recent_.resize(kRecentEntries);
+  entries_.shrink_to_fit();
+  recent_.resize(recent);
+  recent_.shrink_to_fit();
   set_bits_ = std::countr_zero(entries / kWays);
+  recent_bits_ = std::countr_zero(recent);
 }
 
 size_t NodeCache::SetOf(uint64_t index) const {
@@ -29,30 +38,44 @@ size_t NodeCache::SetOf(uint64_t index) const {
   return static_cast<size_t>(h >> (64 - set_bits_)) * kWays;
 }
 
-size_t NodeCache::RecentSlot(uint64_t index) {
-  return static_cast<size_t>(((index + 1) * 0x9E3779B97F4A7C15ull) >> 56);
+size_t NodeCache::RecentSlot(uint64_t index) const {
+  return static_cast<size_t>(((index + 1) * 0x9E3779B97F4A7C15ull) >>
+                             (64 - recent_bits_));
+}
+
+const NodeCache::Entry* NodeCache::FindLocked(uint64_t index) const {
+  const uint64_t key = index + 1;
+  if (const Entry& e = recent_[RecentSlot(index)]; e.key == key) return &e;
+  const Entry* set = &entries_[SetOf(index)];
+  for (size_t w = 0; w < kWays; w++) {
+    if (set[w].key == key) return &set[w];
+  }
+  return nullptr;
+}
+
+void NodeCache::FindEach(std::span<const uint64_t> indexes,
+                         std::span<PlacedNode> out,
+                         std::span<uint8_t> found) const {
+  std::lock_guard<std::mutex> l(mu_);
+  for (size_t i = 0; i < indexes.size(); i++) {
+    const Entry* e = FindLocked(indexes[i]);
+    found[i] = e != nullptr;
+    if (e != nullptr) {
+      out[i].node = TreeNode{indexes[i], e->size, e->hash};
+      out[i].offset = e->offset;
+    }
+  }
 }
 
 size_t NodeCache::FindAncestor(uint64_t index, uint64_t root,
                                PlacedNode* out) const {
-  auto found = [&](const Entry& e, uint64_t node) {
-    out->node = TreeNode{node, e.size, e.hash};
-    out->offset = e.offset;
-  };
   std::lock_guard<std::mutex> l(mu_);
   size_t levels = 0;
   for (uint64_t node = index; node != root; node = flat::Parent(node)) {
-    const uint64_t key = node + 1;
-    if (const Entry& e = recent_[RecentSlot(node)]; e.key == key) {
-      found(e, node);
+    if (const Entry* e = FindLocked(node)) {
+      out->node = TreeNode{node, e->size, e->hash};
+      out->offset = e->offset;
       return levels;
-    }
-    const Entry* set = &entries_[SetOf(node)];
-    for (size_t w = 0; w < kWays; w++) {
-      if (set[w].key == key) {
-        found(set[w], node);
-        return levels;
-      }
     }
     levels++;
   }
@@ -105,7 +128,7 @@ void NodeCache::InsertLocked(const PlacedNode& n) {
 
 void NodeCache::Grow() {
   std::vector<Entry> old = std::move(entries_);
-  entries_.assign(old.size() * 2, Entry{});
+  entries_ = std::vector<Entry>(old.size() * 2);
   set_bits_++;
   used_ = 0;
   for (const Entry& e : old) {
@@ -139,6 +162,12 @@ size_t NodeCache::size() const {
 size_t NodeCache::capacity() const {
   std::lock_guard<std::mutex> l(mu_);
   return entries_.size();
+}
+
+size_t NodeCache::memory_usage() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return sizeof(NodeCache) +
+         (entries_.capacity() + recent_.capacity()) * sizeof(Entry);
 }
 
 }  // namespace bee::log
