@@ -22,6 +22,7 @@
 // failure was a neighbour's).
 #include <algorithm>
 #include <deque>
+#include <iterator>
 
 #include "log/core.h"
 #include "log/flat_tree.h"
@@ -35,6 +36,9 @@ namespace {
 // is not mapped; runs stay below kMaxRun bytes.
 constexpr uint64_t kMaxReadGap = 4096;
 constexpr uint64_t kMaxRun = uint64_t{1} << 20;
+
+// See ReadBatch::Item::inner.
+constexpr size_t kMinCachedInnerDepth = 2;
 
 }  // namespace
 
@@ -50,6 +54,13 @@ struct Core::Impl::ReadBatch {
     PlacedNode placed;  // the offset only once verified
     int32_t left = -1;  // its children: items left, left + 1 a level below
     State state = State::kPending;
+    // A leaf of the batch's blocks, or a parent hashed from two pending
+    // children (a node inside a run of the batch). The cache is not asked
+    // for inner parents (they are rarely cached: the lookups would cost
+    // more than the levels they might save), and inner nodes of depth
+    // below kMinCachedInnerDepth are not kept (a scan would fill it with
+    // them: it keeps a quarter of its nodes, the deeper ones, instead).
+    bool inner = false;
   };
 
   // The batch's readable blocks, sorted and unique, and per block: whether
@@ -64,7 +75,7 @@ struct Core::Impl::ReadBatch {
   std::vector<std::vector<Item>> levels;
   size_t depth = 0;
   // Scratch, reused from batch to batch.
-  std::vector<Item> siblings;
+  std::vector<Item> siblings, merged;
   std::vector<uint64_t> indexes;
   std::vector<size_t> positions;
   std::vector<PlacedNode> placed;
@@ -155,8 +166,10 @@ void AnchorLevel(const NodeCache& cache, std::span<const TreeNode> roots,
   b->indexes.clear();
   b->positions.clear();
   for (size_t i = 0; i < level->size(); i++) {
-    if ((*level)[i].state != State::kPending) continue;
-    b->indexes.push_back((*level)[i].placed.node.index);
+    const Item& item = (*level)[i];
+    if (item.state != State::kPending) continue;
+    if (mode == AnchorMode::kCompareCached && item.inner) continue;
+    b->indexes.push_back(item.placed.node.index);
     b->positions.push_back(i);
   }
   b->placed.resize(b->indexes.size());
@@ -175,8 +188,7 @@ void AnchorLevel(const NodeCache& cache, std::span<const TreeNode> roots,
     }
   }
   if (take) return;
-  for (size_t k = 0; k < b->indexes.size(); k++) {
-    Item& item = (*level)[b->positions[k]];
+  for (Item& item : *level) {
     if (item.state != State::kPending) continue;
     uint64_t offset = 0;
     for (const TreeNode& root : roots) {
@@ -197,7 +209,10 @@ void Core::Impl::VerifyLeaves(ReadBatch* batch) const {
   std::vector<Item>& leaves = b.levels[0];
   leaves.clear();
   for (size_t i = 0; i < b.blocks.size(); i++) {
-    if (b.ok[i]) leaves.push_back(Item{{{2 * b.blocks[i], 0, {}}, 0}});
+    if (b.ok[i]) {
+      leaves.push_back(Item{
+          {{2 * b.blocks[i], 0, {}}, 0}, -1, State::kPending, /*inner=*/true});
+    }
   }
   AnchorLevel(*node_cache_, roots_, AnchorMode::kTakeCached, &leaves, batch);
   b.depth = 0;
@@ -265,12 +280,13 @@ Status Core::Impl::VerifyLevel(size_t d, ReadBatch* batch) const {
       level[b.positions[k]].state = State::kFailed;
     }
   }
-  const size_t old = level.size();
-  level.insert(level.end(), b.siblings.begin(), b.siblings.end());
-  std::inplace_merge(level.begin(), level.begin() + static_cast<ptrdiff_t>(old),
-                     level.end(), [](const Item& x, const Item& y) {
-                       return x.placed.node.index < y.placed.node.index;
-                     });
+  // Merged into the sorted level (std::inplace_merge would allocate).
+  b.merged.clear();
+  std::merge(level.begin(), level.end(), b.siblings.begin(), b.siblings.end(),
+             std::back_inserter(b.merged), [](const Item& x, const Item& y) {
+               return x.placed.node.index < y.placed.node.index;
+             });
+  level.swap(b.merged);
   return Status::OK();
 }
 
@@ -296,6 +312,7 @@ void Core::Impl::PairLevel(size_t d, ReadBatch* batch) const {
     parent.placed.node.index = flat::Parent(l.placed.node.index);
     parent.placed.node.size = l.placed.node.size + r.placed.node.size;
     parent.left = static_cast<int32_t>(i - 1);
+    parent.inner = l.state == State::kPending && r.state == State::kPending;
     parents.push_back(parent);
   }
   b.left.clear();
@@ -315,7 +332,10 @@ void Core::Impl::PlaceVerified(ReadBatch* batch) const {
   b.placed.clear();
   for (size_t d = b.depth + 1; d-- > 0;) {
     for (Item& item : b.levels[d]) {
-      if (item.state == State::kVerified) b.placed.push_back(item.placed);
+      if (item.state == State::kVerified &&
+          (!item.inner || d >= kMinCachedInnerDepth)) {
+        b.placed.push_back(item.placed);
+      }
       if (item.left < 0) continue;
       Item& l = b.levels[d - 1][static_cast<size_t>(item.left)];
       Item& r = b.levels[d - 1][static_cast<size_t>(item.left) + 1];

@@ -77,19 +77,31 @@ class NodeCache {
     uint64_t offset = 0;
     Hash32 hash{};
   };
+  struct Value {
+    uint64_t size = 0;
+    uint64_t offset = 0;
+    Hash32 hash{};
+  };
+  // The keys first, in one half cache line: a lookup that misses touches
+  // only them.
+  struct alignas(32) Set {
+    uint64_t keys[kWays] = {};  // index + 1; 0 for an empty way
+    Value values[kWays];
+  };
+  static_assert(sizeof(Set) == kWays * 56);
 
   // REQUIRES: mu_ held.
   size_t SetOf(uint64_t index) const;
   size_t RecentSlot(uint64_t index) const;
-  // The cached entry of node `index`, or nullptr.
-  const Entry* FindLocked(uint64_t index) const;
+  // Node `index` into *out if cached.
+  bool FindLocked(uint64_t index, PlacedNode* out) const;
   void InsertLocked(const PlacedNode& n);
   void Grow();
 
   mutable std::mutex mu_;
-  std::vector<Entry> entries_;  // sets of kWays consecutive entries
-  std::vector<Entry> recent_;   // 1 << recent_bits_, always replaced
-  int set_bits_ = 0;            // entries_.size() == kWays << set_bits_
+  std::vector<Set> sets_;
+  std::vector<Entry> recent_;  // 1 << recent_bits_, always replaced
+  int set_bits_ = 0;           // sets_.size() == 1 << set_bits_
   int recent_bits_ = 0;
   size_t used_ = 0;
   size_t max_entries_ = 0;

@@ -135,7 +135,7 @@ uint64_t DataOffset(uint64_t block) {
   return offset;
 }
 
-enum class Damaged { kData, kLeafHash, kParentSize };
+enum class Damaged { kData, kLeafHash, kForgedBlock, kParentSize };
 
 // A log of 500 blocks in `dir`, read by GetMany (mapped unless read_only),
 // then damaged as `what` says, then read again.
@@ -172,6 +172,26 @@ void CheckDamage(const std::string& dir, bool read_only, Damaged what) {
       delivered = 3;
       break;
     }
+    case Damaged::kForgedBlock: {
+      // Other bytes for block 123 and the leaf record that matches them:
+      // only the merkle path tells.
+      const std::string forged(Block(123).size(), 'Y');
+      auto data = Env::Default()->OpenFile(dir + "/data", OpenMode::kReadWrite);
+      REQUIRE((*data)->Write(DataOffset(123), forged).ok());
+      const Hash32 hash = LeafHash(forged);
+      auto tree = Env::Default()->OpenFile(dir + "/tree", OpenMode::kReadWrite);
+      REQUIRE((*tree)
+                  ->Write(2 * 123 * kTreeRecordSize + 8,
+                          std::string_view(
+                              reinterpret_cast<const char*>(hash.data()), 32))
+                  .ok());
+      core.reset();
+      auto cold = Core::Open(dir, options).value();
+      s = Collect(*cold, set, &calls);
+      CHECK(s.message().find("merkle nodes 244 and 246") != std::string::npos);
+      delivered = 3;
+      break;
+    }
     case Damaged::kParentSize: {
       // Node 19 (blocks 8..11) is a sibling on the paths of blocks 12..15.
       Damage(dir + "/tree", 19 * kTreeRecordSize);
@@ -198,8 +218,8 @@ void CheckDamage(const std::string& dir, bool read_only, Damaged what) {
 TEST_CASE("GetMany stops at the first damaged block, naming it", "[log]") {
   test::TempDir tmp;
   int n = 0;
-  for (Damaged what :
-       {Damaged::kData, Damaged::kLeafHash, Damaged::kParentSize}) {
+  for (Damaged what : {Damaged::kData, Damaged::kLeafHash,
+                       Damaged::kForgedBlock, Damaged::kParentSize}) {
     for (bool read_only : {false, true}) {
       CheckDamage(tmp.Sub("log" + std::to_string(n++)), read_only, what);
     }
