@@ -246,8 +246,11 @@ Status Core::Impl::VerifyLevel(size_t d, ReadBatch* batch) const {
     BEE_RETURN_IF_ERROR(ReadRecords(b.indexes, b.nodes, b.found, &b.scratch));
     for (size_t k = 0; k < b.indexes.size(); k++) {
       Item& item = level[b.positions[k]];
-      item.placed.node = b.nodes[k];
-      if (!b.found[k]) item.state = State::kFailed;
+      if (b.found[k]) {
+        item.placed.node = b.nodes[k];
+      } else {
+        item.state = State::kFailed;
+      }
     }
   }
   AnchorLevel(*node_cache_, roots_,

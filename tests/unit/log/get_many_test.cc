@@ -410,6 +410,11 @@ TEST_CASE("a read-only follower survives its files being cut short", "[log]") {
   auto tree = Env::Default()->OpenFile(dir + "/tree", OpenMode::kReadWrite);
   REQUIRE((*tree)->Truncate(2 * 100 * kTreeRecordSize).ok());
   CHECK(follower->Get(15000).status().IsCorruption());
+  const std::vector<uint64_t> past_tree{5, 15000, 5};
+  s = Collect(*follower, past_tree, &calls);
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("merkle node 30000 ") != std::string::npos);
+  CHECK(calls.size() == 1);
   CHECK(follower->Get(5).value() == Block(5));
 }
 
