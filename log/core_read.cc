@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <deque>
 #include <iterator>
+#include <memory>
 
 #include "log/core.h"
 #include "log/flat_tree.h"
@@ -55,12 +56,14 @@ struct Core::Impl::ReadBatch {
     int32_t left = -1;  // its children: items left, left + 1 a level below
     State state = State::kPending;
     // A leaf of the batch's blocks, or a parent hashed from two pending
-    // children (a node inside a run of the batch). The cache is not asked
-    // for inner parents (they are rarely cached: the lookups would cost
-    // more than the levels they might save), and inner nodes of depth
-    // below kMinCachedInnerDepth are not kept (a scan would fill it with
-    // them: it keeps a quarter of its nodes, the deeper ones, instead).
+    // children (a node inside a run of the batch). Inner nodes of depth
+    // below kMinCachedInnerDepth are not kept in the cache (a scan would
+    // fill it with them: it keeps a quarter of its nodes, the deeper ones).
     bool inner = false;
+    // An inner parent, or a leaf of the batch whose sibling is one too:
+    // inside a run of the batch, rarely cached, so the cache is not asked
+    // (the lookups would cost more than the levels they might save).
+    bool in_run = false;
   };
 
   // The batch's readable blocks, sorted and unique, and per block: whether
@@ -106,15 +109,58 @@ void Anchor(Item* item, const PlacedNode& node) {
 
 }  // namespace
 
+namespace {
+
+// Each thread keeps one batch's buffers for its next GetMany (a B-tree
+// node load reads ~8 blocks: dozens of allocations otherwise), unless they
+// grew past kMaxKeptBytes of block copies. A GetMany called from inside
+// another's fn uses a batch of its own.
+constexpr size_t kMaxKeptBytes = size_t{1} << 20;
+
+class BatchLease {
+ public:
+  BatchLease() {
+    if (in_use_) {
+      owned_ = std::make_unique<Core::Impl::ReadBatch>();
+      batch_ = owned_.get();
+    } else {
+      in_use_ = true;
+      batch_ = &spare_;
+    }
+  }
+  ~BatchLease() {
+    if (batch_ != &spare_) return;
+    size_t kept = 0;
+    for (const std::string& s : spare_.buffers) kept += s.capacity();
+    if (kept > kMaxKeptBytes) spare_.buffers.clear();
+    in_use_ = false;
+  }
+  BatchLease(const BatchLease&) = delete;
+  BatchLease& operator=(const BatchLease&) = delete;
+
+  Core::Impl::ReadBatch* get() const { return batch_; }
+
+ private:
+  static thread_local Core::Impl::ReadBatch spare_;
+  static thread_local bool in_use_;
+  std::unique_ptr<Core::Impl::ReadBatch> owned_;
+  Core::Impl::ReadBatch* batch_ = nullptr;
+};
+
+thread_local Core::Impl::ReadBatch BatchLease::spare_;
+thread_local bool BatchLease::in_use_ = false;
+
+}  // namespace
+
 Status Core::GetMany(
     std::span<const uint64_t> indexes,
     const std::function<Status(uint64_t, std::string_view)>& fn) const {
-  Impl::ReadBatch batch;
+  BatchLease batch;
   for (size_t begin = 0; begin < indexes.size(); begin += kGetManyBatch) {
     const size_t n = std::min(kGetManyBatch, indexes.size() - begin);
     std::shared_lock<std::shared_mutex> l(impl_->mu_);
     BEE_RETURN_IF_ERROR(
-        impl_->ReadChunk(indexes.subspan(begin, n), fn, &batch));
+        impl_->ReadChunk(indexes.subspan(begin, n), fn, batch.get()));
   }
   return Status::OK();
 }
@@ -134,11 +180,18 @@ Status Core::Impl::ReadChunk(
   b.bytes.assign(n, std::string_view());
   VerifyLeaves(batch);
   ReadLeafData(batch);
+  // A chunk in increasing order (a scan) is its own sorted set.
+  const bool increasing =
+      n == chunk.size() && std::is_sorted(chunk.begin(), chunk.end());
   std::string alone;
-  for (uint64_t index : chunk) {
-    const size_t i = static_cast<size_t>(
-        std::lower_bound(b.blocks.begin(), b.blocks.end(), index) -
-        b.blocks.begin());
+  for (size_t k = 0; k < chunk.size(); k++) {
+    const uint64_t index = chunk[k];
+    const size_t i =
+        increasing
+            ? k
+            : static_cast<size_t>(
+                  std::lower_bound(b.blocks.begin(), b.blocks.end(), index) -
+                  b.blocks.begin());
     if (b.ok[i]) {
       BEE_RETURN_IF_ERROR(fn(index, b.bytes[i]));
       continue;
@@ -168,7 +221,7 @@ void AnchorLevel(const NodeCache& cache, std::span<const TreeNode> roots,
   for (size_t i = 0; i < level->size(); i++) {
     const Item& item = (*level)[i];
     if (item.state != State::kPending) continue;
-    if (mode == AnchorMode::kCompareCached && item.inner) continue;
+    if (item.in_run) continue;
     b->indexes.push_back(item.placed.node.index);
     b->positions.push_back(i);
   }
@@ -209,10 +262,17 @@ void Core::Impl::VerifyLeaves(ReadBatch* batch) const {
   std::vector<Item>& leaves = b.levels[0];
   leaves.clear();
   for (size_t i = 0; i < b.blocks.size(); i++) {
-    if (b.ok[i]) {
-      leaves.push_back(Item{
-          {{2 * b.blocks[i], 0, {}}, 0}, -1, State::kPending, /*inner=*/true});
-    }
+    if (!b.ok[i]) continue;
+    const uint64_t block = b.blocks[i];
+    const bool sibling_too =
+        block % 2 == 0 ? i + 1 < b.blocks.size() && b.ok[i + 1] &&
+                             b.blocks[i + 1] == block + 1
+                       : i > 0 && b.ok[i - 1] && b.blocks[i - 1] == block - 1;
+    leaves.push_back(Item{{{2 * block, 0, {}}, 0},
+                          -1,
+                          State::kPending,
+                          /*inner=*/true,
+                          /*in_run=*/sibling_too});
   }
   AnchorLevel(*node_cache_, roots_, AnchorMode::kTakeCached, &leaves, batch);
   b.depth = 0;
@@ -316,6 +376,7 @@ void Core::Impl::PairLevel(size_t d, ReadBatch* batch) const {
     parent.placed.node.size = l.placed.node.size + r.placed.node.size;
     parent.left = static_cast<int32_t>(i - 1);
     parent.inner = l.state == State::kPending && r.state == State::kPending;
+    parent.in_run = parent.inner;
     parents.push_back(parent);
   }
   b.left.clear();

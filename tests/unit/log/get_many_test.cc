@@ -270,6 +270,28 @@ TEST_CASE("GetMany returns fn's first error", "[log]") {
   CHECK(calls == 3);
 }
 
+// fn may read another log with GetMany (its batch is not the caller's).
+TEST_CASE("GetMany nests across logs", "[log]") {
+  auto a = Core::CreateInMemory(TestKey()).value();
+  auto b = Core::CreateInMemory(TestKey()).value();
+  REQUIRE(a->Append(Blocks(0, 300)).ok());
+  REQUIRE(b->Append(Blocks(1000, 300)).ok());
+  const std::vector<uint64_t> outer{299, 3, 150, 3};
+  std::vector<Call> got, inner;
+  Status s = a->GetMany(outer, [&](uint64_t index, std::string_view bytes) {
+    const std::string copy(bytes);
+    const std::vector<uint64_t> one{index, 299 - index};
+    BEE_RETURN_IF_ERROR(Collect(*b, one, &inner));
+    got.push_back(Call{index, copy});
+    for (const Call& c : inner) {
+      if (c.bytes != Block(1000 + c.index)) return Status::Corruption("b");
+    }
+    return Status::OK();
+  });
+  REQUIRE(s.ok());
+  CHECK(got == ByGet(*a, outer));
+}
+
 TEST_CASE("the node cache stays within its byte budget", "[log]") {
   test::FaultEnv env;
   CoreOptions options;
