@@ -1,7 +1,9 @@
 // Core::GetMany, the mapped reads of a writable log, and the node cache's
 // byte budget.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <random>
+#include <thread>
 
 #include "log/core.h"
 #include "log/internal/storage_format.h"
@@ -348,6 +350,37 @@ TEST_CASE("a writable log's mapping grows with its appends", "[log]") {
     CHECK(calls[0].bytes == blocks.back());
   }
   CHECK(core->byte_length() > (size_t{2} << 20));
+}
+
+// Readers run while appends grow (and replace) the mappings.
+TEST_CASE("GetMany runs concurrently with appends", "[log]") {
+  test::TempDir tmp;
+  auto core = Core::Create(tmp.Sub("log"), TestKey(), OnDisk()).value();
+  REQUIRE(core->Append(Blocks(0, 10)).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::thread reader([&] {
+    std::mt19937_64 rng(Catch::rngSeed());
+    while (!done.load()) {
+      const uint64_t length = core->length();
+      std::vector<uint64_t> set;
+      for (int k = 0; k < 16; k++) set.push_back(rng() % length);
+      Status s = core->GetMany(set, [&](uint64_t i, std::string_view bytes) {
+        if (bytes != Block(i)) bad++;
+        return Status::OK();
+      });
+      if (!s.ok()) bad++;
+    }
+  });
+  uint64_t length = 10;
+  while (length < 60000) {
+    const uint64_t n = 1 + length / 4;
+    REQUIRE(core->Append(Blocks(length, n)).ok());
+    length += n;
+  }
+  done = true;
+  reader.join();
+  CHECK(bad.load() == 0);
 }
 
 TEST_CASE("a read-only follower reads what Refresh publishes", "[log]") {
