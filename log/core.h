@@ -10,7 +10,8 @@
 // Thread safety: one writer and any number of concurrent readers. Append,
 // Truncate, Refresh and the proof-applying calls serialize on an internal
 // lock;
-// Get and the accessors may run concurrently with them and with each other.
+// Get, GetMany and the accessors may run concurrently with them and with
+// each other.
 // A reader that captured length() = L may read any block < L until the log
 // is truncated below L.
 #ifndef BEE_LOG_CORE_H_
