@@ -111,14 +111,39 @@ Status Core::Impl::MissingNode(uint64_t index) const {
 
 Result<TreeNode> Core::Impl::ReadNode(uint64_t index,
                                       std::string* scratch) const {
-  BEE_RETURN_IF_ERROR(
-      tree_file_->Read(index * kTreeRecordSize, kTreeRecordSize, scratch));
+  std::string_view record;
+  BEE_RETURN_IF_ERROR(tree_map_->Read(index * kTreeRecordSize, kTreeRecordSize,
+                                      scratch, &record));
   TreeNode node;
-  if (scratch->size() < kTreeRecordSize ||
-      !DecodeRecord(scratch->data(), index, &node)) {
+  if (record.size() < kTreeRecordSize ||
+      !DecodeRecord(record.data(), index, &node)) {
     return MissingNode(index);
   }
   return node;
+}
+
+Status Core::Impl::ReadRecords(std::span<const uint64_t> indexes,
+                               std::span<TreeNode> out,
+                               std::span<uint8_t> present,
+                               std::string* scratch) const {
+  for (size_t i = 0; i < indexes.size();) {
+    // One read for the records within kMaxPathRead of the first.
+    const uint64_t lo = indexes[i];
+    size_t end = i + 1;
+    while (end < indexes.size() && indexes[end] - lo < kMaxPathRead) end++;
+    std::string_view records;
+    BEE_RETURN_IF_ERROR(tree_map_->Read(
+        lo * kTreeRecordSize,
+        static_cast<size_t>((indexes[end - 1] - lo + 1) * kTreeRecordSize),
+        scratch, &records));
+    for (; i < end; i++) {
+      const size_t at =
+          static_cast<size_t>((indexes[i] - lo) * kTreeRecordSize);
+      present[i] = at + kTreeRecordSize <= records.size() &&
+                   DecodeRecord(records.data() + at, indexes[i], &out[i]);
+    }
+  }
+  return Status::OK();
 }
 
 Result<std::vector<TreeNode>> Core::Impl::ReadRoots(uint64_t length) const {
@@ -146,13 +171,14 @@ Status Core::Impl::ReadPath(uint64_t index, size_t levels, std::string* scratch,
     node = flat::Parent(node);
     in_span++;
   }
-  BEE_RETURN_IF_ERROR(tree_file_->Read(
+  std::string_view records;
+  BEE_RETURN_IF_ERROR(tree_map_->Read(
       lo * kTreeRecordSize,
-      static_cast<size_t>((hi - lo + 1) * kTreeRecordSize), scratch));
+      static_cast<size_t>((hi - lo + 1) * kTreeRecordSize), scratch, &records));
   auto decode = [&](uint64_t i, TreeNode* out) {
     size_t at = static_cast<size_t>((i - lo) * kTreeRecordSize);
-    return at + kTreeRecordSize <= scratch->size() &&
-           DecodeRecord(scratch->data() + at, i, out);
+    return at + kTreeRecordSize <= records.size() &&
+           DecodeRecord(records.data() + at, i, out);
   };
   if (!decode(index, start)) return MissingNode(index);
   node = index;
@@ -293,18 +319,33 @@ Status Core::Impl::ReadBlock(uint64_t block, std::string* out) const {
   }
   BEE_ASSIGN_OR_RETURN(PlacedNode leaf, Verified(2 * block, out));
   const uint64_t offset = leaf.offset, size = leaf.node.size;
-  BEE_RETURN_IF_ERROR(data_file_->Read(offset, static_cast<size_t>(size), out));
-  if (out->size() != size) {
+  std::string_view bytes;
+  BEE_RETURN_IF_ERROR(
+      data_map_->Read(offset, static_cast<size_t>(size), out, &bytes));
+  BEE_RETURN_IF_ERROR(CheckBlockBytes(block, leaf, bytes));
+  if (bytes.data() != out->data()) out->assign(bytes);
+  return Status::OK();
+}
+
+Status Core::Impl::CheckBlockBytes(uint64_t block, const PlacedNode& leaf,
+                                   std::string_view bytes, const Hash32* hash) {
+  const uint64_t offset = leaf.offset, size = leaf.node.size;
+  if (bytes.size() != size) {
     return Status::Corruption(
         "data: block " + Num(block) + " at offset " + Num(offset) +
-        " is truncated (" + Num(out->size()) + " of " + Num(size) + " bytes)");
+        " is truncated (" + Num(bytes.size()) + " of " + Num(size) + " bytes)");
   }
-  if (LeafHash(*out) != leaf.node.hash) {
+  if ((hash != nullptr ? *hash : LeafHash(bytes)) != leaf.node.hash) {
     return Status::Corruption("data: block " + Num(block) + " at offset " +
                               Num(offset) + " (" + Num(size) +
                               " bytes) does not match its merkle hash");
   }
   return Status::OK();
+}
+
+void Core::Impl::ExtendMappings(uint64_t tree_end, uint64_t data_end) {
+  tree_map_->Extend(tree_end);
+  data_map_->Extend(data_end);
 }
 
 Status Core::Impl::StoreBlock(uint64_t block, std::string_view value,
@@ -382,6 +423,11 @@ Status Core::Impl::OpenFiles(OpenMode mode) {
     BEE_ASSIGN_OR_RETURN(bitfield_file_,
                          env_->OpenFile(Path(internal::kBitfieldFile), mode));
   }
+  // Only the writer maps (log/internal/mapped_file.h): it alone knows that
+  // nothing it reads changes under it.
+  const bool map = map_files_ && signer_.has_value() && !read_only_;
+  tree_map_ = std::make_unique<MappedFile>(tree_file_.get(), map);
+  data_map_ = std::make_unique<MappedFile>(data_file_.get(), map);
   return Status::OK();
 }
 
@@ -715,7 +761,8 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->durability_ = options.durability;
   impl->parallel_hashing_ = options.parallel_hashing;
   impl->read_only_ = options.read_only;
-  impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_entries);
+  impl->map_files_ = options.map_files;
+  impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_bytes);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
 }
@@ -823,6 +870,9 @@ Result<std::unique_ptr<Core::Impl>> OpenImpl(const std::string& dir,
       options.read_only ? OpenMode::kRead : OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
+  BEE_ASSIGN_OR_RETURN(uint64_t tree_size, impl->tree_file_->Size());
+  BEE_ASSIGN_OR_RETURN(uint64_t data_size, impl->data_file_->Size());
+  impl->ExtendMappings(tree_size, data_size);
   return impl;
 }
 
@@ -901,6 +951,9 @@ Status Core::Append(std::span<const std::string_view> blocks,
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;
+    // The append wrote these bytes: the files hold them.
+    m.ExtendMappings((2 * m.head_.length - 1) * kTreeRecordSize,
+                     m.head_.byte_length);
   }
   std::lock_guard<std::mutex> l(m.wait_mu_);
   m.wait_cv_.notify_all();
@@ -1041,6 +1094,14 @@ const Hash32& Core::key() const { return impl_->key_; }
 const Hash32& Core::discovery_key() const { return impl_->discovery_key_; }
 const PublicKey& Core::public_key() const { return impl_->public_key_; }
 const std::string& Core::manifest() const { return impl_->manifest_; }
+CoreMemoryUsage Core::memory_usage() const {
+  std::shared_lock<std::shared_mutex> l(impl_->mu_);
+  CoreMemoryUsage usage;
+  usage.node_cache_bytes = impl_->node_cache_->memory_usage();
+  usage.mapped_data_bytes = impl_->data_map_->mapped_bytes();
+  usage.mapped_tree_bytes = impl_->tree_map_->mapped_bytes();
+  return usage;
+}
 const std::optional<HeadDamage>& Core::head_damage() const {
   return impl_->head_damage_;
 }

@@ -10,7 +10,8 @@
 // Thread safety: one writer and any number of concurrent readers. Append,
 // Truncate, Refresh and the proof-applying calls serialize on an internal
 // lock;
-// Get and the accessors may run concurrently with them and with each other.
+// Get, GetMany and the accessors may run concurrently with them and with
+// each other.
 // A reader that captured length() = L may read any block < L until the log
 // is truncated below L.
 #ifndef BEE_LOG_CORE_H_
@@ -55,11 +56,30 @@ struct CoreOptions {
   // (log/parallel.h); a Bee also encodes a large flush's blocks there. Same
   // bytes, less wall time; off, all of it runs on the caller alone.
   bool parallel_hashing = true;
-  // Verified merkle nodes a log keeps in memory for reads, at most (56
-  // bytes each; the table starts small and grows as it fills). Every other
-  // node is read from the `tree` file and verified when used, so a larger
-  // cache makes random reads of a large log cheaper, never less safe.
-  size_t node_cache_entries = size_t{1} << 16;
+  // Bytes of verified merkle nodes a log keeps in memory for reads, at
+  // most (Core::memory_usage().node_cache_bytes; 56 bytes a node, the table
+  // starts small and grows as it fills; budgets under 2 KiB are raised to
+  // 2 KiB). Every other node is read from the `tree` file and verified when
+  // used, so a larger cache makes random reads of a large log cheaper, never
+  // less safe. The default holds every node of a log of ~70k blocks.
+  size_t node_cache_bytes = size_t{8} << 20;
+  // A writable log reads `data` and `tree` through read-only memory
+  // mappings (no system call per read) where the Env supports it; off, or
+  // in a read-only or replica log, with pread (docs/FORMAT.md §1.4 says
+  // why). Mapped pages are the kernel's page cache: they count as the
+  // process's file-backed resident memory while mapped, and the kernel
+  // reclaims them under pressure.
+  bool map_files = true;
+};
+
+// What a log holds in memory for reads (Core::memory_usage).
+struct CoreMemoryUsage {
+  // The verified merkle nodes: at most CoreOptions::node_cache_bytes.
+  size_t node_cache_bytes = 0;
+  // Bytes of `data` and `tree` readable through the mappings (0 when not
+  // mapped): address space, resident only as far as reads touched them.
+  uint64_t mapped_data_bytes = 0;
+  uint64_t mapped_tree_bytes = 0;
 };
 
 // The signed head of a log: what one signature covers.
@@ -196,6 +216,33 @@ class Core {
   Result<std::string> Get(uint64_t index) const;
   bool Has(uint64_t index) const;
 
+  // Reads the blocks `indexes` (any order, duplicates allowed), each
+  // verified against the signed tree exactly as Get does, and calls
+  // fn(index, bytes) for each in the order given. `bytes` is valid only
+  // during the call (zero-copy: it may point into a mapping of `data`).
+  //
+  // The blocks are read in batches of up to kGetManyBatch indexes: each
+  // merkle node on their paths is read and verified once per batch, up to
+  // the first node verified before (the node cache) or a signed root,
+  // leaves and parents with the multi-buffer hashes, and nearby blocks in
+  // one read. A sequential run verifies every leaf and parent of the run
+  // once.
+  //
+  // Errors are Get's: the first block in the order given that fails stops
+  // the call with Get's error for it (InvalidArgument past the length,
+  // Unavailable when a replica lacks it, Corruption naming it); fn was
+  // called for exactly the blocks before it, never for unverified bytes.
+  // fn's first error stops the call and is returned.
+  //
+  // fn runs with the log's state lock held shared, as Get holds it: it
+  // must not call this log (an Append or Truncate waiting for the lock
+  // would deadlock it). Between batches the log may change as between two
+  // Gets (a truncation makes a later index invalid).
+  static constexpr size_t kGetManyBatch = 256;
+  Status GetMany(
+      std::span<const uint64_t> indexes,
+      const std::function<Status(uint64_t, std::string_view)>& fn) const;
+
   // Keeps blocks < new_length, increments the fork and signs at once.
   // REQUIRES: writable(), new_length <= length().
   Status Truncate(uint64_t new_length);
@@ -244,6 +291,8 @@ class Core {
   Result<std::vector<TreeNode>> RootsAt(uint64_t length) const;
   // A stored merkle node, verified; Unavailable if a replica lacks it.
   Result<TreeNode> GetNode(uint64_t index) const;
+  // What the log holds in memory for reads now.
+  CoreMemoryUsage memory_usage() const;
   // The damaged head slot open found, if any.
   const std::optional<HeadDamage>& head_damage() const;
 

@@ -18,6 +18,19 @@
 
 namespace bee::log {
 
+// A read-only memory mapping of a file (File::Map), unmapped on destruction.
+// Reading a byte of a page that lies wholly past the file's end raises
+// SIGBUS: a reader reads only bytes it knows the file holds, and nobody may
+// shrink a file below what a reader of its mapping may still read.
+class FileMapping {
+ public:
+  virtual ~FileMapping() = default;
+  // The first size() bytes of the file's address space (they may extend
+  // past the current end of the file; see above).
+  virtual const char* data() const = 0;
+  virtual uint64_t size() const = 0;
+};
+
 // A file read and written at explicit offsets.
 class File {
  public:
@@ -40,6 +53,14 @@ class File {
   virtual Status Sync() = 0;
   virtual Status Truncate(uint64_t size) = 0;
   virtual Result<uint64_t> Size() const = 0;
+  // Maps bytes [0, size) of the file read-only and shared: later writes to
+  // the file (by anyone) show through. `size` may exceed the file's size,
+  // so that the mapping covers what the file grows to later. NotSupported
+  // where the Env cannot map (the default, MemEnv: their callers use Read).
+  virtual Result<std::unique_ptr<FileMapping>> Map(uint64_t size) const {
+    (void)size;
+    return Status::NotSupported("this file cannot be mapped");
+  }
 };
 
 // How Env::OpenFile opens a file. A file opened kRead refuses Write, WriteV,

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -19,6 +20,21 @@ Status ErrnoStatus(const std::string& context, int err) {
   if (err == ENOENT) return Status::NotFound(context + ": " + strerror(err));
   return Status::IOError(context + ": " + strerror(err));
 }
+
+class PosixMapping final : public FileMapping {
+ public:
+  PosixMapping(void* base, uint64_t size) : base_(base), size_(size) {}
+  ~PosixMapping() override { ::munmap(base_, static_cast<size_t>(size_)); }
+  PosixMapping(const PosixMapping&) = delete;
+  PosixMapping& operator=(const PosixMapping&) = delete;
+
+  const char* data() const override { return static_cast<const char*>(base_); }
+  uint64_t size() const override { return size_; }
+
+ private:
+  void* base_;
+  uint64_t size_;
+};
 
 class PosixFile final : public File {
  public:
@@ -122,6 +138,17 @@ class PosixFile final : public File {
     struct stat st;
     if (::fstat(fd_, &st) != 0) return ErrnoStatus(path_ + ": stat", errno);
     return static_cast<uint64_t>(st.st_size);
+  }
+
+  Result<std::unique_ptr<FileMapping>> Map(uint64_t size) const override {
+    if (size == 0) {
+      return Status::InvalidArgument(path_ + ": cannot map " +
+                                     std::to_string(size) + " bytes");
+    }
+    void* base = ::mmap(nullptr, static_cast<size_t>(size), PROT_READ,
+                        MAP_SHARED, fd_, 0);
+    if (base == MAP_FAILED) return ErrnoStatus(path_ + ": mmap", errno);
+    return std::unique_ptr<FileMapping>(new PosixMapping(base, size));
   }
 
  private:

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "log/core.h"
+#include "log/internal/mapped_file.h"
 #include "log/internal/node_cache.h"
 #include "log/internal/storage_records.h"
 
@@ -47,6 +48,12 @@ class Core::Impl {
   std::optional<KeyPair> signer_;  // present iff writable
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<File> head_file_, tree_file_, data_file_, bitfield_file_;
+  // Reads of `data` and `tree`: mapped in a writable log (CoreOptions::
+  // map_files), else File::Read (see log/internal/mapped_file.h for why
+  // only the writer maps). Extended while mu_ is held exclusively (or
+  // before the log is shared), read with mu_ held shared.
+  bool map_files_ = true;
+  std::unique_ptr<MappedFile> data_map_, tree_map_;
   bool closed_ = false;
   // The first failed write, fsync or head write of Append, Truncate or
   // Sync; once set, every further write is refused (see Sticky).
@@ -64,7 +71,7 @@ class Core::Impl {
   // Nodes of the signed tree already verified (readers add to it); every
   // other node is read from `tree` and verified when used. Internally
   // locked; a truncation drops its nodes while holding mu_ exclusively.
-  // At most CoreOptions::node_cache_entries, whatever the log length.
+  // At most CoreOptions::node_cache_bytes, whatever the log length.
   std::unique_ptr<NodeCache> node_cache_;
   // Guards the fields below: shared for readers, unique for the brief
   // moment a writer publishes a new state.
@@ -120,6 +127,11 @@ class Core::Impl {
   // Reads the record of node `index` from `tree`, unverified: MissingNode
   // when it is all zero or past the end of the file. `scratch` is any buffer.
   Result<TreeNode> ReadNode(uint64_t index, std::string* scratch) const;
+  // Reads the records of the sorted nodes `indexes`, unverified:
+  // present[i] says whether node indexes[i] is stored, with it in out[i].
+  // Nearby records share one read. REQUIRES: the spans have one size.
+  Status ReadRecords(std::span<const uint64_t> indexes, std::span<TreeNode> out,
+                     std::span<uint8_t> present, std::string* scratch) const;
   // Writes the records of `nodes` (any order), one write per run of
   // consecutive indexes. REQUIRES: writer_mu_ held.
   Status WriteNodes(std::span<const TreeNode> nodes);
@@ -156,6 +168,36 @@ class Core::Impl {
   bool HasBlock(uint64_t block) const;
   // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
+  // OK when `bytes` are those of block `block` below verified `leaf`: its
+  // size, and its leaf hash (`hash` when already computed); else the
+  // Corruption naming the block.
+  static Status CheckBlockBytes(uint64_t block, const PlacedNode& leaf,
+                                std::string_view bytes,
+                                const Hash32* hash = nullptr);
+  // Makes the mappings cover what the files are known to hold: their sizes
+  // at open, the signed tree and data after an append. REQUIRES: mu_ held
+  // exclusively, or the log not shared yet.
+  void ExtendMappings(uint64_t tree_end, uint64_t data_end);
+
+  // Batched verified reads (log/core_read.cc). Reads `chunk` (any order,
+  // duplicates allowed) as Core::GetMany does, calling fn in order; stops
+  // at the first failing block or fn error. REQUIRES: mu_ held shared.
+  struct ReadBatch;
+  Status ReadChunk(std::span<const uint64_t> chunk,
+                   const std::function<Status(uint64_t, std::string_view)>& fn,
+                   ReadBatch* batch) const;
+  // The leaves of the sorted unique `blocks` of the batch, verified with
+  // each merkle node read and hashed once (the multi-buffer hashes), level
+  // by level up to a cached node or a signed root; caches what it verified.
+  void VerifyLeaves(ReadBatch* batch) const;
+  // Steps of VerifyLeaves (see log/core_read.cc): anchors the pending
+  // nodes of level d and reads the siblings they lack; pairs them into the
+  // pending parents of level d + 1; places and caches what was verified.
+  Status VerifyLevel(size_t d, ReadBatch* batch) const;
+  void PairLevel(size_t d, ReadBatch* batch) const;
+  void PlaceVerified(ReadBatch* batch) const;
+  // Reads the bytes of the batch's verified leaves and checks their hashes.
+  void ReadLeafData(ReadBatch* batch) const;
 
   // Following another process's writes (log/refresh.cc). REQUIRES:
   // writer_mu_ held.

@@ -19,9 +19,12 @@ struct PlacedNode {
   uint64_t offset = 0;
 };
 
-// Verified merkle nodes by flat-tree index, in at most `max_entries` slots:
-// its memory does not grow with the log. The table starts small and doubles
-// as it fills, so a small log pays for a small table.
+// Verified merkle nodes by flat-tree index, within a byte budget: its memory
+// (memory_usage(): the tables and the object itself, 56 bytes a node) does
+// not grow with the log. The table starts small and doubles as it fills, up
+// to the largest power of two of entries the budget holds, so a small log
+// pays for a small table. (While it doubles, the old table, half the new
+// one, lives for the moment of the rehash.)
 //
 // Four-way set associative on a multiplicative hash of the index. When a set
 // is full, the shallowest resident makes way, and a node shallower than
@@ -41,9 +44,12 @@ class NodeCache {
  public:
   static constexpr size_t kWays = 4;
   static constexpr size_t kRecentEntries = 256;
+  // The smallest budget (a smaller one is raised to it): two sets and a
+  // small recent table.
+  static constexpr size_t kMinBudget = 2048;
 
-  // REQUIRES: max_entries >= 2 * kWays (rounded down to a power of two).
-  explicit NodeCache(size_t max_entries);
+  // Keeps memory_usage() <= max(budget_bytes, kMinBudget).
+  explicit NodeCache(size_t budget_bytes);
   NodeCache(const NodeCache&) = delete;
   NodeCache& operator=(const NodeCache&) = delete;
 
@@ -51,12 +57,18 @@ class NodeCache {
   // of index, or index itself): returns how many levels up the first cached
   // one is, with it in *out, or the levels from index to root if none is.
   size_t FindAncestor(uint64_t index, uint64_t root, PlacedNode* out) const;
+  // For each i: found[i] = whether node indexes[i] is cached, with it in
+  // out[i]. One lock for all. REQUIRES: the spans have one size.
+  void FindEach(std::span<const uint64_t> indexes, std::span<PlacedNode> out,
+                std::span<uint8_t> found) const;
   void Insert(std::span<const PlacedNode> nodes);
   // Forgets every node that covers a block at or past `length`.
   void DropFrom(uint64_t length);
 
   size_t size() const;
   size_t capacity() const;
+  // Bytes this cache holds: its tables and itself.
+  size_t memory_usage() const;
 
  private:
   struct Entry {
@@ -65,19 +77,34 @@ class NodeCache {
     uint64_t offset = 0;
     Hash32 hash{};
   };
+  struct Value {
+    uint64_t size = 0;
+    uint64_t offset = 0;
+    Hash32 hash{};
+  };
+  // The keys first, in one half cache line: a lookup that misses touches
+  // only them.
+  struct alignas(32) Set {
+    uint64_t keys[kWays] = {};  // index + 1; 0 for an empty way
+    Value values[kWays];
+  };
+  static_assert(sizeof(Set) == kWays * 56);
 
   // REQUIRES: mu_ held.
   size_t SetOf(uint64_t index) const;
-  static size_t RecentSlot(uint64_t index);
+  size_t RecentSlot(uint64_t index) const;
+  // Node `index` into *out if cached.
+  bool FindLocked(uint64_t index, PlacedNode* out) const;
   void InsertLocked(const PlacedNode& n);
   void Grow();
 
   mutable std::mutex mu_;
-  std::vector<Entry> entries_;  // sets of kWays consecutive entries
-  std::vector<Entry> recent_;   // kRecentEntries, always replaced
-  int set_bits_ = 0;            // entries_.size() == kWays << set_bits_
+  std::vector<Set> sets_;
+  std::vector<Entry> recent_;  // 1 << recent_bits_, always replaced
+  int set_bits_ = 0;           // sets_.size() == 1 << set_bits_
+  int recent_bits_ = 0;
   size_t used_ = 0;
-  const size_t max_entries_;
+  size_t max_entries_ = 0;
 };
 
 }  // namespace bee::log

@@ -307,7 +307,7 @@ TEST_CASE("a log much larger than the node cache verifies every block",
   CHECK((*reopened)->Get(12346).value() == block(12346));
 }
 
-// CoreOptions::node_cache_entries bounds the cache: with room for 16 nodes
+// CoreOptions::node_cache_bytes bounds the cache: with room for 16 nodes
 // every read re-verifies from the tree file, and still reads right and
 // catches damage; a large cache serves the same reads.
 TEST_CASE("the node cache size is an option and never changes what reads see",
@@ -324,7 +324,7 @@ TEST_CASE("the node cache size is an option and never changes what reads see",
     CAPTURE(entries);
     CoreOptions o = options;
     o.read_only = true;
-    o.node_cache_entries = entries;
+    o.node_cache_bytes = entries * 56;
     auto core = Core::Open("/c", o).value();
     std::mt19937_64 rng(Catch::rngSeed() + entries);
     for (int k = 0; k < 500; k++) {
@@ -334,7 +334,7 @@ TEST_CASE("the node cache size is an option and never changes what reads see",
     }
     REQUIRE(core->VerifyAll().ok());
   }
-  options.node_cache_entries = 16;
+  options.node_cache_bytes = 16 * 56;
   auto core = Core::Open("/c", options).value();
   REQUIRE(core->Get(2001).value() == blocks[2001]);
   env.FlipBit("/c/tree", 2 * 2001 * internal::kTreeRecordSize + 3, 1);

@@ -27,7 +27,7 @@ bool Cached(const NodeCache& cache, uint64_t index) {
 }
 
 TEST_CASE("node cache finds the first cached ancestor", "[log]") {
-  NodeCache cache(64);
+  NodeCache cache(64 * 56 + 4096);
   std::vector<PlacedNode> nodes{Placed(3), Placed(8)};
   cache.Insert(nodes);
   PlacedNode out;
@@ -41,7 +41,7 @@ TEST_CASE("node cache finds the first cached ancestor", "[log]") {
 }
 
 TEST_CASE("node cache memory is bounded and keeps deep nodes", "[log]") {
-  NodeCache cache(64);
+  NodeCache cache(64 * 56 + 4096);
   const uint64_t deep = flat::Index(12, 3);
   std::vector<PlacedNode> one{Placed(deep)};
   cache.Insert(one);
@@ -57,7 +57,7 @@ TEST_CASE("node cache memory is bounded and keeps deep nodes", "[log]") {
 }
 
 TEST_CASE("node cache forgets what a truncation removes", "[log]") {
-  NodeCache cache(1024);
+  NodeCache cache(1024 * 56 + 4096);
   std::vector<PlacedNode> nodes;
   for (uint64_t i = 0; i < 40; i++) nodes.push_back(Placed(i));
   cache.Insert(nodes);
