@@ -62,6 +62,18 @@ internal::BoundariesOptions BoundariesFor(const BeeOptions& options,
           options.core.read_only};
 }
 
+// The store's one budget, split: an eighth for the log's verified merkle
+// nodes, the rest for the tree's blocks.
+log::CoreOptions CoreOptionsFor(const BeeOptions& options) {
+  log::CoreOptions core = options.core;
+  core.node_cache_bytes = options.cache_bytes / 8;
+  return core;
+}
+
+size_t BlockCacheBytes(const BeeOptions& options) {
+  return options.cache_bytes - options.cache_bytes / 8;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -107,10 +119,10 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
   BEE_ASSIGN_OR_RETURN(
       auto boundaries,
       internal::Boundaries::Open(env, dir, 0, BoundariesFor(options, true)));
-  BEE_ASSIGN_OR_RETURN(auto core,
-                       log::Core::Create(dir, key_pair, options.core));
-  auto store =
-      std::make_shared<internal::Store>(std::move(core), options.cache_bytes);
+  BEE_ASSIGN_OR_RETURN(
+      auto core, log::Core::Create(dir, key_pair, CoreOptionsFor(options)));
+  auto store = std::make_shared<internal::Store>(std::move(core),
+                                                 BlockCacheBytes(options));
   store->boundaries = std::move(boundaries);
   store->first_header = std::move(header);
   return std::unique_ptr<Bee>(new Bee(std::move(store)));
@@ -118,11 +130,12 @@ Result<std::unique_ptr<Bee>> Bee::Create(const std::string& dir,
 
 Result<std::unique_ptr<Bee>> Bee::Open(const std::string& dir,
                                        const BeeOptions& options) {
-  BEE_ASSIGN_OR_RETURN(auto core, log::Core::Open(dir, options.core));
+  BEE_ASSIGN_OR_RETURN(auto core,
+                       log::Core::Open(dir, CoreOptionsFor(options)));
   BEE_RETURN_IF_ERROR(CheckHeader(*core));
   const uint64_t length = core->length();
-  auto store =
-      std::make_shared<internal::Store>(std::move(core), options.cache_bytes);
+  auto store = std::make_shared<internal::Store>(std::move(core),
+                                                 BlockCacheBytes(options));
   store->env = EnvOf(options);
   store->dir = dir;
   if (length == 0) {

@@ -63,15 +63,18 @@ struct BatchOptions {
 
 struct BeeOptions {
   log::CoreOptions core;
-  // Memory for the store's cache of tree blocks (decoded blocks, their
-  // flat and packed forms, their keys, and the tables that find them), in
-  // bytes. Blocks not used recently are evicted to stay within it, so a
-  // store of any size reads and writes in bounded memory: resident memory
-  // is this budget, plus the log's verified-node cache, plus what open
-  // readers hold (an iterator holds the blocks of its path and of its
-  // current entry; an open batch holds the blocks it read), plus a small
-  // constant. Evicted blocks are read from the log and verified again when
-  // needed: a larger budget is faster, never less safe.
+  // Memory for the store's caches, in bytes: an eighth for the log's
+  // verified merkle nodes (this sets core.node_cache_bytes), the rest for
+  // the tree's blocks (their flat, packed and decoded forms, their keys,
+  // and the tables that find them). Blocks not used recently are evicted to
+  // stay within it, so a store of any size reads and writes in bounded
+  // memory: resident memory is this budget, plus what open readers hold (an
+  // iterator holds the blocks of its path and of its current entry; an open
+  // batch holds the blocks it read), plus a small constant, plus (for a
+  // writable store, whose log maps its files: CoreOptions::map_files) the
+  // pages of the files reads touched, which the kernel may reclaim. Evicted
+  // blocks are read from the log and verified again when needed: a larger
+  // budget is faster, never less safe.
   size_t cache_bytes = internal::kDefaultCacheBytes;
 };
 

@@ -274,12 +274,7 @@ void BlockCache::Reclaim() const {
   }
 }
 
-Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
-  if (seq == 0) {
-    return Status::Corruption("block 0 is the header, not a tree node");
-  }
-  std::string raw;
-  BEE_RETURN_IF_ERROR(core_->Get(seq, &raw));
+Result<FlatBlock> BlockCache::Flatten(uint64_t seq, std::string_view raw) {
   auto decoded = DecodeNodeBlock(raw);
   if (!decoded.ok()) {
     return decoded.status().WithContext("block " + std::to_string(seq));
@@ -291,11 +286,20 @@ Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
                                 ": odd number of child references");
     }
   }
+  return MakeFlatBlock(LevelViews(block), block.key,
+                       block.value
+                           ? std::optional<std::string_view>(*block.value)
+                           : std::nullopt);
+}
+
+Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
+  if (seq == 0) {
+    return Status::Corruption("block 0 is the header, not a tree node");
+  }
+  std::string raw;
+  BEE_RETURN_IF_ERROR(core_->Get(seq, &raw));
   // Only the flat form is kept: the decoded one is built if Get asks.
-  FlatBlock flat =
-      MakeFlatBlock(LevelViews(block), block.key,
-                    block.value ? std::optional<std::string_view>(*block.value)
-                                : std::nullopt);
+  BEE_ASSIGN_OR_RETURN(FlatBlock flat, Flatten(seq, raw));
   std::unique_lock<std::shared_mutex> l(mu_);
   if (const Slot* slot = slots_.Find(seq);
       slot != nullptr && slot->present.load(std::memory_order_relaxed)) {
@@ -304,6 +308,40 @@ Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
   Entry* e = Publish(seq, std::move(flat), nullptr);
   Shrink();
   return e;
+}
+
+void BlockCache::Prefetch(std::span<const uint64_t> seqs) const {
+  uint64_t missing[64];
+  size_t n = 0;
+  for (uint64_t seq : seqs) {
+    if (n == std::size(missing)) break;
+    if (seq == 0) continue;
+    const Slot* slot = slots_.Find(seq);
+    if (slot == nullptr || !slot->present.load(std::memory_order_relaxed)) {
+      missing[n++] = seq;
+    }
+  }
+  if (n < 2) return;  // one block: its own load costs the same
+  std::vector<std::pair<uint64_t, FlatBlock>> flats;
+  flats.reserve(n);
+  // Errors are left to the blocks' own loads, which name them when used.
+  (void)core_->GetMany(std::span<const uint64_t>(missing, n),
+                       [&](uint64_t seq, std::string_view raw) {
+                         auto flat = Flatten(seq, raw);
+                         if (flat.ok())
+                           flats.emplace_back(seq, std::move(flat).value());
+                         return Status::OK();
+                       });
+  if (flats.empty()) return;
+  std::unique_lock<std::shared_mutex> l(mu_);
+  for (auto& [seq, flat] : flats) {
+    const Slot* slot = slots_.Find(seq);
+    if (slot != nullptr && slot->present.load(std::memory_order_relaxed)) {
+      continue;
+    }
+    Publish(seq, std::move(flat), nullptr);
+  }
+  Shrink();
 }
 
 Result<BlockCache::Entry*> BlockCache::Find(uint64_t seq) const {
@@ -408,6 +446,7 @@ uint64_t PackedNode::U64(size_t at) const {
 }
 
 Result<std::string> BlockCache::Pack(LevelView level) const {
+  Prefetch(level.keys);
   const size_t k = level.keys.size(), c = level.children.size() / 2;
   std::string buf;
   PutFixed32(&buf, static_cast<uint32_t>(k));

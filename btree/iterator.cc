@@ -11,6 +11,8 @@ namespace bee::btree {
 using internal::BlockPtr;
 using internal::NodeRef;
 
+constexpr size_t kMaxPrefetch = 32;
+
 RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
     : snapshot_(std::move(snapshot)), options_(std::move(options)) {
   if (options_.gt) options_.gte.reset();
@@ -47,6 +49,22 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
     return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
                               std::to_string(ref.offset) +
                               " has a wrong number of children");
+  }
+  // The node's keys are read next (a seek's binary search, or the scan
+  // itself), and a scan goes through every child too: one batched read.
+  if (bound != nullptr || level.children.empty()) {
+    snapshot_.cache().Prefetch(level.keys);
+  } else {
+    uint64_t seqs[2 * kMaxPrefetch];
+    size_t n = 0;
+    for (size_t i = 0; i < level.keys.size() && n < kMaxPrefetch; i++) {
+      seqs[n++] = level.keys[i];
+    }
+    for (size_t i = 0; i < level.children.size() && n < 2 * kMaxPrefetch;
+         i += 2) {
+      seqs[n++] = level.children[i];
+    }
+    snapshot_.cache().Prefetch(std::span<const uint64_t>(seqs, n));
   }
   int64_t pos = options_.reverse ? k : 0;  // keys before the position
   if (bound != nullptr) {

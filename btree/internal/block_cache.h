@@ -237,6 +237,14 @@ class BlockCache {
   // Get. REQUIRES: each is exactly the block at its seq.
   void Insert(uint64_t first, std::vector<FlatBlock> blocks);
 
+  // Caches those of `seqs` (node blocks, >= 1) that are not cached, read
+  // from the log in one verified batch (log::Core::GetMany): cheaper than
+  // loading them one by one, as a node's keys or a leaf's entries are
+  // about to be. Best effort: a block that cannot be read or decoded is
+  // left out, and its own load reports the error when it is used.
+  // REQUIRES: as Peek.
+  void Prefetch(std::span<const uint64_t> seqs) const;
+
   // Hints that Peek(seq) or PeekLevel on it may come soon: starts loading
   // its flat levels (or its slot, when it holds none yet). REQUIRES: as Peek.
   void PrefetchBlock(uint64_t seq) const {
@@ -301,6 +309,8 @@ class BlockCache {
     }
     return slot;
   }
+  // Decodes a node block into its flat form: Corruption naming seq.
+  static Result<FlatBlock> Flatten(uint64_t seq, std::string_view raw);
   // Reads, decodes and caches block seq (a miss). REQUIRES: as Peek.
   Result<Entry*> Load(uint64_t seq) const;
   // The entry of a cached block, or Load's. REQUIRES: as Peek.

@@ -240,12 +240,12 @@ TEST_CASE("malformed node blocks are Corruption naming the block",
   }
 }
 
-TEST_CASE("a chain deeper than the bound is Corruption; a shallower one reads",
+TEST_CASE("a chain deeper than the bound is Corruption, a shallower one reads",
           "[btree][hostile]") {
   auto bee = SignedFeed(Chain(100, false));
   Outcomes deep = ReadAll(*bee, bee->version());
   CHECK(deep.EachMentions(kWalks, "deeper than 64 levels"));
-  CHECK(deep.EachMentions({"get a"}, "lies deeper than 64 levels"));
+  CHECK(deep.EachMentions({"get a"}, "is deeper than 64 levels"));
   Outcomes shallow = ReadAll(*bee, 41);  // blocks 1..40: 40 levels
   CHECK(shallow.errors.empty());
   CHECK(shallow.keys.size() == 40);

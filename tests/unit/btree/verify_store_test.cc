@@ -66,7 +66,7 @@ TEST_CASE("a healthy store verifies and repair leaves every byte as it was",
   CHECK(s.Files() == before);
 }
 
-TEST_CASE("a flipped byte in boundaries fails verify; repair rewrites it",
+TEST_CASE("a flipped byte in boundaries fails verify, repair rewrites it",
           "[btree][repair]") {
   Store s;
   s.env.FlipBit("/s/boundaries", 16 + 3, 6);  // the record of version 2

@@ -24,7 +24,7 @@ std::string PutLine(const std::string& k, const std::string& v) {
   return "{\"type\":\"put\",\"key\":\"" + k + "\",\"value\":\"" + v + "\"}\n";
 }
 
-TEST_CASE("every apply line is a version; only a batch's inside is refused",
+TEST_CASE("every apply line is a version, only a batch's inside is refused",
           "[tools][versions]") {
   test::TempDir tmp;
   const std::string dir = tmp.Sub("s");
