@@ -198,10 +198,13 @@ BlockCache::Entry* BlockCache::Publish(uint64_t seq, FlatBlock flat,
     }
     data = slot.inline_bytes;
   }
-  slot.size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
-  slot.data.store(data, std::memory_order_relaxed);
-  slot.entry.store(e, std::memory_order_relaxed);
-  slot.flat.store(w, std::memory_order_relaxed);
+  // Each with release: a reader may load a pointer of this publication
+  // after reading `present` of an earlier one (the block was cached before,
+  // evicted, and cached again), so each must carry its own happens-before.
+  slot.size.store(static_cast<uint32_t>(size), std::memory_order_release);
+  slot.data.store(data, std::memory_order_release);
+  slot.entry.store(e, std::memory_order_release);
+  slot.flat.store(w, std::memory_order_release);
   slot.referenced.store(false, std::memory_order_relaxed);
   slot.present.store(true, std::memory_order_release);
   slots_.Live(seq)++;
@@ -409,8 +412,8 @@ Result<BlockPtr> BlockCache::Get(uint64_t seq) const {
 Result<std::string_view> BlockCache::KeyOf(uint64_t seq) const {
   assert(Epochs::ThreadDepth() > 0);
   if (const Slot* slot = Hit(seq)) {
-    return std::string_view(slot->data.load(std::memory_order_relaxed),
-                            slot->size.load(std::memory_order_relaxed));
+    return std::string_view(slot->data.load(std::memory_order_acquire),
+                            slot->size.load(std::memory_order_acquire));
   }
   BEE_ASSIGN_OR_RETURN(Entry * e, Load(seq));
   const uint64_t* w = e->flat.get();

@@ -56,11 +56,13 @@ void Epochs::Unclaim(EpochRecord* record) {
 }
 
 void Epochs::Announce(EpochRecord* record) {
-  record->epoch.store(global_epoch.load(std::memory_order_acquire),
-                      std::memory_order_relaxed);
-  // Pairs with the fence in OldestActive: either the reclaimer sees this
-  // announcement, or this reader's later loads see the unpublished slots.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // An exchange, not a store: the reclaimer reads each record with a
+  // read-modify-write too (OldestActive), and two read-modify-writes of one
+  // atomic are ordered. Either the reclaimer reads this announcement, or it
+  // came first and this exchange acquires what it released: the slots it
+  // unpublished before, which this reader's later loads then see.
+  record->epoch.exchange(global_epoch.load(std::memory_order_acquire),
+                         std::memory_order_acq_rel);
 }
 
 uint64_t Epochs::AdvanceForRetire() {
@@ -68,11 +70,11 @@ uint64_t Epochs::AdvanceForRetire() {
 }
 
 uint64_t Epochs::OldestActive() {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
   uint64_t oldest = std::numeric_limits<uint64_t>::max();
   for (EpochRecord* r = records.load(std::memory_order_acquire); r != nullptr;
        r = r->next) {
-    const uint64_t e = r->epoch.load(std::memory_order_relaxed);
+    // A read-modify-write reads the latest announcement (see Announce).
+    const uint64_t e = r->epoch.fetch_add(0, std::memory_order_acq_rel);
     if (e != 0 && e < oldest) oldest = e;
   }
   return oldest;

@@ -10,7 +10,7 @@
 //
 // Two kinds of readers:
 //  - EpochGuard (RAII, per thread, nestable): for a view used within one
-//    call (a lookup, one step of an iterator). Cheap: one fenced store on
+//    call (a lookup, one step of an iterator). Cheap: one atomic exchange on
 //    entry and one store on exit, for the outermost guard of a thread.
 //  - EpochPin: for views kept across calls by an object that may move
 //    between threads (a batch's writer keeps the keys it compared until
