@@ -10,27 +10,8 @@ const path = require('path')
 const peer = path.join(__dirname, '..', '..', 'tests', 'interop', 'js', 'node_modules')
 const Hypercore = require(path.join(peer, 'hypercore'))
 const Hyperbee = require(path.join(peer, 'hyperbee'))
+const { Rng } = require('./xorshift.js')
 
-const MASK = (1n << 64n) - 1n
-class Rng {
-  constructor (seed) { this.state = seed || 1n }
-  next () {
-    let s = this.state
-    s ^= s >> 12n
-    s = (s ^ (s << 25n)) & MASK
-    s ^= s >> 27n
-    this.state = s
-    return (s * 0x2545F4914F6CDD1Dn) & MASK
-  }
-  bytes (n) {
-    const out = Buffer.alloc(n)
-    for (let i = 0; i < n; i += 8) {
-      const v = this.next()
-      for (let j = 0; j < 8 && i + j < n; j++) out[i + j] = Number((v >> BigInt(8 * j)) & 0xffn)
-    }
-    return out
-  }
-}
 
 async function main () {
   const count = Number(process.argv[2] || 100000)
