@@ -509,16 +509,6 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
   return PackedNode(*p);
 }
 
-Result<const NodeBlock*> BlockCache::Peek(uint64_t seq) const {
-  assert(Epochs::ThreadDepth() > 0);
-  BEE_ASSIGN_OR_RETURN(Entry * e, Find(seq));
-  if (const NodeBlock* b = e->decoded_raw.load(std::memory_order_acquire)) {
-    return b;
-  }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, Decoded(e));
-  return block.get();  // owned by the entry, which the guard keeps
-}
-
 Result<LevelView> BlockCache::PeekLevel(NodeRef ref) const {
   assert(Epochs::ThreadDepth() > 0);
   const uint64_t* w = nullptr;

@@ -190,7 +190,7 @@ class BlockCache {
   // since the hand last passed gets a second chance; a block read once, as
   // by a scan, goes first). Eviction never invalidates what a reader holds:
   //  - a BlockPtr (Get, GetNode) owns its decoded block;
-  //  - views (Peek, PeekLevel, Packed, KeyOf) stay valid while the caller
+  //  - views (PeekEntry, PeekLevel, Packed, KeyOf) stay valid while the caller
   //    is inside an EpochGuard or holds an EpochPin taken before the view
   //    (btree/internal/epoch.h); the memory of an evicted block is freed
   //    once no guard or pin that could see it remains.
@@ -212,24 +212,22 @@ class BlockCache {
   // As Pin, checking that ref names an existing level (Corruption if not).
   Result<BlockRef> PinNode(NodeRef ref) const;
 
-  // The key and value of block seq, as views. REQUIRES: as Peek.
+  // The key and value of block seq, as views. REQUIRES: a guard or pin (Memory,
+  // above).
   struct EntryBytes {
     std::string_view key;
     std::optional<std::string_view> value;
   };
   Result<EntryBytes> PeekEntry(uint64_t seq) const;
 
-  // As Get, without sharing ownership. REQUIRES: an EpochGuard or EpochPin
-  // (the view lives as long as it does).
-  Result<const NodeBlock*> Peek(uint64_t seq) const;
-
   // The node at ref from a flat copy of the block's levels (one buffer, so
   // reading a node costs one memory access where the decoded block costs
-  // three); Corruption if the block has no such level. REQUIRES: as Peek.
+  // three); Corruption if the block has no such level. REQUIRES: a guard or pin
+  // (Memory, above).
   Result<LevelView> PeekLevel(NodeRef ref) const;
 
   // The node at ref, packed (built on first use, then cached with its
-  // block). REQUIRES: as Peek.
+  // block). REQUIRES: a guard or pin (Memory, above).
   Result<PackedNode> Packed(NodeRef ref) const;
 
   // Caches blocks the caller just appended at first, first + 1, ... (so they
@@ -242,11 +240,12 @@ class BlockCache {
   // loading them one by one, as a node's keys or a leaf's entries are
   // about to be. Best effort: a block that cannot be read or decoded is
   // left out, and its own load reports the error when it is used.
-  // REQUIRES: as Peek.
+  // REQUIRES: a guard or pin (Memory, above).
   void Prefetch(std::span<const uint64_t> seqs) const;
 
-  // Hints that Peek(seq) or PeekLevel on it may come soon: starts loading
-  // its flat levels (or its slot, when it holds none yet). REQUIRES: as Peek.
+  // Hints that PeekLevel or PeekEntry on seq may come soon: starts loading
+  // its flat levels (or its slot, when it holds none yet). REQUIRES: a guard or
+  // pin (Memory, above).
   void PrefetchBlock(uint64_t seq) const {
     if (const Slot* slot = slots_.Find(seq)) {
       const uint64_t* w = slot->flat.load(std::memory_order_relaxed);
@@ -267,7 +266,7 @@ class BlockCache {
 
   // The key stored in block seq, from the slot table: short keys sit inline
   // in a fixed-position table, so a comparison costs one memory access.
-  // REQUIRES: as Peek.
+  // REQUIRES: a guard or pin (Memory, above).
   Result<std::string_view> KeyOf(uint64_t seq) const;
 
   // Drops cached blocks with seq >= from (after a truncation).
@@ -311,9 +310,11 @@ class BlockCache {
   }
   // Decodes a node block into its flat form: Corruption naming seq.
   static Result<FlatBlock> Flatten(uint64_t seq, std::string_view raw);
-  // Reads, decodes and caches block seq (a miss). REQUIRES: as Peek.
+  // Reads, decodes and caches block seq (a miss). REQUIRES: a guard or pin
+  // (Memory, above).
   Result<Entry*> Load(uint64_t seq) const;
-  // The entry of a cached block, or Load's. REQUIRES: as Peek.
+  // The entry of a cached block, or Load's. REQUIRES: a guard or pin (Memory,
+  // above).
   Result<Entry*> Find(uint64_t seq) const;
   // The decoded form of a cached entry, built on first use.
   Result<BlockPtr> Decoded(Entry* entry) const;
