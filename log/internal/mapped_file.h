@@ -51,7 +51,10 @@ class MappedFile {
   // file ends). The view is valid until the next Extend.
   Status Read(uint64_t offset, size_t n, std::string* scratch,
               std::string_view* out) const {
-    if (offset + n <= known_end_ && offset + n >= offset) {
+    // known_end_ is 0 without a mapping, so an empty read at offset 0 must
+    // not take this path.
+    if (mapping_ != nullptr && offset + n <= known_end_ &&
+        offset + n >= offset) {
       *out = std::string_view(mapping_->data() + offset, n);
       return Status::OK();
     }
