@@ -8,7 +8,6 @@
 
 namespace bee::btree {
 
-using internal::BlockPtr;
 using internal::NodeRef;
 
 constexpr size_t kMaxPrefetch = 32;
