@@ -105,7 +105,11 @@ struct Extension {
 using Message = std::variant<Sync, log::ProofRequest, Cancel, log::Proof,
                              NoData, Want, Unwant, Bitfield, Range, Extension>;
 
-MessageType TypeOf(const Message& message);
+// The variant's alternatives are in wire order, so the index is the type.
+inline MessageType TypeOf(const Message& message) {
+  return static_cast<MessageType>(message.index());
+}
+static_assert(std::variant_size_v<Message> == kMessageTypes);
 
 // Appends `uint type ‖ payload` (the part of a Protomux channel message
 // after the channel id) to *out.
