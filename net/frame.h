@@ -40,6 +40,10 @@ class FrameDecoder {
   // then stays failed, as the connection must be dropped.
   Result<bool> Next(std::string* body);
 
+  // Changes the limit for the frames not handed out yet (e.g. a small one
+  // until a peer has authenticated, then the full one).
+  void set_max_body(size_t max_body) { max_body_ = max_body; }
+
   // Bytes received but not yet handed out (for memory accounting).
   size_t buffered() const { return buffer_.size() - start_; }
 

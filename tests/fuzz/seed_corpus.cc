@@ -1,8 +1,9 @@
 // Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/)
 // from real bytes: blocks recorded from hyperbee (tests/data/vectors.json),
-// the files of logs and stores our own code writes, and honest proofs of
-// the proof target's source log. Run by scripts/fuzz.sh --seeds; the output
-// is committed, so it only changes when a format does.
+// the files of logs and stores our own code writes, honest proofs of the
+// proof target's source log, and recorded hypercore connections
+// (tests/data/protocol/). Run by scripts/fuzz.sh --seeds; the output is
+// committed, so it only changes when a format does.
 //
 //   bee_fuzz_seeds <vectors.json> <corpus dir>
 #include <cstdio>
@@ -161,6 +162,31 @@ void ProofSeeds() {
   }
 }
 
+// Recorded connections (tests/data/protocol/, PROTOCOL.md §14) for the
+// secure session target: its case 0 gets the initiator's whole stream, case
+// 1 what follows m3 (after the recorded m1, m3 its pinned responder
+// decrypts it all), case 2 what follows m2. Every file named here uses
+// noise-session's keys.
+void SessionSeeds(const fs::path& dir) {
+  for (const char* file : {"noise-session.txt", "session-sparse-get.flat",
+                           "session-keepalive.flat"}) {
+    std::ifstream in(dir / file);
+    Check(static_cast<bool>(in), "a protocol vector file opens");
+    std::string name, hex, i_to_r, r_to_i;
+    while (in >> name >> hex) {
+      if (name == "i_to_r") i_to_r = *bee::HexDecode(hex);
+      if (name == "r_to_i") r_to_i = *bee::HexDecode(hex);
+    }
+    Check(i_to_r.size() > 102 && r_to_i.size() > 99, "recorded streams");
+    const std::string stem = fs::path(file).stem().string();
+    Write("secure_session", stem + "-raw", std::string(2, '\0') + i_to_r);
+    Write("secure_session", stem + "-responder",
+          std::string("\1\0", 2) + i_to_r.substr(3 + 32 + 3 + 64));
+    Write("secure_session", stem + "-initiator",
+          std::string("\2\x07", 2) + r_to_i.substr(3 + 96));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,5 +201,6 @@ int main(int argc, char** argv) {
   StoreSeeds();
   LogFileSeeds();
   ProofSeeds();
+  SessionSeeds(fs::path(argv[1]).parent_path() / "protocol");
   return 0;
 }
