@@ -1,13 +1,15 @@
 // Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/)
 // from real bytes: blocks recorded from hyperbee (tests/data/vectors.json),
 // the files of logs and stores our own code writes, and honest proofs of
-// the proof target's source log. Run by scripts/fuzz.sh --seeds; the output
-// is committed, so it only changes when a format does.
+// the proof target's source log, and the plaintexts of the recorded JS
+// sessions (tests/data/protocol/, beside vectors.json). Run by scripts/fuzz.sh
+// --seeds; the output is committed, so it only changes when a format does.
 //
 //   bee_fuzz_seeds <vectors.json> <corpus dir>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "encoding/varint.h"
 #include "log/env.h"
 #include "log/proof.h"
+#include "net/protomux.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
@@ -161,6 +164,53 @@ void ProofSeeds() {
   }
 }
 
+// The plaintexts of the recorded sessions (*.flat: `name hex` lines), for
+// the mux target: each hypercore message and control payload alone, and
+// the first frames of each side as a frame stream.
+void MuxSeeds(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".flat") continue;
+    const std::string session = entry.path().stem().string();
+    std::ifstream in(entry.path());
+    std::map<std::string, std::string> flat;
+    std::string key, value;
+    while (in >> key >> value) flat[key] = value;
+    for (const char* side : {"i", "r"}) {
+      std::vector<std::string> frames;
+      for (int i = 0;; i++) {
+        auto it =
+            flat.find(side + std::string("_payload_") + std::to_string(i));
+        if (it == flat.end()) break;
+        auto raw = it->second == "-" ? bee::Result<std::string>(std::string())
+                                     : bee::HexDecode(it->second);
+        Check(raw.ok(), "the sessions hold hex");
+        if (raw->size() < 4096) frames.push_back(*raw);
+      }
+      std::string stream;
+      for (const std::string& f : frames) {
+        if (stream.size() + f.size() > 3000) break;
+        stream += bee::fuzz::JoinBlocks(std::span(&f, 1));
+      }
+      Write("mux", session + "-" + side + "-stream",
+            std::string("\2\0") + stream);
+      Write("mux", session + "-" + side + "-defer",
+            std::string("\2\1") + stream);
+      for (size_t i = 0; i < frames.size() && i < 12; i++) {
+        auto h = bee::net::ParseFrameHeader(frames[i]);
+        if (frames[i].empty() || !h.ok()) continue;
+        const std::string n = session + "-" + side + "-" + std::to_string(i);
+        if (h->channel != 0) {
+          Write("mux", n,
+                std::string(1, '\0') + static_cast<char>(h->type) +
+                    std::string(h->payload));
+        } else {
+          Write("mux", n, std::string(1, '\1') + std::string(h->payload));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -175,5 +225,6 @@ int main(int argc, char** argv) {
   StoreSeeds();
   LogFileSeeds();
   ProofSeeds();
+  MuxSeeds(fs::path(argv[1]).parent_path() / "protocol");
   return 0;
 }
