@@ -100,10 +100,10 @@ Result<std::vector<BatchItem>> DecodeBatch(std::string_view payload);
 
 // What the owner of a channel hears about it. Callbacks run inside Mux
 // calls (OnFrame, Open) on the Mux's thread; `payload` and `handshake` are
-// valid during the call only. A callback may call Send, Open, Close, Cork
-// and Uncork on the Mux, but must not destroy it. A non-OK Status from a
-// callback fails the Mux (the connection must be dropped) and is returned
-// by the Mux call that ran it.
+// valid during the call only. A callback may call Send, Open, Close,
+// Reject, Cork and Uncork on the Mux, but must not destroy it or call
+// OnFrame. A non-OK Status from a callback fails the Mux (the connection
+// must be dropped) and is returned by the Mux call that ran it.
 class ChannelHandler {
  public:
   virtual ~ChannelHandler() = default;
@@ -180,7 +180,9 @@ class Mux {
   Status Reject(std::string_view protocol, std::string_view id);
 
   // Sends a message on our channel (open, paired or not yet). InvalidArgument
-  // for an id that is not an open channel of ours.
+  // for an id that is not an open channel of ours. No size limit here: the
+  // caller keeps a message within what its transport frames (net/frame.h).
+  // REQUIRES: type and payload are a message of the channel's protocol.
   Status Send(uint32_t channel, uint64_t type, std::string_view payload);
 
   // Closes our channel and tells the peer; its messages still in flight
