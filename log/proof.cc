@@ -108,7 +108,9 @@ class Reader {
     out->assign(start.substr(0, start.size() - in_.size()));
     return true;
   }
-  bool done() const { return ok_ && in_.empty(); }
+  bool done(bool allow_trailing) const {
+    return ok_ && (allow_trailing || in_.empty());
+  }
 
  private:
   std::string_view in_;
@@ -144,7 +146,8 @@ std::string EncodeRequest(const ProofRequest& r) {
   return out;
 }
 
-Result<ProofRequest> DecodeRequest(std::string_view bytes) {
+Result<ProofRequest> DecodeRequest(std::string_view bytes,
+                                   bool allow_trailing) {
   Reader in(bytes);
   ProofRequest r;
   uint64_t flags = 0;
@@ -173,7 +176,7 @@ Result<ProofRequest> DecodeRequest(std::string_view bytes) {
   }
   r.manifest = flags & kFlagManifest;
   if (flags & kFlagPriority) in.Uint(&r.priority.emplace());
-  if (!in.done() || flags >= 64) {
+  if (!in.done(allow_trailing) || flags >= 64) {
     return Status::Corruption("malformed proof request message");
   }
   return r;
@@ -211,7 +214,7 @@ std::string EncodeProof(const Proof& p) {
   return out;
 }
 
-Result<Proof> DecodeProof(std::string_view bytes) {
+Result<Proof> DecodeProof(std::string_view bytes, bool allow_trailing) {
   Reader in(bytes);
   Proof p;
   uint64_t flags = 0;
@@ -243,7 +246,7 @@ Result<Proof> DecodeProof(std::string_view bytes) {
     in.Buffer(&p.upgrade->signature);
   }
   if (flags & kFlagManifest) in.Manifest(&p.manifest.emplace());
-  if (!in.done() || flags >= 32) {
+  if (!in.done(allow_trailing) || flags >= 32) {
     return Status::Corruption("malformed proof data message");
   }
   return p;

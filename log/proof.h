@@ -90,11 +90,14 @@ struct Proof {
   std::optional<std::string> manifest;
 };
 
-// Wire encodings (compact-encoding, FORMAT.md §16.1).
+// Wire encodings (compact-encoding, FORMAT.md §16.1). The decoders refuse
+// bytes after the message unless `allow_trailing`: a channel message
+// (PROTOCOL.md §6.4) may carry fields a newer peer appended, which JS skips.
 std::string EncodeRequest(const ProofRequest& request);
-Result<ProofRequest> DecodeRequest(std::string_view bytes);
+Result<ProofRequest> DecodeRequest(std::string_view bytes,
+                                   bool allow_trailing = false);
 std::string EncodeProof(const Proof& proof);
-Result<Proof> DecodeProof(std::string_view bytes);
+Result<Proof> DecodeProof(std::string_view bytes, bool allow_trailing = false);
 
 // Builds the proof answering `request` from a core that holds the blocks
 // and nodes it needs (a full log, or a replica that has them). Hash and seek

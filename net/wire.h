@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -105,11 +106,17 @@ struct Extension {
 using Message = std::variant<Sync, log::ProofRequest, Cancel, log::Proof,
                              NoData, Want, Unwant, Bitfield, Range, Extension>;
 
-// The variant's alternatives are in wire order, so the index is the type.
-inline MessageType TypeOf(const Message& message) {
-  return static_cast<MessageType>(message.index());
-}
+// The variant's alternatives are in type order.
 static_assert(std::variant_size_v<Message> == kMessageTypes);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<
+                       static_cast<size_t>(MessageType::kExtension), Message>,
+                   Extension>);
+
+MessageType TypeOf(const Message& message);
+
+// "sync", "request", ... for logs and errors; "unknown" for other types.
+const char* MessageName(uint64_t type);
 
 // Appends `uint type ‖ payload` (the part of a Protomux channel message
 // after the channel id) to *out.
@@ -119,6 +126,25 @@ void EncodeMessage(const Message& message, std::string* out);
 // type). NotSupported for a type >= kMessageTypes (the caller ignores it,
 // as JS does); Corruption for malformed bytes.
 Result<Message> DecodeMessage(uint64_t type, std::string_view payload);
+
+// The extension name rule of one channel (§6.4, §15.1): a sender writes ""
+// when the name equals the last one it sent on the channel, and a receiver
+// reads "" as the last name it received there. Both directions start empty,
+// so an empty first name stays empty (JS then finds no handler and drops
+// the message). One per channel; not thread-safe.
+class ExtensionNames {
+ public:
+  // Replaces an empty received name with the last received one, else
+  // remembers the name.
+  void Received(Extension* extension);
+  // Replaces the name with "" when it equals the last one sent, else
+  // remembers it. Call on every extension message sent on the channel.
+  void Sending(Extension* extension);
+
+ private:
+  std::string last_received_;
+  std::string last_sent_;
+};
 
 // The handshake of a hypercore/alpha `open` (§6.1): `uint flags ‖
 // fixed32 capability`, flags bit 0 = seeks.

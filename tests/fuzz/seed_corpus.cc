@@ -1,14 +1,16 @@
 // Writes the seed corpus of every fuzz target (tests/fuzz/corpus/<target>/)
 // from real bytes: blocks recorded from hyperbee (tests/data/vectors.json),
 // the files of logs and stores our own code writes, honest proofs of the
-// proof target's source log, and recorded hypercore connections
-// (tests/data/protocol/). Run by scripts/fuzz.sh --seeds; the output is
-// committed, so it only changes when a format does.
+// proof target's source log, recorded hypercore connections and the
+// plaintexts of the recorded JS sessions (tests/data/protocol/, beside
+// vectors.json). Run by scripts/fuzz.sh --seeds; the output is committed, so
+// it only changes when a format does.
 //
 //   bee_fuzz_seeds <vectors.json> <corpus dir>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "encoding/varint.h"
 #include "log/env.h"
 #include "log/proof.h"
+#include "net/protomux.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace {
@@ -184,6 +187,50 @@ void SessionSeeds(const fs::path& dir) {
           std::string("\1\0", 2) + i_to_r.substr(3 + 32 + 3 + 64));
     Write("secure_session", stem + "-initiator",
           std::string("\2\x07", 2) + r_to_i.substr(3 + 96));
+// The plaintexts of the recorded sessions (*.flat: `name hex` lines), for
+// the mux target: each hypercore message and control payload alone, and
+// the first frames of each side as a frame stream.
+void MuxSeeds(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".flat") continue;
+    const std::string session = entry.path().stem().string();
+    std::ifstream in(entry.path());
+    std::map<std::string, std::string> flat;
+    std::string key, value;
+    while (in >> key >> value) flat[key] = value;
+    for (const char* side : {"i", "r"}) {
+      std::vector<std::string> frames;
+      for (int i = 0;; i++) {
+        auto it =
+            flat.find(side + std::string("_payload_") + std::to_string(i));
+        if (it == flat.end()) break;
+        auto raw = it->second == "-" ? bee::Result<std::string>(std::string())
+                                     : bee::HexDecode(it->second);
+        Check(raw.ok(), "the sessions hold hex");
+        if (raw->size() < 4096) frames.push_back(*raw);
+      }
+      std::string stream;
+      for (const std::string& f : frames) {
+        if (stream.size() + f.size() > 3000) break;
+        stream += bee::fuzz::JoinBlocks(std::span(&f, 1));
+      }
+      Write("mux", session + "-" + side + "-stream",
+            std::string("\2\0") + stream);
+      Write("mux", session + "-" + side + "-defer",
+            std::string("\2\1") + stream);
+      for (size_t i = 0; i < frames.size() && i < 12; i++) {
+        auto h = bee::net::ParseFrameHeader(frames[i]);
+        if (frames[i].empty() || !h.ok()) continue;
+        const std::string n = session + "-" + side + "-" + std::to_string(i);
+        if (h->channel != 0) {
+          Write("mux", n,
+                std::string(1, '\0') + static_cast<char>(h->type) +
+                    std::string(h->payload));
+        } else {
+          Write("mux", n, std::string(1, '\1') + std::string(h->payload));
+        }
+      }
+    }
   }
 }
 
@@ -202,5 +249,6 @@ int main(int argc, char** argv) {
   LogFileSeeds();
   ProofSeeds();
   SessionSeeds(fs::path(argv[1]).parent_path() / "protocol");
+  MuxSeeds(fs::path(argv[1]).parent_path() / "protocol");
   return 0;
 }
