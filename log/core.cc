@@ -349,12 +349,18 @@ void Core::Impl::ExtendMappings(uint64_t tree_end, uint64_t data_end) {
 }
 
 Status Core::Impl::StoreBlock(uint64_t block, std::string_view value,
-                              uint64_t offset) {
+                              uint64_t offset, bool* added) {
   BEE_RETURN_IF_ERROR(data_file_->Write(offset, value));
   size_t byte = static_cast<size_t>(block / 8);
   std::unique_lock<std::shared_mutex> l(mu_);
   if (bitfield_.size() <= byte) bitfield_.resize(byte + 1, 0);
-  bitfield_[byte] = static_cast<uint8_t>(bitfield_[byte] | (1u << (block % 8)));
+  const uint8_t bit = static_cast<uint8_t>(1u << (block % 8));
+  *added = (bitfield_[byte] & bit) == 0;
+  bitfield_[byte] = static_cast<uint8_t>(bitfield_[byte] | bit);
+  if (*added) {
+    held_++;
+    AdvanceContiguous();
+  }
   char b = static_cast<char>(bitfield_[byte]);
   return bitfield_file_->Write(byte, std::string_view(&b, 1));
 }
@@ -870,6 +876,7 @@ Result<std::unique_ptr<Core::Impl>> OpenImpl(const std::string& dir,
       options.read_only ? OpenMode::kRead : OpenMode::kReadWrite));
   BEE_RETURN_IF_ERROR(impl->LoadBitfield());
   BEE_RETURN_IF_ERROR(impl->LoadHead());
+  impl->CountHeld();
   BEE_ASSIGN_OR_RETURN(uint64_t tree_size, impl->tree_file_->Size());
   BEE_ASSIGN_OR_RETURN(uint64_t data_size, impl->data_file_->Size());
   impl->ExtendMappings(tree_size, data_size);
@@ -955,8 +962,8 @@ Status Core::Append(std::span<const std::string_view> blocks,
     m.ExtendMappings((2 * m.head_.length - 1) * kTreeRecordSize,
                      m.head_.byte_length);
   }
-  std::lock_guard<std::mutex> l(m.wait_mu_);
-  m.wait_cv_.notify_all();
+  m.WakeWaiters();
+  m.Publish(CoreEvent::Type::kAppend);
   return Status::OK();
 }
 
@@ -1030,6 +1037,8 @@ Status Core::Truncate(uint64_t new_length) {
     m.head_ = std::move(head);
     m.generation_++;
   }
+  m.WakeWaiters();
+  m.Publish(CoreEvent::Type::kTruncate, new_length);
   return Status::OK();
 }
 
@@ -1038,6 +1047,17 @@ uint64_t Core::WaitForAppend(uint64_t known_length,
   std::unique_lock<std::mutex> l(impl_->wait_mu_);
   impl_->wait_cv_.wait_for(l, timeout, [&] { return length() > known_length; });
   return length();
+}
+
+bool Core::WaitForBlock(uint64_t index,
+                        std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> l(impl_->wait_mu_);
+  return impl_->wait_cv_.wait_for(l, timeout, [&] { return Has(index); });
+}
+
+void Core::Impl::WakeWaiters() {
+  std::lock_guard<std::mutex> l(wait_mu_);
+  wait_cv_.notify_all();
 }
 
 Status Core::Sync() {

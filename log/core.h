@@ -93,6 +93,66 @@ struct SignedHead {
   std::string signature;
 };
 
+// A change to a log, as Core::Subscribe reports it: one event per change,
+// after the change is published (length(), Has(), reads already see it).
+struct CoreEvent {
+  enum class Type : uint8_t {
+    // The signed length grew at the same fork: Append, or Refresh following
+    // another process that appended (or, for a replica, upgraded).
+    kAppend = 0,
+    // A new fork: Truncate, or Refresh following another process's
+    // truncation. Blocks at or past unchanged_length may differ.
+    kTruncate = 1,
+    // ApplyProof verified and published a newer signed length (or
+    // ImportLog filled the replica).
+    kUpgrade = 2,
+    // ApplyProof stored `block`, which the replica did not hold before.
+    // A proof with both an upgrade and a new block reports kUpgrade, then
+    // kBlock.
+    kBlock = 3,
+  };
+  Type type = Type::kAppend;
+  // The log's state after the change.
+  uint64_t length = 0;
+  uint64_t fork = 0;
+  uint64_t contiguous_length = 0;
+  // kTruncate: blocks below this are as they were (the new length after a
+  // Truncate; RefreshResult::unchanged_length after a Refresh).
+  uint64_t unchanged_length = 0;
+  uint64_t block = 0;  // kBlock: the block stored
+};
+
+namespace internal {
+class SubscriberList;  // log/internal/subscribers.h
+}  // namespace internal
+
+// A registration made by Core::Subscribe; dropping it (destruction, Reset
+// or assignment) unsubscribes. Move-only. May outlive its log (it then
+// does nothing). Thread-safe as a value is: one Subscription must not be
+// used by two threads at once.
+class Subscription {
+ public:
+  Subscription() = default;
+  Subscription(Subscription&& other) noexcept;
+  Subscription& operator=(Subscription&& other) noexcept;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+  ~Subscription() { Reset(); }
+
+  // Unsubscribes. When it returns, the callback is not running on another
+  // thread and is never called again. May be called from the callback
+  // itself (the callback then finishes; it is not called again).
+  void Reset();
+  bool active() const { return list_ != nullptr; }
+
+ private:
+  friend class Core;
+  Subscription(std::shared_ptr<internal::SubscriberList> list, uint64_t id)
+      : list_(std::move(list)), id_(id) {}
+  std::shared_ptr<internal::SubscriberList> list_;
+  uint64_t id_ = 0;
+};
+
 // What Core::Refresh changed.
 struct RefreshResult {
   // A newer signed head was verified and published.
@@ -263,6 +323,43 @@ class Core {
   // length then.
   uint64_t WaitForAppend(uint64_t known_length,
                          std::chrono::milliseconds timeout) const;
+  // Blocks until Has(index) (a proof brought the block, or an append or
+  // refresh reached it) or the timeout passes; returns Has(index) then.
+  bool WaitForBlock(uint64_t index, std::chrono::milliseconds timeout) const;
+
+  // Calls `callback` once for every later change (CoreEvent) until the
+  // returned Subscription is dropped: Append, Truncate, a Refresh that
+  // found a newer head, and ApplyProof (an upgrade, a newly stored block).
+  // Nothing is reported for a change that fails, nor for what a Refresh
+  // of a replica finds stored by another process (re-read the bitfield
+  // with HeldBitfield after its kAppend).
+  //
+  // The callback runs on the thread that made the change, after it is
+  // published, while that change still holds the log's writer lock (so
+  // events arrive in the order of the changes, one at a time). It must be
+  // quick (an event loop posts a task and returns) and must not change
+  // this log (Append, Truncate, Refresh, ApplyProof, Sync, Close: they
+  // would deadlock); it may read it (length(), Has(), HeldBitfield(),
+  // Get...), subscribe, and drop any Subscription, its own included.
+  // Callbacks of one log run one at a time, in subscription order.
+  Subscription Subscribe(std::function<void(const CoreEvent&)> callback) const;
+
+  // Availability, for announcing to peers (PROTOCOL.md §6.4, §7.6). A log
+  // with a writer (writable, or read_only following one) holds every block
+  // below length(); a replica holds those that proofs stored (its
+  // `bitfield`, docs/FORMAT.md §1.5). Blocks at or past length() are never
+  // held. Thread-safe, like the other accessors; O(1) except HeldBitfield.
+  //
+  // The longest prefix [0, n) of blocks all held.
+  uint64_t contiguous_length() const;
+  // How many blocks below length() are held.
+  uint64_t held_blocks() const;
+  // Fills `words` with the held bits of blocks [start, start + 32 *
+  // words.size()): bit i of the range is bit i % 32 (least significant
+  // first) of words[i / 32], the wire's `bitfield` message. Costs
+  // O(words.size()). InvalidArgument (and `words` untouched) unless start
+  // is a multiple of 32.
+  Status HeldBitfield(uint64_t start, std::span<uint32_t> words) const;
 
   // Makes everything written so far durable (a no-op with kSync).
   Status Sync();

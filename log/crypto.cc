@@ -5,6 +5,7 @@
 //   ns[i]  = H(H("hypercore") ‖ byte(i))
 //   key    = H(ns[MANIFEST] ‖ manifest)            (v1 cores)
 //   dkey   = H_keyed(key)("hypercore")
+//   cap    = H_keyed(handshake hash)(ns[role] ‖ key)  (PROTOCOL.md §6.2)
 #include "log/crypto.h"
 
 #include <sodium.h>
@@ -236,6 +237,21 @@ Hash32 DiscoveryKey(const Hash32& key) {
   crypto_generichash(out.data(), out.size(),
                      reinterpret_cast<const uint8_t*>(kMsg), sizeof(kMsg) - 1,
                      key.data(), key.size());
+  return out;
+}
+
+Hash32 Capability(ReplicationRole role, const HandshakeHash& handshake_hash,
+                  const Hash32& key) {
+  InitCrypto();
+  const Namespace ns = role == ReplicationRole::kInitiator
+                           ? Namespace::kReplicateInitiator
+                           : Namespace::kReplicateResponder;
+  uint8_t message[64];
+  std::memcpy(message, NamespaceHash(ns).data(), 32);
+  std::memcpy(message + 32, key.data(), 32);
+  Hash32 out;
+  crypto_generichash(out.data(), out.size(), message, sizeof(message),
+                     handshake_hash.data(), handshake_hash.size());
   return out;
 }
 

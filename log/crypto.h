@@ -106,6 +106,22 @@ Hash32 ManifestHash(std::string_view manifest);
 // BLAKE2b-256 of "hypercore" keyed with the core key.
 Hash32 DiscoveryKey(const Hash32& key);
 
+// A replication peer's Noise role (PROTOCOL.md §6.2); the values are the
+// namespace indexes of the capability (frozen).
+enum class ReplicationRole : uint8_t {
+  kInitiator = 1,  // dialled the connection: REPLICATE_INITIATOR
+  kResponder = 2,  // accepted it: REPLICATE_RESPONDER
+};
+// The Noise XX handshake hash of a connection (64 bytes, BLAKE2b-512).
+using HandshakeHash = std::array<uint8_t, 64>;
+// The capability a peer in `role` sends when it opens the channel of core
+// `key` on the connection with `handshake_hash` (PROTOCOL.md §6.2):
+// BLAKE2b-256 keyed with the handshake hash over NS_HC[role] ‖ key. It
+// proves the sender knows the core key and binds it to this connection; a
+// receiver recomputes it for the peer's role and compares.
+Hash32 Capability(ReplicationRole role, const HandshakeHash& handshake_hash,
+                  const Hash32& key);
+
 // The 112-byte v1 signable: TREE ‖ key ‖ treeHash ‖ u64le length ‖ u64le fork.
 std::string Signable(const Hash32& key, const Hash32& tree_hash,
                      uint64_t length, uint64_t fork);

@@ -691,6 +691,7 @@ Status ApplyProof(Core* replica, const Proof& proof) {
   const std::vector<TreeNode>& roots =
       verifier.new_head_ ? verifier.new_roots_ : m.roots_;
   std::vector<PlacedNode> chain;
+  bool block_added = false;
   if (proof.block) {
     uint64_t offset = 0;
     if (verifier.top_offset_) {
@@ -704,15 +705,16 @@ Status ApplyProof(Core* replica, const Proof& proof) {
                                               verifier.verified_));
     }
     chain = PlaceChain(verifier, offset);
-    BEE_RETURN_IF_ERROR(
-        m.StoreBlock(proof.block->index, proof.block->value, offset));
+    BEE_RETURN_IF_ERROR(m.StoreBlock(proof.block->index, proof.block->value,
+                                     offset, &block_added));
   }
   if (m.durability_ == Durability::kSync) {
     BEE_RETURN_IF_ERROR(m.data_file_->Sync());
     BEE_RETURN_IF_ERROR(m.tree_file_->Sync());
     BEE_RETURN_IF_ERROR(m.bitfield_file_->Sync());
   }
-  if (verifier.new_head_) {
+  const bool upgraded = verifier.new_head_.has_value();
+  if (upgraded) {
     BEE_RETURN_IF_ERROR(m.WriteHead(*verifier.new_head_, m.generation_ + 1));
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.roots_ = std::move(verifier.new_roots_);
@@ -721,8 +723,11 @@ Status ApplyProof(Core* replica, const Proof& proof) {
   }
   // Verified against the head now published.
   m.node_cache_->Insert(chain);
-  std::lock_guard<std::mutex> l(m.wait_mu_);
-  m.wait_cv_.notify_all();
+  m.WakeWaiters();
+  if (upgraded) m.Publish(CoreEvent::Type::kUpgrade);
+  if (block_added) {
+    m.Publish(CoreEvent::Type::kBlock, 0, proof.block->index);
+  }
   return Status::OK();
 }
 
@@ -769,11 +774,16 @@ Status ImportLog(Core* replica, std::span<const std::string> blocks,
   BEE_RETURN_IF_ERROR(m.bitfield_file_->Sync());
   BEE_RETURN_IF_ERROR(m.WriteHead(head, m.generation_ + 1));
   BEE_RETURN_IF_ERROR(m.head_file_->Sync());
-  std::unique_lock<std::shared_mutex> l(m.mu_);
-  m.bitfield_.assign(bits.begin(), bits.end());
-  m.roots_ = std::move(roots);
-  m.head_ = std::move(head);
-  m.generation_++;
+  {
+    std::unique_lock<std::shared_mutex> l(m.mu_);
+    m.bitfield_.assign(bits.begin(), bits.end());
+    m.roots_ = std::move(roots);
+    m.head_ = std::move(head);
+    m.generation_++;
+    m.CountHeld();
+  }
+  m.WakeWaiters();
+  m.Publish(CoreEvent::Type::kUpgrade);
   return Status::OK();
 }
 

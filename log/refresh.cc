@@ -160,16 +160,24 @@ Result<RefreshResult> Core::Refresh() {
       std::min(m.head_.length, m.UnchangedLength(next->roots));
   result.changed = true;
   next->head.tree_hash = TreeHash(next->roots);
+  bool truncated = false;
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(result.unchanged_length);
+    const uint64_t old_fork = m.head_.fork;
     m.roots_ = std::move(next->roots);
     m.head_ = std::move(next->head);
     m.generation_ = next->generation;
     if (m.replica_) m.bitfield_ = std::move(bitfield);
+    m.CountHeld();
+    truncated = m.head_.fork != old_fork;
   }
-  std::lock_guard<std::mutex> l(m.wait_mu_);
-  m.wait_cv_.notify_all();
+  m.WakeWaiters();
+  if (truncated) {
+    m.Publish(CoreEvent::Type::kTruncate, result.unchanged_length);
+  } else {
+    m.Publish(CoreEvent::Type::kAppend);
+  }
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include "log/internal/mapped_file.h"
 #include "log/internal/node_cache.h"
 #include "log/internal/storage_records.h"
+#include "log/internal/subscribers.h"
 
 namespace bee::log {
 
@@ -81,11 +82,41 @@ class Core::Impl {
   std::optional<HeadDamage> head_damage_;  // set by LoadHead only
   std::vector<TreeNode> roots_;            // verified against head_'s signature
   std::vector<uint8_t> bitfield_;          // replicas only
+  // Replicas only, kept with bitfield_ (CountHeld, StoreBlock): the held
+  // blocks below head_.length, and the first block not held (which may
+  // pass head_.length while a proof's block is stored before its head is
+  // published; ContiguousLength caps it).
+  uint64_t held_ = 0;
+  uint64_t contiguous_ = 0;
+
+  // Core::Subscribe's callbacks; shared with the Subscriptions.
+  const std::shared_ptr<internal::SubscriberList> subscribers_ =
+      std::make_shared<internal::SubscriberList>();
 
   mutable std::mutex wait_mu_;
   mutable std::condition_variable wait_cv_;
 
   std::string Path(const char* name) const { return dir_ + "/" + name; }
+
+  // Availability and notifications (log/subscribers.cc).
+  //
+  // Tells the subscribers about a change just published, with the state
+  // now. REQUIRES: writer_mu_ held (events keep the order of the changes),
+  // mu_ not held.
+  void Publish(CoreEvent::Type type, uint64_t unchanged_length = 0,
+               uint64_t block = 0);
+  // Core::contiguous_length(). REQUIRES: mu_ held (shared is enough).
+  uint64_t ContiguousLength() const;
+  // Recomputes held_ and contiguous_ from bitfield_ and head_ (after open,
+  // Refresh or an import). REQUIRES: mu_ held exclusively, or the log not
+  // shared yet.
+  void CountHeld();
+  // Moves contiguous_ past the held blocks that follow it. REQUIRES: as
+  // CountHeld.
+  void AdvanceContiguous();
+  // Wakes WaitForAppend and WaitForBlock to re-check. REQUIRES: the change
+  // is published (mu_ released).
+  void WakeWaiters();
 
   // Storage.
   // Writes `meta` atomically (meta.tmp, renamed); with a seed (nullptr for
@@ -162,9 +193,10 @@ class Core::Impl {
   // not match its children.
   Status PathMismatch(const TreeNode& start, std::span<const TreeNode> siblings,
                       const TreeNode& anchor, std::string* scratch) const;
-  // Writes a verified block of a replica at `offset` and marks it stored.
-  // REQUIRES: writer_mu_ held.
-  Status StoreBlock(uint64_t block, std::string_view value, uint64_t offset);
+  // Writes a verified block of a replica at `offset` and marks it stored;
+  // *added says whether it was not stored before. REQUIRES: writer_mu_ held.
+  Status StoreBlock(uint64_t block, std::string_view value, uint64_t offset,
+                    bool* added);
   bool HasBlock(uint64_t block) const;
   // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
