@@ -64,6 +64,18 @@ TEST_CASE("node process: a call gets its reply, and close ends the child",
   CHECK_THAT(after.status().message(), Catch::Contains("no process"));
 }
 
+TEST_CASE("node process: destruction kills and reaps a running child",
+          "[interop][node_process]") {
+  if (SkipWithoutNode()) return;
+  auto peer = NodeProcess::Start();
+  REQUIRE(peer.ok());
+  REQUIRE((*peer)->Call({{"cmd", "info"}}).ok());  // it runs
+  const pid_t pid = (*peer)->pid();
+  CHECK(!Gone(pid));
+  peer->reset();
+  CHECK(Gone(pid));
+}
+
 TEST_CASE(
     "node process: a call that outlasts its timeout kills the child and "
     "quotes its stderr",
