@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -102,6 +103,27 @@ TEST_CASE(
   CHECK_THAT(message, Catch::Contains("get failed"));
   CHECK(!p.running());
   CHECK(Gone(pid));
+}
+
+TEST_CASE(
+    "node process: what the child leaves in its temp directory goes with it",
+    "[interop][node_process]") {
+  if (SkipWithoutNode()) return;
+  TempDir tmp;
+  auto child = StartScript(
+      tmp,
+      "const fs = require('fs'), os = require('os'), path = require('path')\n"
+      "process.stdin.once('data', () => {\n"
+      "  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'left-'))\n"
+      "  process.stdout.write(JSON.stringify({ ok: true, id: 1, dir }) + "
+      "'\\n')\n"
+      "})\n");
+  auto reply = child->CallOk({{"cmd", "mkdtemp"}});
+  REQUIRE(reply.ok());
+  const std::string left = (*reply)["dir"];
+  CHECK(std::filesystem::is_directory(left));
+  child.reset();  // kills it: it cannot clean up itself
+  CHECK(!std::filesystem::exists(left));
 }
 
 TEST_CASE("node process: a child that exits is reported with its status",

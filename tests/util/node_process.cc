@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -52,12 +53,28 @@ std::string DescribeExit(int status) {
   return "wait status " + std::to_string(status);
 }
 
-// Spawns `node <script_path>` with `fd` as its stdin and stdout and
-// `stderr_path` as its stderr.
+// Our environment with TMPDIR set to `tmp`.
+std::vector<std::string> EnvironmentWithTmp(const std::string& tmp) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; e++) {
+    if (!std::string_view(*e).starts_with("TMPDIR=")) env.emplace_back(*e);
+  }
+  env.push_back("TMPDIR=" + tmp);
+  return env;
+}
+
+// Spawns `node <script_path>` with `fd` as its stdin and stdout, `dir`'s
+// file "stderr" as its stderr and `dir` as its TMPDIR, so that what it
+// leaves in temp directories (it may be killed) goes with `dir`.
 Result<pid_t> Spawn(const std::string& script_path, int fd,
-                    const std::string& stderr_path) {
+                    const TempDir& dir) {
   std::string node = "node", path = script_path;
   std::vector<char*> argv = {node.data(), path.data(), nullptr};
+  std::vector<std::string> env = EnvironmentWithTmp(dir.path());
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string stderr_path = dir.Sub("stderr");
   posix_spawn_file_actions_t actions;
   if (posix_spawn_file_actions_init(&actions) != 0) {
     return Status::IOError("posix_spawn_file_actions_init failed");
@@ -70,7 +87,8 @@ Result<pid_t> Spawn(const std::string& script_path, int fd,
   }
   pid_t pid = -1;
   if (err == 0) {
-    err = posix_spawnp(&pid, "node", &actions, nullptr, argv.data(), environ);
+    err =
+        posix_spawnp(&pid, "node", &actions, nullptr, argv.data(), envp.data());
   }
   posix_spawn_file_actions_destroy(&actions);
   if (err != 0) {
@@ -98,7 +116,7 @@ Result<std::unique_ptr<NodeProcess>> NodeProcess::Start(
     return Status::IOError(std::string("socketpair failed: ") +
                            std::strerror(errno));
   }
-  Result<pid_t> pid = Spawn(script_path, fds[1], dir->Sub("stderr"));
+  Result<pid_t> pid = Spawn(script_path, fds[1], *dir);
   ::close(fds[1]);
   if (!pid.ok()) {
     ::close(fds[0]);

@@ -1,8 +1,9 @@
 // A long-running JS peer (tests/interop/js/peer.js by default) as a child
 // process driven by JSON lines: Call() writes one command line to its stdin
 // and reads its one reply line from its stdout. The command set is
-// documented at the top of peer.js. The child's stderr goes to a temp file
-// and its tail is quoted in every error.
+// documented at the top of peer.js. The child's stderr goes to a file in a
+// temp directory, quoted in every error; that directory is also its TMPDIR,
+// and is deleted (with what the child left there) when this object goes.
 //
 // Lifetime: the child runs until Close() or destruction. A Call that times
 // out, and the destructor, kill it (SIGKILL) and reap it: no zombies, no
