@@ -44,7 +44,8 @@
 //   listen {host? (default 127.0.0.1), port? (default 0), initiator?: bool
 //           (default false), noiseSeed?: hex32}
 //     Accepts any number of connections, each serving every bee.
-//     -> {host, port, publicKey (the Noise static key)}
+//     -> {host, port, publicKey (the pinned Noise static key; null without
+//     noiseSeed)}
 //   connect {host? (default 127.0.0.1), port, initiator?: bool (default
 //            true), noiseSeed?: hex32}
 //     Replies once the Noise handshake is done. -> {conn, publicKey,
