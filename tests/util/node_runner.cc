@@ -130,13 +130,22 @@ const Status& NodeStatus() {
 
 bool NodeAvailable() { return NodeStatus().ok(); }
 
+Result<std::string> NodeScriptPath(const std::string& script) {
+  if (!NodeAvailable()) return NodeStatus();
+  std::string path = kJsDir + "/" + script;
+  if (!std::filesystem::is_regular_file(path)) {
+    return Status::InvalidArgument("no JS peer script " + path);
+  }
+  return path;
+}
+
+std::string FileTail(const std::string& path, size_t n) {
+  return Tail(ReadFile(path), n);
+}
+
 Result<nlohmann::json> RunNodeScript(const std::string& script,
                                      const nlohmann::json& program) {
-  if (!NodeAvailable()) return NodeStatus();
-  const std::string script_path = kJsDir + "/" + script;
-  if (!std::filesystem::is_regular_file(script_path)) {
-    return Status::InvalidArgument("no JS peer script " + script_path);
-  }
+  BEE_ASSIGN_OR_RETURN(const std::string script_path, NodeScriptPath(script));
   TempDir tmp;
   const std::string program_path = tmp.Sub("program.json");
   const std::string stderr_path = tmp.Sub("stderr");
@@ -154,7 +163,7 @@ Result<nlohmann::json> RunNodeScript(const std::string& script,
   if (exit_code != 0) {
     return Status::IOError(script + " failed (exit status " +
                            std::to_string(exit_code) +
-                           "): " + Tail(ReadFile(stderr_path), 2000));
+                           "): " + FileTail(stderr_path, 2000));
   }
   auto parsed = nlohmann::json::parse(output, nullptr, false);
   if (parsed.is_discarded()) {

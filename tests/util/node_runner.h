@@ -1,6 +1,8 @@
 // Runs the pinned JS peer (tests/interop/js: hyperbee 2.27.3 on hypercore
 // 11.39.5) on one JSON program; the program and result formats are
-// documented at the top of each script (core.js, bee.js, export.js).
+// documented at the top of each script (core.js, bee.js, export.js). The
+// long-running peer (peer.js) runs through node_process.h, which shares the
+// checks and helpers below.
 //
 // Thread-safe: each call uses its own temp directory and node process.
 #ifndef BEE_TESTS_UTIL_NODE_RUNNER_H_
@@ -31,6 +33,15 @@ Status CheckPeerVersions(const std::string& js_dir);
 
 // NodeStatus().ok().
 bool NodeAvailable();
+
+// The path of the JS peer script `script` (in tests/interop/js), after
+// NodeStatus(): its error when node or the packages are missing;
+// InvalidArgument when there is no such script.
+Result<std::string> NodeScriptPath(const std::string& script);
+
+// The last `n` bytes of the file at `path` ("..." first when cut; "" when it
+// cannot be read), to quote a script's stderr in an error.
+std::string FileTail(const std::string& path, size_t n);
 
 // Writes `program` to a temp file, runs `node <js dir>/<script> <file>` and
 // parses the one JSON value it prints. Unavailable when node or the npm

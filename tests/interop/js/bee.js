@@ -30,7 +30,8 @@
 //   "right": entry|null}]; history -> [{"type": "put"|"del", seq, key, value}]
 //   entry = {"seq", "key": hex, "value": hex|null}
 //
-// Also a module: export.js reuses driveBee().
+// Also a module: export.js reuses driveBee(); peer.js reuses apply(), read()
+// and beeOptions() so that its answers have the same shapes as these.
 'use strict'
 const Hypercore = require('hypercore')
 const Hyperbee = require('hyperbee')
@@ -138,6 +139,6 @@ async function driveBee (program, dir) {
   return out
 }
 
-module.exports = { driveBee }
+module.exports = { driveBee, apply, read, beeOptions }
 
 if (require.main === module) run(driveBee)
