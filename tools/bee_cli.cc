@@ -22,6 +22,7 @@
 #include "encoding/bytes.h"
 #include "log/proof.h"
 #include "tools/line_reader.h"
+#include "tools/net_commands.h"
 #include "tools/output.h"
 #include "tools/progress.h"
 #include "tools/store_access.h"
@@ -1044,6 +1045,47 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   rp->add_option("DIR", dir, "Store directory")->required();
   AddQuiet(rp, &io);
   rp->callback([&] { action = [&] { return Repair(dir, io); }; });
+
+  ServeArgs serve;
+  auto* sv = app.add_subcommand(
+      "serve",
+      "Serve stores to hypercore peers (JS or bee) over TCP until SIGINT or "
+      "SIGTERM; new writes (by any process) are announced live");
+  sv->add_option("DIR", serve.dirs, "Store directories")->required();
+  sv->add_option("--listen", serve.listen,
+                 "HOST:PORT to listen on (port 0: any free port)")
+      ->option_text("HOST:PORT");
+  sv->add_option("--refresh", serve.refresh_ms,
+                 "How often to look for a writer process's new signed "
+                 "lengths, in ms (default 200)")
+      ->check(InRange<uint64_t>())
+      ->option_text("MS");
+  sv->callback([&] {
+    serve.json = io.o.json;
+    action = [&] { return Serve(serve, io.out, io.err); };
+  });
+
+  ReplicateArgs repl;
+  auto* rl = app.add_subcommand(
+      "replicate",
+      "Download a whole store from a peer (bee://HOST:PORT/KEYHEX) into DIR, "
+      "verifying every block; run again to resume");
+  rl->add_option("URL", repl.url, "bee://HOST:PORT/KEYHEX")->required();
+  rl->add_option("DIR", repl.dir, "Replica directory (new, or one to resume)")
+      ->required();
+  rl->add_flag("--live", repl.live,
+               "Keep following new writes until SIGINT or SIGTERM");
+  rl->add_option("--timeout", repl.timeout_ms,
+                 "Fail after this long without progress, in ms (default "
+                 "30000)")
+      ->check(InRange<uint64_t>())
+      ->option_text("MS");
+  AddQuiet(rl, &io);
+  rl->callback([&] {
+    repl.json = io.o.json;
+    repl.quiet = io.quiet;
+    action = [&] { return Replicate(repl, io.out, io.err, io.terminal); };
+  });
 
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

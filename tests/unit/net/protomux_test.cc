@@ -139,7 +139,10 @@ TEST_CASE("protomux: control codecs, with the examples of PROTOCOL.md §5") {
       {1, bodies[0]}, {0, bodies[1]}, {2, bodies[2]}, {1, bodies[3]}};
   const std::string encoded = EncodeBatch(mixed);
   CHECK(HexEncode(encoded) ==
-        "01020001" "0000020302" "0002020800" "0001020500");
+        "01020001"
+        "0000020302"
+        "0002020800"
+        "0001020500");
   auto decoded = DecodeBatch(encoded);
   REQUIRE(decoded.ok());
   REQUIRE(decoded->size() == 4);
@@ -351,7 +354,11 @@ TEST_CASE("protomux: cork batches what is sent; a batch is answered as one") {
   auto replies = p.b.TakeOutput();
   REQUIRE(replies.size() == 1);
   CHECK(HexEncode(replies[0]) ==
-        "000001" "05" "00706f6e67" "05" "00706f6e67");
+        "000001"
+        "05"
+        "00706f6e67"
+        "05"
+        "00706f6e67");
   // A control message sent while corked joins the batch on channel 0.
   p.b.Cork();
   REQUIRE(p.b.Send(1, 2, "x").ok());
@@ -359,7 +366,12 @@ TEST_CASE("protomux: cork batches what is sent; a batch is answered as one") {
   p.b.Uncork();
   replies = p.b.TakeOutput();
   REQUIRE(replies.size() == 1);
-  CHECK(HexEncode(replies[0]) == "000001" "020278" "00" "00" "020301");
+  CHECK(HexEncode(replies[0]) ==
+        "000001"
+        "020278"
+        "00"
+        "00"
+        "020301");
 }
 
 TEST_CASE("protomux: closing before the peer answers keeps the id reserved") {
@@ -429,7 +441,8 @@ TEST_CASE("protomux: hostile frames are clear errors, never a crash") {
   h.events.clear();
   REQUIRE(m.Open(kProtocol, "k", "", &h).ok());
   for (const std::string& f :
-       {Frame(0, 9, "anything"), Frame(0, 3, "\x07"), std::string(), OpenFrame(1, kProtocol), Frame(1, 12, "future")}) {
+       {Frame(0, 9, "anything"), Frame(0, 3, "\x07"), std::string(),
+        OpenFrame(1, kProtocol), Frame(1, 12, "future")}) {
     CAPTURE(HexEncode(f));
     REQUIRE(m.OnFrame(f).ok());
   }

@@ -43,7 +43,8 @@ std::unique_ptr<Core> Writer(int blocks, uint8_t seed_byte = 1) {
   auto core = Core::CreateInMemory(KeyPair::FromSeed(seed)).value();
   std::vector<std::string> data;
   for (int i = 0; i < blocks; i++) {
-    data.push_back("block-" + std::to_string(i) + std::string(static_cast<size_t>(i % 7), 'x'));
+    data.push_back("block-" + std::to_string(i) +
+                   std::string(static_cast<size_t>(i % 7), 'x'));
   }
   if (!data.empty()) REQUIRE(core->Append(data).ok());
   return core;
