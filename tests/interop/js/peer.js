@@ -14,7 +14,7 @@
 // Every reply:   {"ok": true, "id", ...results}  or  {"ok": false, "id",
 //                 "error": message}
 // A command that does not finish within its timeout replies
-// {"ok": false, "error": "<cmd> timed out after <ms> ms: ..."}; what it
+// {"ok": false, "error": "timed out after <ms> ms: ..."}; what it
 // started keeps running. Bytes (keys, values, blocks, seeds) are hex.
 //
 // Bees. Each has a caller-chosen name; commands name it in "bee" (optional
@@ -95,7 +95,7 @@ const Hyperbee = require('hyperbee')
 const NoiseSecretStream = require('@hyperswarm/secret-stream')
 const crypto = require('hypercore-crypto')
 const { hex, unhex, coreIdentity } = require('./common')
-const { apply, read, beeOptions } = require('./bee')
+const { applyOp, read, beeOptions } = require('./bee')
 
 const DEFAULT_TIMEOUT = 15000
 
@@ -115,27 +115,60 @@ const state = {
 
 function need (msg, field) {
   if (msg[field] === undefined || msg[field] === null) {
-    throw new Error(`${msg.cmd}: missing "${field}"`)
+    throw new Error(`missing "${field}"`)
   }
   return msg[field]
 }
 
-function seedOf (msg, field) {
-  const seed = unhex(need(msg, field))
-  if (seed.length !== 32) throw new Error(`${msg.cmd}: "${field}" must be 32 bytes of hex`)
+// `value` (a string of hex digits, or null/undefined), checked: bee.js's
+// unhex() would silently drop what follows a bad digit.
+function checkHex (value, what) {
+  if (value === undefined || value === null) return value
+  if (typeof value !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(value)) {
+    throw new Error(`${what} is not hex: ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function hexField (msg, field) {
+  return checkHex(msg[field], `"${field}"`)
+}
+
+function hexArg (msg, field) {
+  need(msg, field)
+  return hexField(msg, field)
+}
+
+// The put/del ops of `ops` (bee.js's op shapes), with their bytes checked.
+function checkOps (ops) {
+  if (!Array.isArray(ops)) throw new Error('"ops" must be an array')
+  for (const op of ops) {
+    const what = `op ${JSON.stringify(op)}`
+    if (op && op.batch) checkOps(op.batch)
+    const w = op && (op.put || op.del)
+    if (!w && !(op && (op.batch || op.truncate !== undefined))) throw new Error(`${what} is not put, del, batch or truncate`)
+    if (w) for (const f of ['key', 'value', 'cas']) checkHex(w[f], `${what}: "${f}"`)
+  }
+  return ops
+}
+
+// A 32-byte seed or key.
+function bytes32 (msg, field) {
+  const seed = unhex(hexArg(msg, field))
+  if (seed.length !== 32) throw new Error(`"${field}" must be 32 bytes of hex`)
   return seed
 }
 
 function beeOf (msg) {
   if (msg.bee === undefined && state.bees.size === 1) return [...state.bees.values()][0]
   const b = state.bees.get(need(msg, 'bee'))
-  if (!b) throw new Error(`${msg.cmd}: no bee named ${JSON.stringify(msg.bee)}`)
+  if (!b) throw new Error(`no bee named ${JSON.stringify(msg.bee)}`)
   return b
 }
 
 function writerOf (msg) {
   const b = beeOf(msg)
-  if (!b.core.writable) throw new Error(`${msg.cmd}: bee ${b.name} is a reader`)
+  if (!b.core.writable) throw new Error(`bee ${b.name} is a reader`)
   return b
 }
 
@@ -145,39 +178,36 @@ function storageDir (msg) {
   return { dir: tempDir, tempDir }
 }
 
-async function addBee (msg, core) {
+async function addBee (msg, core, tempDir) {
   const opts = beeOptions(msg)
   if (msg.extension === false) opts.extension = false
   const db = new Hyperbee(core, opts)
   await db.ready()
   core.on('verification-error', (err) => log(`bee ${msg.name}: verification error:`, err.message))
-  const b = { name: msg.name, db, core, tempDir: msg._tempDir }
+  const b = { name: msg.name, db, core, tempDir }
   state.bees.set(msg.name, b)
   for (const c of state.conns.values()) core.replicate(c.noise)
   return b
 }
 
 function checkNewName (msg) {
-  if (state.bees.has(need(msg, 'name'))) throw new Error(`${msg.cmd}: bee ${msg.name} exists`)
+  if (state.bees.has(need(msg, 'name'))) throw new Error(`bee ${msg.name} exists`)
 }
 
 async function writer (msg) {
   checkNewName(msg)
-  const keyPair = crypto.keyPair(seedOf(msg, 'seed'))
+  const keyPair = crypto.keyPair(bytes32(msg, 'seed'))
   const { dir, tempDir } = storageDir(msg)
-  msg._tempDir = tempDir
-  const b = await addBee(msg, new Hypercore(dir, { keyPair }))
+  const b = await addBee(msg, new Hypercore(dir, { keyPair }), tempDir)
   return { ...identity(b), publicKey: hex(keyPair.publicKey), length: b.core.length, fork: b.core.fork }
 }
 
 async function reader (msg) {
   checkNewName(msg)
-  const key = unhex(need(msg, 'key'))
-  if (key.length !== 32) throw new Error('reader: "key" must be 32 bytes of hex')
+  const key = bytes32(msg, 'key')
   const { dir, tempDir } = storageDir(msg)
-  msg._tempDir = tempDir
   const core = new Hypercore(dir, key, { sparse: msg.sparse !== false })
-  const b = await addBee(msg, core)
+  const b = await addBee(msg, core, tempDir)
   return { ...identity(b), length: core.length }
 }
 
@@ -189,16 +219,8 @@ function identity (b) {
 async function write (msg, ops) {
   const b = writerOf(msg)
   const versions = []
-  for (const op of ops) {
-    if (op.batch) {
-      const batch = b.db.batch()
-      for (const o of op.batch) await apply(batch, o)
-      await batch.flush()
-    } else if (op.truncate !== undefined) {
-      await b.core.truncate(op.truncate)
-    } else {
-      await apply(b.db, op)
-    }
+  for (const op of checkOps(ops)) {
+    await applyOp(b.db, op)
     versions.push(b.core.length)
   }
   return { length: b.core.length, fork: b.core.fork, versions }
@@ -228,7 +250,7 @@ function serve (socket, isInitiator, keyPair, where) {
 }
 
 function noiseKeyPair (msg) {
-  return msg.noiseSeed ? NoiseSecretStream.keyPair(seedOf(msg, 'noiseSeed')) : null
+  return msg.noiseSeed ? NoiseSecretStream.keyPair(bytes32(msg, 'noiseSeed')) : null
 }
 
 async function listen (msg) {
@@ -276,11 +298,13 @@ function disconnect (msg) {
   return {}
 }
 
+// The bounds of a range, diff (hex keys) or history (seq numbers) command.
 function rangeOf (msg) {
   const r = {}
   for (const k of ['gt', 'gte', 'lt', 'lte', 'reverse', 'limit']) {
     if (msg[k] !== undefined) r[k] = msg[k]
   }
+  if (msg.cmd !== 'history') for (const k of ['gt', 'gte', 'lt', 'lte']) hexField(msg, k)
   return r
 }
 
@@ -292,7 +316,7 @@ async function beeRead (msg, r) {
     await untilPeer(msg, b)
     await b.core.update({ wait: true })
     if (b.core.length === 0) {
-      throw new Error(`${msg.cmd}: reader ${b.name} has length 0 after an update from ` +
+      throw new Error(`reader ${b.name} has length 0 after an update from ` +
         `${b.core.peers.length} peer(s): they serve an empty core`)
     }
   }
@@ -390,7 +414,7 @@ const COMMANDS = {
   listen,
   connect,
   disconnect,
-  get: (msg) => beeRead(msg, { checkout: msg.checkout, get: need(msg, 'key') }),
+  get: (msg) => beeRead(msg, { checkout: msg.checkout, get: hexArg(msg, 'key') }),
   range: (msg) => beeRead(msg, { checkout: msg.checkout, range: rangeOf(msg) }),
   diff: (msg) => beeRead(msg, { checkout: msg.checkout, diff: { ...rangeOf(msg), from: need(msg, 'from') } }),
   history: (msg) => beeRead(msg, { history: rangeOf(msg) }),
@@ -419,7 +443,7 @@ function withTimeout (msg, work) {
   const ms = msg.timeout ?? DEFAULT_TIMEOUT
   let timer
   const expired = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${msg.cmd} timed out after ${ms} ms` +
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms` +
       waitingFor(msg))), ms)
   })
   return Promise.race([work, expired]).finally(() => clearTimeout(timer))
