@@ -330,7 +330,7 @@ async function beeRead (msg, r) {
 async function untilPeer (msg, b) {
   msg._waitingFor = `no connection serves core ${hex(b.core.discoveryKey)} (discovery key) ` +
     `of bee ${b.name}: wrong key, or not connected (${state.conns.size} connection(s))`
-  await until(b.core, ['peer-add'], () => b.core.peers.length > 0)
+  await until(msg, b.core, ['peer-add'], () => b.core.peers.length > 0)
   msg._waitingFor = null
 }
 
@@ -349,13 +349,18 @@ function info (msg) {
 }
 
 // Resolves when `ready()` holds, re-checking on each of `events` of `core`.
-function until (core, events, ready) {
+// The listeners go when it resolves, or when `msg` ends (a timeout).
+function until (msg, core, events, ready) {
   return new Promise((resolve) => {
+    const stop = () => {
+      for (const e of events) core.off(e, check)
+    }
     const check = () => {
       if (!ready()) return
-      for (const e of events) core.off(e, check)
+      stop()
       resolve()
     }
+    msg._cleanups.push(stop)
     for (const e of events) core.on(e, check)
     check()
   })
@@ -366,7 +371,7 @@ async function waitLength (msg) {
   const want = need(msg, 'length')
   msg._waitingFor = () => `bee ${b.name} has length ${b.core.length} < ${want} ` +
     `with ${b.core.peers.length} peer(s)`
-  const waiting = until(b.core, ['append', 'truncate'], () => b.core.length >= want)
+  const waiting = until(msg, b.core, ['append', 'truncate'], () => b.core.length >= want)
   b.core.update().catch((err) => log('waitLength: update:', err.message))
   await waiting
   return { length: b.core.length }
@@ -460,6 +465,7 @@ async function run (line) {
     return { ok: false, error: 'a command must be a JSON object' }
   }
   const id = msg.id
+  msg._cleanups = []
   const handler = Object.hasOwn(COMMANDS, msg.cmd) ? COMMANDS[msg.cmd] : null
   if (!handler) return { ok: false, id, error: `unknown command ${JSON.stringify(msg.cmd)}` }
   try {
@@ -468,6 +474,8 @@ async function run (line) {
   } catch (err) {
     log(`${msg.cmd} failed:`, (err && err.stack) || String(err))
     return { ok: false, id, error: (err && err.message) || String(err) }
+  } finally {
+    for (const stop of msg._cleanups) stop()
   }
 }
 
