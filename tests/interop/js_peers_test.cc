@@ -229,6 +229,26 @@ TEST_CASE("js peers: a live append on the writer reaches connected readers",
   }
 }
 
+TEST_CASE("js peers: a reader serves what it downloaded to another reader",
+          "[interop][replication]") {
+  if (SkipWithoutNode()) return;
+  Served served = ServeWriter();
+  auto relay = StartPeer();
+  Ok(*relay,
+     {{"cmd", "reader"}, {"name", "r"}, {"key", served.created["key"]}});
+  Ok(*relay, {{"cmd", "connect"}, {"port", served.port}});
+  Ok(*relay, {{"cmd", "download"}});
+  const int relay_port = Ok(*relay, {{"cmd", "listen"}})["port"];
+  CHECK(served.writer->Close().ok());  // from now on only the relay has it
+
+  auto reader = StartPeer();
+  Ok(*reader,
+     {{"cmd", "reader"}, {"name", "r"}, {"key", served.created["key"]}});
+  Ok(*reader, {{"cmd", "connect"}, {"port", relay_port}});
+  CheckSameAnswers(*relay, *reader, served.versions);
+  CHECK(Ok(*reader, {{"cmd", "info"}})["length"] == served.versions.back());
+}
+
 TEST_CASE(
     "js peers: a reader with a wrong key fails clearly within its timeout, "
     "and the writer still serves others",
@@ -239,7 +259,7 @@ TEST_CASE(
   const json created =
       Ok(*wrong, {{"cmd", "reader"}, {"name", "x"}, {"key", kWrongKey}});
   Ok(*wrong, {{"cmd", "connect"}, {"port", served.port}});
-  for (const char* cmd : {"get", "waitPeer"}) {
+  for (const char* cmd : {"get", "download", "waitPeer"}) {
     CAPTURE(cmd);
     auto failed =
         wrong->CallOk({{"cmd", cmd}, {"key", Key(1)}, {"timeout", 1500}});

@@ -73,7 +73,7 @@
 // Core level.
 //   info {bee} -> {key, discoveryKey, length, contiguousLength, byteLength,
 //                  fork, writable, peers}
-//   update {bee} -> {updated: bool, length}   (core.update())
+//   update {bee} -> {updated: bool, length}   (core.update({wait: true}))
 //   waitLength {bee, length} -> {length}      (until core.length >= length)
 //   waitPeer {bee} -> {peers}                 (until a connection serves the
 //     core; a remote that does not hold it rejects the channel, which
@@ -81,6 +81,8 @@
 //   download {bee, start?, end?} -> {contiguousLength}  (blocks [start, end),
 //     default the whole signed length)
 //   blocks {bee, start?, end?} -> {blocks: [hex]}   (core.get(i), fetching)
+//   (reads, download and blocks on a reader of length 0 first wait for a
+//   peer and its length, as above)
 //
 //   close -> {} then the peer exits 0 (bees, connections and servers closed,
 //     temp directories deleted).
@@ -308,9 +310,11 @@ function rangeOf (msg) {
   return r
 }
 
-// Reads through bee.js's read(), after making sure a reader has seen its
-// core: an empty tree would otherwise answer every get with null.
-async function beeRead (msg, r) {
+// The bee `msg` names, after making sure that a reader has seen its core
+// (an empty tree would answer every get with null, and a download would
+// have nothing to fetch). Further waits are for blocks, and a timeout says
+// so.
+async function seenBee (msg) {
   const b = beeOf(msg)
   if (!b.core.writable && b.core.length === 0) {
     await untilPeer(msg, b)
@@ -320,6 +324,14 @@ async function beeRead (msg, r) {
         `${b.core.peers.length} peer(s): they serve an empty core`)
     }
   }
+  msg._waitingFor = () => `bee ${b.name} waits for blocks from ${b.core.peers.length} ` +
+    `peer(s) (length ${b.core.length}, contiguous ${b.core.contiguousLength})`
+  return b
+}
+
+// Reads through bee.js's read(), at the bee's current version by default.
+async function beeRead (msg, r) {
+  const b = await seenBee(msg)
   if (r.history === undefined && r.checkout === undefined) r.checkout = b.db.version
   return { result: await read(b.db, r) }
 }
@@ -384,7 +396,7 @@ async function waitPeer (msg) {
 }
 
 async function download (msg) {
-  const b = beeOf(msg)
+  const b = await seenBee(msg)
   const start = msg.start || 0
   const end = msg.end ?? b.core.length
   await b.core.download({ start, end }).done()
@@ -392,7 +404,7 @@ async function download (msg) {
 }
 
 async function blocks (msg) {
-  const b = beeOf(msg)
+  const b = await seenBee(msg)
   const out = []
   const end = msg.end ?? b.core.length
   for (let i = msg.start || 0; i < end; i++) out.push(hex(await b.core.get(i)))
@@ -426,7 +438,7 @@ const COMMANDS = {
   info,
   update: async (msg) => {
     const b = beeOf(msg)
-    return { updated: await b.core.update(), length: b.core.length }
+    return { updated: await b.core.update({ wait: true }), length: b.core.length }
   },
   waitLength,
   waitPeer,
