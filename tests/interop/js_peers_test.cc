@@ -5,7 +5,6 @@
 // later replace either side and be held to the same answers.
 #include <catch2/catch.hpp>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -133,6 +132,26 @@ TEST_CASE("js peers: a live append on the writer reaches connected readers",
   }
 }
 
+TEST_CASE("js peers: a reader serves what it downloaded to another reader",
+          "[interop][replication]") {
+  if (SkipWithoutNode()) return;
+  Served served = ServeWriter();
+  auto relay = StartPeer();
+  Ok(*relay,
+     {{"cmd", "reader"}, {"name", "r"}, {"key", served.created["key"]}});
+  Ok(*relay, {{"cmd", "connect"}, {"port", served.port}});
+  Ok(*relay, {{"cmd", "download"}});
+  const int relay_port = Ok(*relay, {{"cmd", "listen"}})["port"];
+  CHECK(served.writer->Close().ok());  // from now on only the relay has it
+
+  auto reader = StartPeer();
+  Ok(*reader,
+     {{"cmd", "reader"}, {"name", "r"}, {"key", served.created["key"]}});
+  Ok(*reader, {{"cmd", "connect"}, {"port", relay_port}});
+  CheckSameAnswers(*relay, *reader, served.versions);
+  CHECK(Ok(*reader, {{"cmd", "info"}})["length"] == served.versions.back());
+}
+
 TEST_CASE(
     "js peers: a reader with a wrong key fails clearly within its timeout, "
     "and the writer still serves others",
@@ -143,7 +162,7 @@ TEST_CASE(
   const json created =
       Ok(*wrong, {{"cmd", "reader"}, {"name", "x"}, {"key", kWrongKey}});
   Ok(*wrong, {{"cmd", "connect"}, {"port", served.port}});
-  for (const char* cmd : {"get", "waitPeer"}) {
+  for (const char* cmd : {"get", "download", "waitPeer"}) {
     CAPTURE(cmd);
     auto failed =
         wrong->CallOk({{"cmd", cmd}, {"key", Key(1)}, {"timeout", 1500}});
@@ -165,44 +184,65 @@ TEST_CASE(
         Ok(*served.writer, {{"cmd", "get"}, {"key", Key(2)}})["result"]);
 }
 
+// A command peer.js must refuse, and words its error must contain.
+struct Bad {
+  json command;
+  const char* error;
+};
+
+void CheckRefused(NodeProcess& peer, const std::vector<Bad>& bad) {
+  for (const Bad& b : bad) {
+    CAPTURE(b.command.dump());
+    auto reply = peer.CallOk(b.command);
+    REQUIRE(!reply.ok());
+    CHECK(reply.status().IsUnavailable());
+    CHECK_THAT(reply.status().message(), Catch::Contains(b.error));
+  }
+}
+
 TEST_CASE("js peers: peer.js rejects bad commands with a clear error",
           "[interop][replication]") {
   if (SkipWithoutNode()) return;
   auto peer = StartPeer();
-  struct Bad {
-    json command;
-    const char* error;
-  };
-  const Bad bad[] = {
-      {{{"cmd", "fly"}}, "unknown command \"fly\""},
-      {{{"cmd", "get"}, {"key", "00"}}, "get: missing \"bee\""},
-      {{{"cmd", "writer"}, {"name", "w"}, {"seed", "00"}},
-       "\"seed\" must be 32 bytes"},
-      {{{"cmd", "reader"}, {"name", "r"}}, "reader: missing \"key\""},
-      {{{"cmd", "connect"}}, "connect: missing \"port\""},
-      {{{"cmd", "disconnect"}, {"conn", 9}}, "no open connection 9"},
-  };
-  for (const Bad& b : bad) {
-    CAPTURE(b.command.dump());
-    auto reply = peer->CallOk(b.command);
-    REQUIRE(!reply.ok());
-    CHECK_THAT(reply.status().message(), Catch::Contains(b.error));
-  }
+  CheckRefused(
+      *peer,
+      {
+          {{{"cmd", "fly"}}, "unknown command \"fly\""},
+          {{{"cmd", "get"}, {"key", "00"}}, "get: missing \"bee\""},
+          {{{"cmd", "writer"}, {"name", "w"}, {"seed", "00"}},
+           "\"seed\" must be 32 bytes"},
+          {{{"cmd", "reader"}, {"name", "r"}}, "reader: missing \"key\""},
+          {{{"cmd", "reader"}, {"name", "r"}, {"key", std::string(64, 'z')}},
+           "reader: \"key\" is not hex"},
+          {{{"cmd", "connect"}}, "connect: missing \"port\""},
+          {{{"cmd", "disconnect"}, {"conn", 9}}, "no open connection 9"},
+          // Port 1 on loopback: nothing listens there.
+          {{{"cmd", "connect"}, {"port", 1}}, "connect to 127.0.0.1:1 failed"},
+      });
   Ok(*peer, {{"cmd", "writer"}, {"name", "w"}, {"seed", kWriterSeed}});
-  auto twice =
-      peer->CallOk({{"cmd", "writer"}, {"name", "w"}, {"seed", kWriterSeed}});
-  CHECK_THAT(twice.status().message(), Catch::Contains("bee w exists"));
+  CheckRefused(
+      *peer,
+      {
+          {{{"cmd", "writer"}, {"name", "w"}, {"seed", kWriterSeed}},
+           "bee w exists"},
+          {{{"cmd", "put"}, {"key", "abc"}, {"value", "00"}},
+           "\"key\" is not hex: \"abc\""},
+          {{{"cmd", "append"}, {"ops", {{{"fly", 1}}}}},
+           "is not put, del, batch or truncate"},
+          {{{"cmd", "batch"}, {"ops", {{{"del", {{"key", "0g"}}}}}}},
+           "\"key\" is not hex: \"0g\""},
+          {{{"cmd", "range"}, {"gte", "xyz"}}, "range: \"gte\" is not hex"},
+      });
   Ok(*peer, {{"cmd", "reader"}, {"name", "r"}, {"key", kWrongKey}});
-  auto unnamed = peer->CallOk({{"cmd", "info"}});  // two bees: name one
-  CHECK_THAT(unnamed.status().message(), Catch::Contains("missing \"bee\""));
-  auto to_reader = peer->CallOk(
-      {{"cmd", "put"}, {"bee", "r"}, {"key", "00"}, {"value", "00"}});
-  CHECK_THAT(to_reader.status().message(),
-             Catch::Contains("bee r is a reader"));
-  // Port 1 on loopback: nothing listens there.
-  auto refused = peer->CallOk({{"cmd", "connect"}, {"port", 1}});
-  CHECK_THAT(refused.status().message(),
-             Catch::Contains("connect to 127.0.0.1:1 failed"));
+  CheckRefused(
+      *peer,
+      {
+          {{{"cmd", "info"}}, "missing \"bee\""},  // two bees: name one
+          {{{"cmd", "put"}, {"bee", "r"}, {"key", "00"}, {"value", "00"}},
+           "bee r is a reader"},
+          {{{"cmd", "get"}, {"bee", "nope"}, {"key", "00"}},
+           "no bee named \"nope\""},
+      });
   CHECK(peer->Close().ok());
 }
 

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <string>
 
 #include "tests/util/node_runner.h"
@@ -19,13 +18,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-bool SkipWithoutNode() {
-  if (NodeAvailable()) return false;
-  std::cout << "BEE-SKIPPED: the JS peer cannot run: "
-            << NodeStatus().ToString() << "\n";
-  return true;
-}
 
 // A stand-in script with body `js`, started.
 std::unique_ptr<NodeProcess> StartScript(const TempDir& tmp,

@@ -11,13 +11,6 @@ namespace bee::test {
 
 using nlohmann::json;
 
-bool SkipWithoutNode() {
-  if (NodeAvailable()) return false;
-  std::cout << "BEE-SKIPPED: the JS peer cannot run: "
-            << NodeStatus().ToString() << "\n";
-  return true;
-}
-
 std::unique_ptr<NodeProcess> StartPeer() {
   auto peer = NodeProcess::Start();
   INFO(peer.status().ToString());

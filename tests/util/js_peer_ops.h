@@ -14,16 +14,12 @@
 #include "btree/bee.h"
 #include "encoding/status.h"
 #include "tests/util/node_process.h"
+#include "tests/util/node_runner.h"  // SkipWithoutNode
 
 namespace bee::test {
 
 inline const std::string kWriterSeed(64, '1');  // hex of 32 bytes 0x11
 inline const std::string kWrongKey(64, '7');    // a core nobody holds
-
-// Prints the skip line ctest reports (tests/CMakeLists.txt) when node or
-// the pinned packages are missing; "js harness: the peer is installed"
-// fails in that case, so the skip cannot go unnoticed.
-bool SkipWithoutNode();
 
 // A started peer.js (REQUIREs it).
 std::unique_ptr<NodeProcess> StartPeer();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <utility>
 
@@ -129,6 +130,13 @@ const Status& NodeStatus() {
 }
 
 bool NodeAvailable() { return NodeStatus().ok(); }
+
+bool SkipWithoutNode() {
+  if (NodeAvailable()) return false;
+  std::cout << "BEE-SKIPPED: the JS peer cannot run: "
+            << NodeStatus().ToString() << "\n";
+  return true;
+}
 
 Result<std::string> NodeScriptPath(const std::string& script) {
   if (!NodeAvailable()) return NodeStatus();

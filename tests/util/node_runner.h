@@ -34,6 +34,12 @@ Status CheckPeerVersions(const std::string& js_dir);
 // NodeStatus().ok().
 bool NodeAvailable();
 
+// For a test that needs the JS peer: false when it can run; otherwise
+// prints the "BEE-SKIPPED: <why>" line that ctest reports as a skip
+// (tests/CMakeLists.txt) and returns true. "js harness: the peer is
+// installed" fails in that case, so a skip does not go unnoticed.
+bool SkipWithoutNode();
+
 // The path of the JS peer script `script` (in tests/interop/js), after
 // NodeStatus(): its error when node or the packages are missing;
 // InvalidArgument when there is no such script.

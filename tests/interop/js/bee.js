@@ -30,7 +30,7 @@
 //   "right": entry|null}]; history -> [{"type": "put"|"del", seq, key, value}]
 //   entry = {"seq", "key": hex, "value": hex|null}
 //
-// Also a module: export.js reuses driveBee(); peer.js reuses apply(), read()
+// Also a module: export.js reuses driveBee(); peer.js reuses applyOp(), read()
 // and beeOptions() so that its answers have the same shapes as these.
 'use strict'
 const Hypercore = require('hypercore')
@@ -52,6 +52,19 @@ async function apply (target, op) {
     await target.del(unhex(op.del.key), { cas: casFor(op.del.cas) })
   } else {
     throw new Error('unknown op ' + JSON.stringify(op))
+  }
+}
+
+// One op of a program (put, del, batch or truncate) on the bee `db`.
+async function applyOp (db, op) {
+  if (op.batch) {
+    const b = db.batch()
+    for (const o of op.batch) await apply(b, o)
+    await b.flush()
+  } else if (op.truncate !== undefined) {
+    await db.core.truncate(op.truncate)
+  } else {
+    await apply(db, op)
   }
 }
 
@@ -112,15 +125,7 @@ async function driveBee (program, dir) {
   await db.ready()
   const versions = []
   for (const op of program.ops) {
-    if (op.batch) {
-      const b = db.batch()
-      for (const o of op.batch) await apply(b, o)
-      await b.flush()
-    } else if (op.truncate !== undefined) {
-      await core.truncate(op.truncate)
-    } else {
-      await apply(db, op)
-    }
+    await applyOp(db, op)
     versions.push(core.length)
   }
   const blocks = []
@@ -139,6 +144,6 @@ async function driveBee (program, dir) {
   return out
 }
 
-module.exports = { driveBee, apply, read, beeOptions }
+module.exports = { driveBee, applyOp, read, beeOptions }
 
 if (require.main === module) run(driveBee)

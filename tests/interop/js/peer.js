@@ -14,7 +14,7 @@
 // Every reply:   {"ok": true, "id", ...results}  or  {"ok": false, "id",
 //                 "error": message}
 // A command that does not finish within its timeout replies
-// {"ok": false, "error": "<cmd> timed out after <ms> ms: ..."}; what it
+// {"ok": false, "error": "timed out after <ms> ms: ..."}; what it
 // started keeps running. Bytes (keys, values, blocks, seeds) are hex.
 //
 // Bees. Each has a caller-chosen name; commands name it in "bee" (optional
@@ -73,7 +73,7 @@
 // Core level.
 //   info {bee} -> {key, discoveryKey, length, contiguousLength, byteLength,
 //                  fork, writable, peers}
-//   update {bee} -> {updated: bool, length}   (core.update())
+//   update {bee} -> {updated: bool, length}   (core.update({wait: true}))
 //   waitLength {bee, length} -> {length}      (until core.length >= length)
 //   waitPeer {bee} -> {peers}                 (until a connection serves the
 //     core; a remote that does not hold it rejects the channel, which
@@ -81,6 +81,8 @@
 //   download {bee, start?, end?} -> {contiguousLength}  (blocks [start, end),
 //     default the whole signed length)
 //   blocks {bee, start?, end?} -> {blocks: [hex]}   (core.get(i), fetching)
+//   (reads, download and blocks on a reader of length 0 first wait for a
+//   peer and its length, as above)
 //
 //   close -> {} then the peer exits 0 (bees, connections and servers closed,
 //     temp directories deleted).
@@ -95,7 +97,7 @@ const Hyperbee = require('hyperbee')
 const NoiseSecretStream = require('@hyperswarm/secret-stream')
 const crypto = require('hypercore-crypto')
 const { hex, unhex, coreIdentity } = require('./common')
-const { apply, read, beeOptions } = require('./bee')
+const { applyOp, read, beeOptions } = require('./bee')
 
 const DEFAULT_TIMEOUT = 15000
 
@@ -115,27 +117,60 @@ const state = {
 
 function need (msg, field) {
   if (msg[field] === undefined || msg[field] === null) {
-    throw new Error(`${msg.cmd}: missing "${field}"`)
+    throw new Error(`missing "${field}"`)
   }
   return msg[field]
 }
 
-function seedOf (msg, field) {
-  const seed = unhex(need(msg, field))
-  if (seed.length !== 32) throw new Error(`${msg.cmd}: "${field}" must be 32 bytes of hex`)
+// `value` (a string of hex digits, or null/undefined), checked: bee.js's
+// unhex() would silently drop what follows a bad digit.
+function checkHex (value, what) {
+  if (value === undefined || value === null) return value
+  if (typeof value !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(value)) {
+    throw new Error(`${what} is not hex: ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+function hexField (msg, field) {
+  return checkHex(msg[field], `"${field}"`)
+}
+
+function hexArg (msg, field) {
+  need(msg, field)
+  return hexField(msg, field)
+}
+
+// The put/del ops of `ops` (bee.js's op shapes), with their bytes checked.
+function checkOps (ops) {
+  if (!Array.isArray(ops)) throw new Error('"ops" must be an array')
+  for (const op of ops) {
+    const what = `op ${JSON.stringify(op)}`
+    if (op && op.batch) checkOps(op.batch)
+    const w = op && (op.put || op.del)
+    if (!w && !(op && (op.batch || op.truncate !== undefined))) throw new Error(`${what} is not put, del, batch or truncate`)
+    if (w) for (const f of ['key', 'value', 'cas']) checkHex(w[f], `${what}: "${f}"`)
+  }
+  return ops
+}
+
+// A 32-byte seed or key.
+function bytes32 (msg, field) {
+  const seed = unhex(hexArg(msg, field))
+  if (seed.length !== 32) throw new Error(`"${field}" must be 32 bytes of hex`)
   return seed
 }
 
 function beeOf (msg) {
   if (msg.bee === undefined && state.bees.size === 1) return [...state.bees.values()][0]
   const b = state.bees.get(need(msg, 'bee'))
-  if (!b) throw new Error(`${msg.cmd}: no bee named ${JSON.stringify(msg.bee)}`)
+  if (!b) throw new Error(`no bee named ${JSON.stringify(msg.bee)}`)
   return b
 }
 
 function writerOf (msg) {
   const b = beeOf(msg)
-  if (!b.core.writable) throw new Error(`${msg.cmd}: bee ${b.name} is a reader`)
+  if (!b.core.writable) throw new Error(`bee ${b.name} is a reader`)
   return b
 }
 
@@ -145,39 +180,36 @@ function storageDir (msg) {
   return { dir: tempDir, tempDir }
 }
 
-async function addBee (msg, core) {
+async function addBee (msg, core, tempDir) {
   const opts = beeOptions(msg)
   if (msg.extension === false) opts.extension = false
   const db = new Hyperbee(core, opts)
   await db.ready()
   core.on('verification-error', (err) => log(`bee ${msg.name}: verification error:`, err.message))
-  const b = { name: msg.name, db, core, tempDir: msg._tempDir }
+  const b = { name: msg.name, db, core, tempDir }
   state.bees.set(msg.name, b)
   for (const c of state.conns.values()) core.replicate(c.noise)
   return b
 }
 
 function checkNewName (msg) {
-  if (state.bees.has(need(msg, 'name'))) throw new Error(`${msg.cmd}: bee ${msg.name} exists`)
+  if (state.bees.has(need(msg, 'name'))) throw new Error(`bee ${msg.name} exists`)
 }
 
 async function writer (msg) {
   checkNewName(msg)
-  const keyPair = crypto.keyPair(seedOf(msg, 'seed'))
+  const keyPair = crypto.keyPair(bytes32(msg, 'seed'))
   const { dir, tempDir } = storageDir(msg)
-  msg._tempDir = tempDir
-  const b = await addBee(msg, new Hypercore(dir, { keyPair }))
+  const b = await addBee(msg, new Hypercore(dir, { keyPair }), tempDir)
   return { ...identity(b), publicKey: hex(keyPair.publicKey), length: b.core.length, fork: b.core.fork }
 }
 
 async function reader (msg) {
   checkNewName(msg)
-  const key = unhex(need(msg, 'key'))
-  if (key.length !== 32) throw new Error('reader: "key" must be 32 bytes of hex')
+  const key = bytes32(msg, 'key')
   const { dir, tempDir } = storageDir(msg)
-  msg._tempDir = tempDir
   const core = new Hypercore(dir, key, { sparse: msg.sparse !== false })
-  const b = await addBee(msg, core)
+  const b = await addBee(msg, core, tempDir)
   return { ...identity(b), length: core.length }
 }
 
@@ -189,16 +221,8 @@ function identity (b) {
 async function write (msg, ops) {
   const b = writerOf(msg)
   const versions = []
-  for (const op of ops) {
-    if (op.batch) {
-      const batch = b.db.batch()
-      for (const o of op.batch) await apply(batch, o)
-      await batch.flush()
-    } else if (op.truncate !== undefined) {
-      await b.core.truncate(op.truncate)
-    } else {
-      await apply(b.db, op)
-    }
+  for (const op of checkOps(ops)) {
+    await applyOp(b.db, op)
     versions.push(b.core.length)
   }
   return { length: b.core.length, fork: b.core.fork, versions }
@@ -228,7 +252,7 @@ function serve (socket, isInitiator, keyPair, where) {
 }
 
 function noiseKeyPair (msg) {
-  return msg.noiseSeed ? NoiseSecretStream.keyPair(seedOf(msg, 'noiseSeed')) : null
+  return msg.noiseSeed ? NoiseSecretStream.keyPair(bytes32(msg, 'noiseSeed')) : null
 }
 
 async function listen (msg) {
@@ -276,26 +300,38 @@ function disconnect (msg) {
   return {}
 }
 
+// The bounds of a range, diff (hex keys) or history (seq numbers) command.
 function rangeOf (msg) {
   const r = {}
   for (const k of ['gt', 'gte', 'lt', 'lte', 'reverse', 'limit']) {
     if (msg[k] !== undefined) r[k] = msg[k]
   }
+  if (msg.cmd !== 'history') for (const k of ['gt', 'gte', 'lt', 'lte']) hexField(msg, k)
   return r
 }
 
-// Reads through bee.js's read(), after making sure a reader has seen its
-// core: an empty tree would otherwise answer every get with null.
-async function beeRead (msg, r) {
+// The bee `msg` names, after making sure that a reader has seen its core
+// (an empty tree would answer every get with null, and a download would
+// have nothing to fetch). Further waits are for blocks, and a timeout says
+// so.
+async function seenBee (msg) {
   const b = beeOf(msg)
   if (!b.core.writable && b.core.length === 0) {
     await untilPeer(msg, b)
     await b.core.update({ wait: true })
     if (b.core.length === 0) {
-      throw new Error(`${msg.cmd}: reader ${b.name} has length 0 after an update from ` +
+      throw new Error(`reader ${b.name} has length 0 after an update from ` +
         `${b.core.peers.length} peer(s): they serve an empty core`)
     }
   }
+  msg._waitingFor = () => `bee ${b.name} waits for blocks from ${b.core.peers.length} ` +
+    `peer(s) (length ${b.core.length}, contiguous ${b.core.contiguousLength})`
+  return b
+}
+
+// Reads through bee.js's read(), at the bee's current version by default.
+async function beeRead (msg, r) {
+  const b = await seenBee(msg)
   if (r.history === undefined && r.checkout === undefined) r.checkout = b.db.version
   return { result: await read(b.db, r) }
 }
@@ -306,7 +342,7 @@ async function beeRead (msg, r) {
 async function untilPeer (msg, b) {
   msg._waitingFor = `no connection serves core ${hex(b.core.discoveryKey)} (discovery key) ` +
     `of bee ${b.name}: wrong key, or not connected (${state.conns.size} connection(s))`
-  await until(b.core, ['peer-add'], () => b.core.peers.length > 0)
+  await until(msg, b.core, ['peer-add'], () => b.core.peers.length > 0)
   msg._waitingFor = null
 }
 
@@ -325,13 +361,18 @@ function info (msg) {
 }
 
 // Resolves when `ready()` holds, re-checking on each of `events` of `core`.
-function until (core, events, ready) {
+// The listeners go when it resolves, or when `msg` ends (a timeout).
+function until (msg, core, events, ready) {
   return new Promise((resolve) => {
+    const stop = () => {
+      for (const e of events) core.off(e, check)
+    }
     const check = () => {
       if (!ready()) return
-      for (const e of events) core.off(e, check)
+      stop()
       resolve()
     }
+    msg._cleanups.push(stop)
     for (const e of events) core.on(e, check)
     check()
   })
@@ -342,7 +383,7 @@ async function waitLength (msg) {
   const want = need(msg, 'length')
   msg._waitingFor = () => `bee ${b.name} has length ${b.core.length} < ${want} ` +
     `with ${b.core.peers.length} peer(s)`
-  const waiting = until(b.core, ['append', 'truncate'], () => b.core.length >= want)
+  const waiting = until(msg, b.core, ['append', 'truncate'], () => b.core.length >= want)
   b.core.update().catch((err) => log('waitLength: update:', err.message))
   await waiting
   return { length: b.core.length }
@@ -355,7 +396,7 @@ async function waitPeer (msg) {
 }
 
 async function download (msg) {
-  const b = beeOf(msg)
+  const b = await seenBee(msg)
   const start = msg.start || 0
   const end = msg.end ?? b.core.length
   await b.core.download({ start, end }).done()
@@ -363,7 +404,7 @@ async function download (msg) {
 }
 
 async function blocks (msg) {
-  const b = beeOf(msg)
+  const b = await seenBee(msg)
   const out = []
   const end = msg.end ?? b.core.length
   for (let i = msg.start || 0; i < end; i++) out.push(hex(await b.core.get(i)))
@@ -390,14 +431,14 @@ const COMMANDS = {
   listen,
   connect,
   disconnect,
-  get: (msg) => beeRead(msg, { checkout: msg.checkout, get: need(msg, 'key') }),
+  get: (msg) => beeRead(msg, { checkout: msg.checkout, get: hexArg(msg, 'key') }),
   range: (msg) => beeRead(msg, { checkout: msg.checkout, range: rangeOf(msg) }),
   diff: (msg) => beeRead(msg, { checkout: msg.checkout, diff: { ...rangeOf(msg), from: need(msg, 'from') } }),
   history: (msg) => beeRead(msg, { history: rangeOf(msg) }),
   info,
   update: async (msg) => {
     const b = beeOf(msg)
-    return { updated: await b.core.update(), length: b.core.length }
+    return { updated: await b.core.update({ wait: true }), length: b.core.length }
   },
   waitLength,
   waitPeer,
@@ -419,7 +460,7 @@ function withTimeout (msg, work) {
   const ms = msg.timeout ?? DEFAULT_TIMEOUT
   let timer
   const expired = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${msg.cmd} timed out after ${ms} ms` +
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms` +
       waitingFor(msg))), ms)
   })
   return Promise.race([work, expired]).finally(() => clearTimeout(timer))
@@ -436,6 +477,7 @@ async function run (line) {
     return { ok: false, error: 'a command must be a JSON object' }
   }
   const id = msg.id
+  msg._cleanups = []
   const handler = Object.hasOwn(COMMANDS, msg.cmd) ? COMMANDS[msg.cmd] : null
   if (!handler) return { ok: false, id, error: `unknown command ${JSON.stringify(msg.cmd)}` }
   try {
@@ -444,6 +486,8 @@ async function run (line) {
   } catch (err) {
     log(`${msg.cmd} failed:`, (err && err.stack) || String(err))
     return { ok: false, id, error: (err && err.message) || String(err) }
+  } finally {
+    for (const stop of msg._cleanups) stop()
   }
 }
 

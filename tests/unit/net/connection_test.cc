@@ -56,9 +56,9 @@ struct Peers {
     reader_fault = fb.get();
     ConnectionHandlers sh;
     sh.on_close = [this](const Status& why) { server_closed = why; };
-    server = Connection::Create(loop.get(), std::move(fa), false, {},
-                                std::move(sh))
-                 .value();
+    server =
+        Connection::Create(loop.get(), std::move(fa), false, {}, std::move(sh))
+            .value();
     server->ServeWith([this](const Hash32& dk) -> Core* {
       return resolve && dk == served->discovery_key() ? served : nullptr;
     });
@@ -67,16 +67,16 @@ struct Peers {
     rh.on_channel_close = [this](ChannelReplicator*, const Status& why) {
       channel_closed = why;
     };
-    reader = Connection::Create(loop.get(), std::move(fb), true, {},
-                                std::move(rh))
-                 .value();
+    reader =
+        Connection::Create(loop.get(), std::move(fb), true, {}, std::move(rh))
+            .value();
     const Hash32 key = served->key();
     channel = reader->ReplicateKey(
         key, [this, key](std::string_view manifest) -> Result<Core*> {
           log::CoreOptions options;
           options.env = env.get();
-          BEE_ASSIGN_OR_RETURN(replica,
-                               Core::CreateReplica("/r", key, manifest, options));
+          BEE_ASSIGN_OR_RETURN(
+              replica, Core::CreateReplica("/r", key, manifest, options));
           return replica.get();
         });
   }
@@ -106,14 +106,12 @@ TEST_CASE("connection: two bee peers replicate a log over the whole stack") {
   // The reader's bytes arrive in small random pieces.
   test::FaultPlan plan;
   plan.max_chunk = 61;
-  peers.reader_fault->SetPlan(test::FaultTransport::Direction::kIncoming,
-                              plan);
+  peers.reader_fault->SetPlan(test::FaultTransport::Direction::kIncoming, plan);
   peers.Start();
-  REQUIRE(peers.RunUntil([&] { return peers.channel->done() ||
-                                      peers.Failed(); })
-              .ok());
-  INFO(peers.reader_closed.ToString() + " / " +
-       peers.server_closed.ToString());
+  REQUIRE(
+      peers.RunUntil([&] { return peers.channel->done() || peers.Failed(); })
+          .ok());
+  INFO(peers.reader_closed.ToString() + " / " + peers.server_closed.ToString());
   REQUIRE_FALSE(peers.Failed());
   RequireSame(*writer, *peers.replica);
   CHECK(peers.reader->remote_public_key() != Hash32{});
@@ -124,16 +122,18 @@ TEST_CASE("connection: two bee peers replicate a log over the whole stack") {
   std::vector<std::string> more = {"late 1", "late 2"};
   REQUIRE(writer->Append(more).ok());
   peers.server->OnLocalChange(writer.get());
-  REQUIRE(peers.RunUntil([&] {
-                 return peers.replica->contiguous_length() == 302 ||
-                        peers.Failed();
-               })
+  REQUIRE(peers
+              .RunUntil([&] {
+                return peers.replica->contiguous_length() == 302 ||
+                       peers.Failed();
+              })
               .ok());
   RequireSame(*writer, *peers.replica);
 }
 
-TEST_CASE("connection: a byte flipped on the wire ends the connection and "
-          "nothing unverified is stored") {
+TEST_CASE(
+    "connection: a byte flipped on the wire ends the connection and "
+    "nothing unverified is stored") {
   auto writer = Writer(300);
   for (uint64_t at : {uint64_t{40}, uint64_t{150}, uint64_t{5000}}) {
     CAPTURE(at);
@@ -157,14 +157,14 @@ TEST_CASE("connection: a byte flipped on the wire ends the connection and "
   }
 }
 
-TEST_CASE("connection: a connection cut mid-transfer names the cause and "
-          "keeps what was verified") {
+TEST_CASE(
+    "connection: a connection cut mid-transfer names the cause and "
+    "keeps what was verified") {
   auto writer = Writer(300);
   Peers peers(writer.get());
   test::FaultPlan plan;
   plan.cut_after = 12000;
-  peers.server_fault->SetPlan(test::FaultTransport::Direction::kOutgoing,
-                              plan);
+  peers.server_fault->SetPlan(test::FaultTransport::Direction::kOutgoing, plan);
   peers.Start();
   REQUIRE(peers.RunUntil([&] { return !peers.reader_closed.ok(); }).ok());
   CHECK(peers.reader_closed.ToString().find("closed by peer") !=
@@ -201,8 +201,7 @@ class WrongCapabilityPeer {
   WrongCapabilityPeer(EventLoop* loop, std::unique_ptr<Transport> transport,
                       const Hash32& discovery_key)
       : transport_(std::move(transport)), discovery_key_(discovery_key) {
-    session_ =
-        SecureSession::Create(false, log::KeyPair::Random()).value();
+    session_ = SecureSession::Create(false, log::KeyPair::Random()).value();
     TransportHandlers h;
     h.on_data = [this](std::string_view bytes) { OnData(bytes); };
     h.on_close = [](const Status&) {};
@@ -252,8 +251,9 @@ class WrongCapabilityPeer {
   bool opened_ = false;
 };
 
-TEST_CASE("connection: a peer whose capability is wrong is dropped before "
-          "anything is exchanged") {
+TEST_CASE(
+    "connection: a peer whose capability is wrong is dropped before "
+    "anything is exchanged") {
   auto writer = Writer(10);
   auto loop = EventLoop::Create().value();
   auto [a, b] = NewMemoryPair(loop.get(), TransportOptions{});
