@@ -22,7 +22,8 @@ std::string Payload(const Message& message) {
   std::string out;
   EncodeMessage(message, &out);
   REQUIRE(!out.empty());
-  REQUIRE(static_cast<uint8_t>(out[0]) == static_cast<uint8_t>(TypeOf(message)));
+  REQUIRE(static_cast<uint8_t>(out[0]) ==
+          static_cast<uint8_t>(TypeOf(message)));
   return out.substr(1);
 }
 
@@ -154,8 +155,8 @@ TEST_CASE("wire: optional trailing fields are read only when bytes remain") {
   auto unwant = std::get<Unwant>(Decode(MessageType::kUnwant, "004001"));
   CHECK(unwant.any);
   // A flag announcing a field makes it required.
-  auto cut = DecodeMessage(static_cast<uint64_t>(MessageType::kNoData),
-                           Unhex("0501"));
+  auto cut =
+      DecodeMessage(static_cast<uint64_t>(MessageType::kNoData), Unhex("0501"));
   REQUIRE_FALSE(cut.ok());
   CHECK(cut.status().ToString().find("noData: reason") != std::string::npos);
 }
