@@ -224,6 +224,8 @@ class Mux {
                   bool in_batch);
   Status OnBatch(std::string_view payload);
   Status OnOpenMessage(std::string_view payload);
+  Status CheckRemoteId(uint64_t remote_id) const;
+  Status AskListener(uint64_t remote_id, const Key& key);
   Status OnRejectMessage(std::string_view payload);
   Status OnCloseMessage(std::string_view payload);
   Status OnChannelMessage(uint64_t remote_id, uint64_t type,

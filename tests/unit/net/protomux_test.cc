@@ -480,7 +480,7 @@ TEST_CASE("protomux: the id table of the peer is bounded") {
   REQUIRE(m.OnFrame(OpenFrame(2, "nobody")).ok());  // reuse of a freed id
   Status s = m.OnFrame(OpenFrame(4, "nobody"));
   CHECK(s.IsCorruption());
-  CHECK(s.message().find("at most 3") != std::string::npos);
+  CHECK(s.message().find("channel id 4 is above 3") != std::string::npos);
 }
 
 std::map<std::string, std::string> LoadFlat(const std::string& session) {
