@@ -10,8 +10,9 @@
 // This header has the control-message codecs and `Mux`, a sans-I/O
 // multiplexer: it consumes decrypted frames (OnFrame) and queues the frames
 // to send (TakeOutput); the caller owns the socket, the secret stream and
-// the event loop. Not thread-safe: one Mux per connection, driven by one
-// thread.
+// the event loop. The codecs are thread-safe; a Mux is not: one Mux per
+// connection, driven by one thread. docs/PROTOCOL.md, "Protomux", has the
+// rules and where they differ from JS.
 #ifndef BEE_NET_PROTOMUX_H_
 #define BEE_NET_PROTOMUX_H_
 
@@ -193,6 +194,7 @@ class Mux {
   // While corked (nested: each Cork needs an Uncork), everything sent goes
   // into one batch frame, emitted by the last Uncork. JS corks sync+range
   // after an open, and replies to a batch of several messages with one.
+  // REQUIRES: every Uncork follows a Cork.
   void Cork();
   void Uncork();
 
