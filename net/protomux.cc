@@ -413,15 +413,29 @@ Status Mux::AskListener(uint64_t rid, const Key& key) {
     accepted = it->second->OnRemoteOpen(key.first, key.second);
     depth_--;
   }
-  // Unless the listener accepted it or paired it already, refuse it.
   auto it = pairing_.find(key);
-  if (!accepted && it != pairing_.end() &&
+  const bool waiting =
+      it != pairing_.end() &&
       std::find(it->second.incoming.begin(), it->second.incoming.end(), rid) !=
-          it->second.incoming.end()) {
+          it->second.incoming.end();
+  if (waiting && !accepted) {
     Erase(&it->second.incoming, rid);
     Forget(key);
     SendReject(rid);
     DropRemote(rid);
+  } else if (waiting) {
+    // Accepted for later: what the open holds counts as buffered.
+    Remote* r = remote_[rid - 1].get();
+    const size_t size = key.second.size() + r->handshake.size();
+    if (size >
+        options_.max_buffered - std::min(buffered_, options_.max_buffered)) {
+      return Status::Corruption(
+          "open: the peer's opens and messages waiting for us hold more "
+          "than " +
+          Num(options_.max_buffered) + " bytes (channel " + Num(rid) + ")");
+    }
+    r->pending_bytes += size;
+    buffered_ += size;
   }
   return RunReady();
 }

@@ -142,10 +142,11 @@ class Mux {
   struct Options {
     // Bytes of the peer's messages held for channels it opened that are
     // not paired yet, over all channels; each message counts 512 bytes
-    // plus its payload, as JS counts. Going over fails the Mux with
-    // Corruption (an error, not back-pressure: a JS peer sends nothing on
-    // a channel before it has our open, so only a misbehaving peer fills
-    // it).
+    // plus its payload, as JS counts. The id and handshake of an open a
+    // listener accepted for later count too (JS has no such bound). Going over
+    // fails the Mux with Corruption (an error, not back-pressure: a JS peer
+    // sends nothing on a channel before it has our open, so only a misbehaving
+    // peer fills it).
     size_t max_buffered = 32 * 1024;
     // A corked batch is sent once it reaches this many bytes (as JS).
     size_t max_batch = 8 * 1024 * 1024;

@@ -281,7 +281,7 @@ TEST_CASE("protomux: messages before pairing are buffered, then replayed") {
   p.Pump();
   CHECK(later.asked.size() == 1);
   CHECK(p.hb.events.empty());
-  CHECK(p.b.buffered() == 3 * 512 + 3 + 3 + 4);
+  CHECK(p.b.buffered() == 4 + 3 * 512 + 3 + 3 + 4);  // open: "dk" "ha"
   CHECK_FALSE(p.a.paired(*ca));
 
   auto cb = p.b.Open(kProtocol, "dk", "hb", &p.hb);
@@ -297,7 +297,7 @@ TEST_CASE("protomux: messages before pairing are buffered, then replayed") {
     REQUIRE(p.a.Open(kProtocol, "other", "", &p.ha).ok());
     REQUIRE(p.a.Send(2, 0, "zzz").ok());
     p.Pump();
-    CHECK(p.b.buffered() == 512 + 3);
+    CHECK(p.b.buffered() == 5 + 512 + 3);  // open: "other" ""
     REQUIRE(p.b.Reject(kProtocol, "other").ok());
     CHECK(p.b.buffered() == 0);
     p.Pump();
@@ -327,6 +327,32 @@ TEST_CASE("protomux: buffering past the limit fails the Mux") {
   CHECK(b.OnFrame("").IsCorruption());
   Recorder h;
   CHECK_FALSE(b.Open(kProtocol, "k", "", &h).ok());
+
+  // An open accepted for later holds its id and handshake: they count.
+  Mux c(options);
+  c.Listen(kProtocol, &later);
+  const std::string handshake(4000, 'h');
+  REQUIRE(
+      c.OnFrame(Frame(0, 1, EncodeOpen({1, kProtocol, "id", handshake}))).ok());
+  CHECK(c.buffered() == 4002);
+  Status over = c.OnFrame(
+      Frame(0, 1, EncodeOpen({2, kProtocol, "id2", std::string(100, 'x')})));
+  CHECK(over.IsCorruption());
+  CHECK(over.message().find("opens and messages waiting") != std::string::npos);
+}
+
+TEST_CASE("protomux: an accepted open's bytes are released when it opens") {
+  Mux b;
+  Acceptor later;
+  later.mode = Acceptor::Mode::kDefer;
+  b.Listen(kProtocol, &later);
+  REQUIRE(b.OnFrame(OpenFrame(1, kProtocol, "k")).ok());  // handshake "hs"
+  CHECK(b.buffered() == 3);
+  Recorder h;
+  h.mux = &b;
+  REQUIRE(b.Open(kProtocol, "k", "", &h).ok());
+  CHECK(b.buffered() == 0);
+  CHECK(h.events == std::vector<std::string>{"open 1 hs"});
 }
 
 TEST_CASE("protomux: cork batches what is sent; a batch is answered as one") {
