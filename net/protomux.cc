@@ -353,62 +353,89 @@ Status Mux::OnBatch(std::string_view payload) {
   return Status::OK();
 }
 
-Status Mux::OnOpenMessage(std::string_view payload) {
-  BEE_ASSIGN_OR_RETURN(OpenMessage m, DecodeOpen(payload));
-  const uint64_t rid = m.local_id;
+Status Mux::CheckRemoteId(uint64_t rid) const {
   if (rid == 0) {
     return Status::Corruption("open: channel id 0 is the control channel");
   }
-  if (rid > remote_.size() + 1 || rid > options_.max_remote_channels) {
+  if (rid > options_.max_remote_channels) {
+    return Status::Corruption("open: channel id " + Num(rid) + " is above " +
+                              Num(options_.max_remote_channels) +
+                              ", the most channels a peer may open");
+  }
+  if (rid > remote_.size() + 1) {
     return Status::Corruption("open: channel id " + Num(rid) +
                               " skips ids (the peer has used " +
-                              Num(remote_.size()) + ", at most " +
-                              Num(options_.max_remote_channels) + " allowed)");
+                              Num(remote_.size()) + ")");
   }
   if (rid <= remote_.size() && remote_[rid - 1] != nullptr) {
     return Status::Corruption("open: channel id " + Num(rid) +
                               " is still open");
   }
+  return Status::OK();
+}
+
+Status Mux::OnOpenMessage(std::string_view payload) {
+  BEE_ASSIGN_OR_RETURN(OpenMessage m, DecodeOpen(payload));
+  const uint64_t rid = m.local_id;
+  BEE_RETURN_IF_ERROR(CheckRemoteId(rid));
   if (rid == remote_.size() + 1) remote_.emplace_back();
   Key key{m.protocol, m.id};
   auto remote = std::make_unique<Remote>();
   remote->key = key;
   remote->handshake = std::move(m.handshake);
   Pairing& pairing = pairing_[key];
-  if (!pairing.outgoing.empty()) {
-    const uint32_t channel = pairing.outgoing.front();
-    pairing.outgoing.pop_front();
-    Forget(key);
-    Local* l = local_[channel - 1].get();
-    if (l->state == Local::State::kClosing) {
-      // We closed it before the peer answered: the id is free now, and
-      // what the peer sends on its channel is ignored.
-      FreeLocal(channel);
-      return Status::OK();
-    }
-    remote->local = channel;
-    l->state = Local::State::kPaired;
-    l->remote_id = rid;
+  if (pairing.outgoing.empty()) {
     remote_[rid - 1] = std::move(remote);
-    return FullyOpen(rid);
+    pairing.incoming.push_back(rid);
+    return AskListener(rid, key);
   }
+  const uint32_t channel = pairing.outgoing.front();
+  pairing.outgoing.pop_front();
+  Forget(key);
+  Local* l = local_[channel - 1].get();
+  if (l->state == Local::State::kClosing) {
+    // We closed it before the peer answered: the id is free now, and what
+    // the peer sends on its channel is ignored.
+    FreeLocal(channel);
+    return Status::OK();
+  }
+  remote->local = channel;
+  l->state = Local::State::kPaired;
+  l->remote_id = rid;
   remote_[rid - 1] = std::move(remote);
-  pairing.incoming.push_back(rid);
+  return FullyOpen(rid);
+}
+
+Status Mux::AskListener(uint64_t rid, const Key& key) {
   bool accepted = false;
-  if (auto it = listeners_.find(m.protocol); it != listeners_.end()) {
+  if (auto it = listeners_.find(key.first); it != listeners_.end()) {
     depth_++;
-    accepted = it->second->OnRemoteOpen(m.protocol, m.id);
+    accepted = it->second->OnRemoteOpen(key.first, key.second);
     depth_--;
   }
-  // Unless the listener accepted it or paired it already, refuse it.
   auto it = pairing_.find(key);
-  if (!accepted && it != pairing_.end() &&
+  const bool waiting =
+      it != pairing_.end() &&
       std::find(it->second.incoming.begin(), it->second.incoming.end(), rid) !=
-          it->second.incoming.end()) {
+          it->second.incoming.end();
+  if (waiting && !accepted) {
     Erase(&it->second.incoming, rid);
     Forget(key);
     SendReject(rid);
     DropRemote(rid);
+  } else if (waiting) {
+    // Accepted for later: what the open holds counts as buffered.
+    Remote* r = remote_[rid - 1].get();
+    const size_t size = key.second.size() + r->handshake.size();
+    if (size >
+        options_.max_buffered - std::min(buffered_, options_.max_buffered)) {
+      return Status::Corruption(
+          "open: the peer's opens and messages waiting for us hold more "
+          "than " +
+          Num(options_.max_buffered) + " bytes (channel " + Num(rid) + ")");
+    }
+    r->pending_bytes += size;
+    buffered_ += size;
   }
   return RunReady();
 }

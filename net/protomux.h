@@ -10,8 +10,9 @@
 // This header has the control-message codecs and `Mux`, a sans-I/O
 // multiplexer: it consumes decrypted frames (OnFrame) and queues the frames
 // to send (TakeOutput); the caller owns the socket, the secret stream and
-// the event loop. Not thread-safe: one Mux per connection, driven by one
-// thread.
+// the event loop. The codecs are thread-safe; a Mux is not: one Mux per
+// connection, driven by one thread. docs/PROTOCOL.md, "Protomux", has the
+// rules and where they differ from JS.
 #ifndef BEE_NET_PROTOMUX_H_
 #define BEE_NET_PROTOMUX_H_
 
@@ -141,10 +142,11 @@ class Mux {
   struct Options {
     // Bytes of the peer's messages held for channels it opened that are
     // not paired yet, over all channels; each message counts 512 bytes
-    // plus its payload, as JS counts. Going over fails the Mux with
-    // Corruption (an error, not back-pressure: a JS peer sends nothing on
-    // a channel before it has our open, so only a misbehaving peer fills
-    // it).
+    // plus its payload, as JS counts. The id and handshake of an open a
+    // listener accepted for later count too (JS has no such bound). Going over
+    // fails the Mux with Corruption (an error, not back-pressure: a JS peer
+    // sends nothing on a channel before it has our open, so only a misbehaving
+    // peer fills it).
     size_t max_buffered = 32 * 1024;
     // A corked batch is sent once it reaches this many bytes (as JS).
     size_t max_batch = 8 * 1024 * 1024;
@@ -193,6 +195,7 @@ class Mux {
   // While corked (nested: each Cork needs an Uncork), everything sent goes
   // into one batch frame, emitted by the last Uncork. JS corks sync+range
   // after an open, and replies to a batch of several messages with one.
+  // REQUIRES: every Uncork follows a Cork.
   void Cork();
   void Uncork();
 
@@ -224,6 +227,8 @@ class Mux {
                   bool in_batch);
   Status OnBatch(std::string_view payload);
   Status OnOpenMessage(std::string_view payload);
+  Status CheckRemoteId(uint64_t remote_id) const;
+  Status AskListener(uint64_t remote_id, const Key& key);
   Status OnRejectMessage(std::string_view payload);
   Status OnCloseMessage(std::string_view payload);
   Status OnChannelMessage(uint64_t remote_id, uint64_t type,

@@ -6,7 +6,11 @@
 // Every decoder treats its input as hostile: truncated or malformed bytes
 // give Corruption naming the message and the field; optional trailing
 // fields are read only when bytes remain, and unread trailing bytes are
-// skipped (§6.4), as JS does.
+// skipped (§6.4), as JS does. Unknown flag bits are ignored, except in
+// request and data, whose decoders (log/proof.h) refuse them. Decoded
+// messages own their bytes. The functions are thread-safe; an
+// ExtensionNames belongs to one channel. docs/PROTOCOL.md, "Channel
+// messages", has the grammar and what the tests prove.
 #ifndef BEE_NET_WIRE_H_
 #define BEE_NET_WIRE_H_
 
