@@ -134,7 +134,10 @@ ProofRequest MakeRequest(const Core& replica, std::optional<uint64_t> block,
 // Verifies `proof` against the replica's key, stored nodes and signature
 // rules, then stores the block, the nodes and (for an upgrade) the new
 // signed length. VerificationFailed or Corruption on any mismatch; nothing
-// is stored then. REQUIRES: replica is a replica (CreateReplica).
+// is stored then. NotSupported for a proof with a hash or seek part (bee
+// never asks for them). Subscribers hear kUpgrade for a newer length, then
+// kBlock for a block not held before (Core::Subscribe). REQUIRES: replica
+// is a replica (CreateReplica).
 Status ApplyProof(Core* replica, const Proof& proof);
 
 // Fills an empty replica with a complete log received out of band (e.g. an
