@@ -113,7 +113,9 @@ Result<Proof> DecodeProof(std::string_view bytes);
 //     block or hash node past the end of the upgrade, a hash node outside
 //     the tree. Reason 2, "invalid request" (hypercore counts them against
 //     the peer).
-//   NotSupported: seek requests. Reason 1.
+//   NotSupported: seek requests. Reason 1. A JS peer sends them only to a
+//     peer whose channel open set `seeks` (PROTOCOL.md §6.1); told 0, it
+//     asks hash requests instead, which are answered.
 //   Corruption, IOError: this log's own files failed. Reason 1.
 // The checks run in hypercore's order: a request both unavailable and
 // invalid is Unavailable.
