@@ -13,7 +13,9 @@
 // Get, GetMany and the accessors may run concurrently with them and with
 // each other.
 // A reader that captured length() = L may read any block < L until the log
-// is truncated below L.
+// is truncated below L. Subscribe's callbacks run on the thread that made a
+// change, under the writer lock (see Subscribe); Subscriptions may be
+// dropped from any thread.
 #ifndef BEE_LOG_CORE_H_
 #define BEE_LOG_CORE_H_
 

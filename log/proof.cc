@@ -263,18 +263,67 @@ class ProofBuilder {
   ProofBuilder(const Core::Impl& m, const ProofRequest& request, Proof* proof)
       : m_(m), request_(request), proof_(proof) {}
 
+  // The order of the checks is hypercore's (PROTOCOL.md §7.4): what this
+  // log cannot serve (Unavailable) before what is wrong with the request
+  // (InvalidArgument).
   Status Build() {
-    uint64_t length = m_.head_.length;
-    uint64_t head = 2 * length;
-    uint64_t to = head;
-    if (request_.hash || request_.seek) {
-      return Status::NotSupported("hash and seek proofs are not supported yet");
+    BEE_RETURN_IF_ERROR(CheckAvailable());
+    proof_->request = request_.id;
+    proof_->fork = m_.head_.fork;
+    if (request_.manifest && !m_.compat_) proof_->manifest = m_.manifest_;
+    // An empty log has nothing to prove: the answer carries no part.
+    if (m_.head_.length == 0) return Status::OK();
+    BEE_RETURN_IF_ERROR(CheckRequest());
+    if (request_.block) {
+      proof_->block.emplace();
+      proof_->block->index = request_.block->index;
+      BEE_RETURN_IF_ERROR(
+          m_.ReadBlock(request_.block->index, &proof_->block->value));
+      subject_nodes_ = &proof_->block->nodes;
+    } else if (request_.hash) {
+      proof_->hash.emplace();
+      proof_->hash->index = request_.hash->index;
+      subject_nodes_ = &proof_->hash->nodes;
+    }
+    if (subject_ && !InUpgrade()) {
+      BEE_ASSIGN_OR_RETURN(uint64_t top, ClimbNodes());
+      BEE_RETURN_IF_ERROR(SubjectPathTo(top));
+    }
+    if (request_.upgrade) BEE_RETURN_IF_ERROR(Upgrade());
+    if (subject_ && !placed_) {
+      return Status::InvalidArgument(
+          std::string(request_.block ? "block " : "hash node ") +
+          Num(request_.block ? request_.block->index : *subject_) +
+          " is past the end of the requested upgrade");
+    }
+    return Status::OK();
+  }
+
+ private:
+  // Unavailable for what this log cannot answer whatever the request's
+  // shape: another fork, a block it does not hold, a seek.
+  Status CheckAvailable() {
+    if (request_.seek) {
+      return Status::NotSupported("seek proofs are not supported");
     }
     if (request_.fork != m_.head_.fork) {
-      return Status::InvalidArgument(
-          "request is for fork " + Num(request_.fork) +
-          ", the log is at fork " + Num(m_.head_.fork));
+      return Status::Unavailable("request is for fork " + Num(request_.fork) +
+                                 ", the log is at fork " + Num(m_.head_.fork));
     }
+    if (request_.block && !m_.HasBlock(request_.block->index)) {
+      return Status::Unavailable(
+          "block " + Num(request_.block->index) +
+          (request_.block->index >= m_.head_.length
+               ? " is beyond the log length " + Num(m_.head_.length)
+               : " is not stored"));
+    }
+    return Status::OK();
+  }
+
+  // InvalidArgument for a request no log of this length could answer.
+  Status CheckRequest() {
+    const uint64_t length = m_.head_.length;
+    to_ = 2 * length;
     if (request_.upgrade) {
       const auto& up = *request_.upgrade;
       if (up.length == 0 || up.start > length ||
@@ -283,41 +332,27 @@ class ProofBuilder {
                                        Num(up.length) + " is beyond length " +
                                        Num(length));
       }
-      to = 2 * (up.start + up.length);
+      to_ = 2 * (up.start + up.length);
     }
     if (request_.block) {
-      if (request_.block->index >= length) {
-        return Status::InvalidArgument("block " + Num(request_.block->index) +
-                                       " is beyond length " + Num(length));
+      subject_ = 2 * request_.block->index;
+    } else if (request_.hash) {
+      const uint64_t index = request_.hash->index;
+      if (index >= 2 * length || flat::RightSpan(index) >= 2 * length) {
+        return Status::InvalidArgument("hash node " + Num(index) +
+                                       " is not in the tree of length " +
+                                       Num(length));
       }
-      proof_->block.emplace();
-      proof_->block->index = request_.block->index;
-      BEE_RETURN_IF_ERROR(
-          m_.ReadBlock(request_.block->index, &proof_->block->value));
-      if (!InUpgrade()) BEE_RETURN_IF_ERROR(BlockPath(to));
+      subject_ = index;
     }
-    if (request_.upgrade) {
-      proof_->upgrade.emplace();
-      proof_->upgrade->start = request_.upgrade->start;
-      proof_->upgrade->length = request_.upgrade->length;
-      BEE_RETURN_IF_ERROR(
-          RangeNodes(2 * request_.upgrade->start, to, &proof_->upgrade->nodes));
-      if (head > to) {
-        BEE_RETURN_IF_ERROR(
-            RangeNodes(to, head, &proof_->upgrade->additional_nodes));
-      }
-      proof_->upgrade->signature = m_.head_.signature;
-    }
-    if (request_.manifest && !m_.compat_) proof_->manifest = m_.manifest_;
-    proof_->request = request_.id;
-    proof_->fork = m_.head_.fork;
     return Status::OK();
   }
 
- private:
+  // Whether the subject (block or hash node) reaches the upgrade's new
+  // blocks: its proof then joins the upgrade's nodes.
   bool InUpgrade() const {
-    return request_.upgrade && request_.block &&
-           request_.block->index >= request_.upgrade->start;
+    if (!request_.upgrade || !subject_) return false;
+    return flat::RightSpan(*subject_) / 2 >= request_.upgrade->start;
   }
 
   Status Push(std::vector<TreeNode>* out, uint64_t index) {
@@ -326,33 +361,57 @@ class ProofBuilder {
     return Status::OK();
   }
 
-  // Uncles of the block's leaf, climbing request.nodes steps but never past
-  // the root of the requester's tree that holds it.
-  Status BlockPath(uint64_t to) {
-    uint64_t node = 2 * request_.block->index;
-    for (uint64_t i = 0; i < request_.block->nodes; i++) {
-      uint64_t parent = flat::Parent(node);
-      if (flat::RightSpan(parent) >= to) break;
-      BEE_RETURN_IF_ERROR(Push(&proof_->block->nodes, flat::Sibling(node)));
-      node = parent;
-    }
-    return Status::OK();
-  }
-
-  // Uncles from the block's leaf up to `top` (a node of the upgrade).
-  Status BlockPathTo(uint64_t top) {
-    uint64_t node = 2 * request_.block->index;
-    while (node != top) {
-      BEE_RETURN_IF_ERROR(Push(&proof_->block->nodes, flat::Sibling(node)));
+  // The node `nodes` levels above the subject; InvalidArgument when the
+  // climb leaves the requester's tree [0, to).
+  Result<uint64_t> ClimbNodes() const {
+    const uint64_t nodes =
+        request_.block ? request_.block->nodes : request_.hash->nodes;
+    uint64_t node = *subject_;
+    for (uint64_t i = 0; i < nodes; i++) {
       node = flat::Parent(node);
+      if (flat::RightSpan(node) >= to_) {
+        return Status::InvalidArgument(
+            "nodes " + Num(nodes) + " climbs out of the tree of length " +
+            Num(to_ / 2) + " (node " + Num(node) + ")");
+      }
+    }
+    return node;
+  }
+
+  // The subject's proof up to `top`: for a hash request the node itself
+  // first, then the siblings of the path, bottom-up.
+  Status SubjectPathTo(uint64_t top) {
+    placed_ = true;
+    if (request_.hash && !request_.block) {
+      BEE_RETURN_IF_ERROR(Push(subject_nodes_, *subject_));
+    }
+    for (uint64_t node = *subject_; node != top; node = flat::Parent(node)) {
+      BEE_RETURN_IF_ERROR(Push(subject_nodes_, flat::Sibling(node)));
     }
     return Status::OK();
   }
 
+  Status Upgrade() {
+    const uint64_t head = 2 * m_.head_.length;
+    proof_->upgrade.emplace();
+    proof_->upgrade->start = request_.upgrade->start;
+    proof_->upgrade->length = request_.upgrade->length;
+    BEE_RETURN_IF_ERROR(
+        RangeNodes(2 * request_.upgrade->start, to_, &proof_->upgrade->nodes));
+    if (head > to_) {
+      BEE_RETURN_IF_ERROR(
+          RangeNodes(to_, head, &proof_->upgrade->additional_nodes));
+    }
+    proof_->upgrade->signature = m_.head_.signature;
+    return Status::OK();
+  }
+
+  // A node of the upgrade; one that holds the subject is replaced by the
+  // subject's path up to it.
   Status Emit(std::vector<TreeNode>* out, uint64_t index) {
-    if (InUpgrade() && out == &proof_->upgrade->nodes &&
-        flat::Contains(index, 2 * request_.block->index)) {
-      return BlockPathTo(index);
+    if (!placed_ && InUpgrade() && out == &proof_->upgrade->nodes &&
+        flat::Contains(index, *subject_)) {
+      return SubjectPathTo(index);
     }
     return Push(out, index);
   }
@@ -378,6 +437,13 @@ class ProofBuilder {
   const Core::Impl& m_;
   const ProofRequest& request_;
   Proof* proof_;
+  // The requester's tree: 2 * (upgrade end), else the head.
+  uint64_t to_ = 0;
+  // The node the block or hash request is about (a block's leaf), where
+  // its path goes, and whether the path was emitted.
+  std::optional<uint64_t> subject_;
+  std::vector<TreeNode>* subject_nodes_ = nullptr;
+  bool placed_ = false;
   std::string scratch_;
 };
 
@@ -388,6 +454,16 @@ Result<Proof> CreateProof(const Core& core, const ProofRequest& request) {
   Proof proof;
   std::shared_lock<std::shared_mutex> l(m.mu_);
   BEE_RETURN_IF_ERROR(ProofBuilder(m, request, &proof).Build());
+  return proof;
+}
+
+std::optional<Proof> ManifestOnlyProof(const Core& core,
+                                       const ProofRequest& request) {
+  if (!request.manifest || core.manifest().empty()) return std::nullopt;
+  Proof proof;
+  proof.request = request.id;
+  proof.fork = core.fork();
+  proof.manifest = core.manifest();
   return proof;
 }
 

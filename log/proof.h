@@ -3,7 +3,7 @@
 // encodings are hypercore 11's request/data messages (FORMAT.md §16), so a
 // future replication protocol can carry them unchanged.
 //
-//   responder: CreateProof(core, request)        -> Proof
+//   responder: CreateProof(core, request)        -> Proof (or noData)
 //   requester: MakeRequest(replica, block, len)  -> ProofRequest
 //              ApplyProof(replica, proof)        -> verified and stored
 //
@@ -99,10 +99,37 @@ Result<ProofRequest> DecodeRequest(std::string_view bytes,
 std::string EncodeProof(const Proof& proof);
 Result<Proof> DecodeProof(std::string_view bytes, bool allow_trailing = false);
 
-// Builds the proof answering `request` from a core that holds the blocks
-// and nodes it needs (a full log, or a replica that has them). Hash and seek
-// requests are NotSupported for now.
+// Builds the proof answering `request` (PROTOCOL.md §7.4, FORMAT.md §16.3)
+// from a core that holds the blocks and nodes it needs (a full log, or a
+// replica that has them), exactly as hypercore 11 does: block, hash and
+// upgrade parts in any combination (a hash part is ignored when a block is
+// asked for, as hypercore does), additional nodes up to this log's length,
+// and the manifest when asked for. An empty log answers with no part.
+//
+// Errors, with the noData reason (PROTOCOL.md §6.4) a replicator sends:
+//   Unavailable: this log cannot answer now, whatever the request's shape:
+//     another fork, a block it does not hold (or past its length), a node
+//     a replica lacks. Reason 1, "not available" (or ManifestOnlyProof).
+//   InvalidArgument: no log of this length could answer it: an upgrade with
+//     start >= end or end > length, a block or hash whose `nodes` climbs
+//     out of the requester's tree (start + length, else this length), a
+//     block or hash node past the end of the upgrade, a hash node outside
+//     the tree. Reason 2, "invalid request" (hypercore counts them against
+//     the peer).
+//   NotSupported: seek requests. Reason 1. A JS peer sends them only to a
+//     peer whose channel open set `seeks` (PROTOCOL.md §6.1); told 0, it
+//     asks hash requests instead, which are answered.
+//   Corruption, IOError: this log's own files failed. Reason 1.
+// The checks run in hypercore's order: a request both unavailable and
+// invalid is Unavailable.
 Result<Proof> CreateProof(const Core& core, const ProofRequest& request);
+
+// What hypercore sends instead of noData reason 1 (PROTOCOL.md §7.4 rule
+// 1): when `request` asked for the manifest and `core` has one (not a
+// compat core), a proof carrying only the manifest, for the request's id
+// and the log's fork; else nullopt.
+std::optional<Proof> ManifestOnlyProof(const Core& core,
+                                       const ProofRequest& request);
 
 // What a replica must ask for to verify block `index` of a log whose remote
 // length is `remote_length` (0 = no upgrade wanted).
@@ -112,7 +139,10 @@ ProofRequest MakeRequest(const Core& replica, std::optional<uint64_t> block,
 // Verifies `proof` against the replica's key, stored nodes and signature
 // rules, then stores the block, the nodes and (for an upgrade) the new
 // signed length. VerificationFailed or Corruption on any mismatch; nothing
-// is stored then. REQUIRES: replica is a replica (CreateReplica).
+// is stored then. NotSupported for a proof with a hash or seek part (bee
+// never asks for them). Subscribers hear kUpgrade for a newer length, then
+// kBlock for a block not held before (Core::Subscribe). REQUIRES: replica
+// is a replica (CreateReplica).
 Status ApplyProof(Core* replica, const Proof& proof);
 
 // Fills an empty replica with a complete log received out of band (e.g. an

@@ -1,8 +1,8 @@
 // Runs the pinned JS peer (tests/interop/js: hyperbee 2.27.3 on hypercore
 // 11.39.5) on one JSON program; the program and result formats are
-// documented at the top of each script (core.js, bee.js, export.js). The
-// long-running peer (peer.js) runs through node_process.h, which shares the
-// checks and helpers below.
+// documented at the top of each script (core.js, bee.js, export.js,
+// proof.js). The long-running peer (peer.js) runs through node_process.h,
+// which shares the checks and helpers below.
 //
 // Thread-safe: each call uses its own temp directory and node process.
 #ifndef BEE_TESTS_UTIL_NODE_RUNNER_H_

@@ -1,6 +1,6 @@
 // A replica's own bytes and refusals: the `bitfield` file (docs/FORMAT.md
-// §1.5) pinned byte for byte, and hash and seek proofs (§3) refused with
-// NotSupported, storing nothing.
+// §1.5) pinned byte for byte, seek requests refused with NotSupported, and
+// proofs with hash or seek parts (§3) refused, storing nothing.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -56,18 +56,14 @@ TEST_CASE("bitfield file bytes after an import", "[log][format]") {
   CHECK(p.env.Contents("/r/bitfield") == std::string("\xff\xff\x0f", 3));
 }
 
-TEST_CASE("hash and seek proofs are refused, not answered", "[log]") {
+TEST_CASE("seek requests are refused, not answered", "[log]") {
   Pair p;
-  ProofRequest hash;
-  hash.hash = ProofRequest::Range{4, 0};
   ProofRequest seek;
   seek.seek = ProofRequest::Seek{100, 0};
-  for (const ProofRequest& r : {hash, seek}) {
-    auto proof = CreateProof(*p.source, r);
-    CHECK(proof.status().IsNotSupported());
-    CHECK_THAT(proof.status().message(),
-               Catch::Contains("hash and seek proofs are not supported"));
-  }
+  auto proof = CreateProof(*p.source, seek);
+  CHECK(proof.status().IsNotSupported());
+  CHECK_THAT(proof.status().message(),
+             Catch::Contains("seek proofs are not supported"));
 }
 
 TEST_CASE("a proof carrying a hash or seek part stores nothing", "[log]") {
