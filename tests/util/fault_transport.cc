@@ -223,7 +223,7 @@ void FaultTransport::ReportCut() {
 void FaultTransport::OnInnerDrain() {
   if (closed_) return;
   if (out_.cut) {
-    ReportCut();
+    if (out_.pieces.empty()) ReportCut();  // the last piece has left
     return;
   }
   if (out_.pieces.empty() && handlers_.on_drain) handlers_.on_drain();
