@@ -229,6 +229,9 @@ void Connection::OpenChannels() {
 
 Status Connection::OpenChannel(Channel* channel) {
   ChannelHandshake handshake;
+  // Seek requests are not answered (log/proof.h): told so, a JS peer asks
+  // hash requests instead.
+  handshake.seeks = false;
   handshake.capability = log::Capability(
       session_->is_initiator() ? log::ReplicationRole::kInitiator
                                : log::ReplicationRole::kResponder,

@@ -42,12 +42,7 @@ ChannelReplicator::ChannelReplicator(const Hash32& key, CoreFactory factory,
 // Announcing
 
 uint64_t ChannelReplicator::LocalContiguous() {
-  if (core_ == nullptr) return 0;
-  const uint64_t length = core_->length();
-  if (local_contiguous_ > length) local_contiguous_ = 0;  // truncated
-  while (local_contiguous_ < length && core_->Has(local_contiguous_))
-    local_contiguous_++;
-  return local_contiguous_;
+  return core_ == nullptr ? 0 : core_->contiguous_length();
 }
 
 void ChannelReplicator::SendSync() {
@@ -180,28 +175,14 @@ Status ChannelReplicator::OnRequest(const log::ProofRequest& request) {
     sink_->Send(NoData{request.id, reason});
     return Status::OK();
   };
-  if (core_ == nullptr || request.fork != core_->fork()) {
-    // §7.4.1: another fork (or nothing yet). A manifest-only request can
-    // still be answered.
-    if (core_ != nullptr && request.manifest && !request.block &&
-        !request.hash && !request.seek && !request.upgrade &&
-        !core_->manifest().empty()) {
-      log::Proof proof;
-      proof.request = request.id;
-      proof.fork = request.fork;
-      proof.manifest = core_->manifest();
-      stats_.requests_answered++;
-      sink_->Send(std::move(proof));
-      return Status::OK();
-    }
-    return no_data(NoDataReason::kNotAvailable);
-  }
+  if (core_ == nullptr) return no_data(NoDataReason::kNotAvailable);
   auto proof = log::CreateProof(*core_, request);
   if (proof.ok()) {
     stats_.requests_answered++;
     sink_->Send(std::move(proof).value());
     return Status::OK();
   }
+  // log/proof.h maps each refusal to its noData reason.
   if (proof.status().IsInvalidArgument()) {
     stats_.invalid_requests++;
     if (stats_.invalid_requests >= options_.max_invalid_requests) {
@@ -211,8 +192,13 @@ Status ChannelReplicator::OnRequest(const log::ProofRequest& request) {
     }
     return no_data(NoDataReason::kInvalidRequest);
   }
-  // Unavailable (a replica lacks it), NotSupported (hash/seek), or local
-  // damage: none of it is the peer's fault.
+  // Another fork, a block not held, seek, or local damage: none of it is
+  // the peer's fault. The manifest is still sent when asked for (§7.4.1).
+  if (auto manifest_only = log::ManifestOnlyProof(*core_, request)) {
+    stats_.requests_answered++;
+    sink_->Send(std::move(*manifest_only));
+    return Status::OK();
+  }
   return no_data(NoDataReason::kNotAvailable);
 }
 
@@ -234,15 +220,14 @@ void ChannelReplicator::OnWant(const Want& want) {
         std::min(end, (start / kWantSegment + 1) * kWantSegment);
     Bitfield bitfield;
     bitfield.start = start;
-    bool any = false;
-    for (uint64_t i = start; i < seg_end; i += 32) {
-      uint32_t word = 0;
-      for (uint64_t b = 0; b < 32 && i + b < seg_end; b++) {
-        if (i + b < contiguous || core_->Has(i + b)) word |= uint32_t{1} << b;
-      }
-      any |= word != 0;
-      bitfield.words.push_back(word);
+    bitfield.words.resize((seg_end - start + 31) / 32);
+    if (!core_->HeldBitfield(start, bitfield.words).ok()) return;
+    // Bits past seg_end (the last word's tail) are not part of the answer.
+    if ((seg_end - start) % 32 != 0) {
+      bitfield.words.back() &= (uint32_t{1} << ((seg_end - start) % 32)) - 1;
     }
+    bool any = false;
+    for (uint32_t w : bitfield.words) any |= w != 0;
     if (any) sink_->Send(std::move(bitfield));
     start = seg_end;
   }
@@ -487,7 +472,6 @@ Status ChannelReplicator::OnData(const log::Proof& proof) {
     auto core = factory_(manifest);
     if (!core.ok()) return core.status();
     core_ = *core;
-    local_contiguous_ = 0;
   }
   const uint64_t old_length = core_->length();
   Status s = log::ApplyProof(core_, proof);

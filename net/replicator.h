@@ -189,7 +189,6 @@ class ChannelReplicator {
   bool opened_ = false;
   std::optional<Sync> last_sync_;  // what our last sync said
   uint64_t announced_contiguous_ = 0;
-  uint64_t local_contiguous_ = 0;
 
   // Reader state.
   bool downloading_ = false;

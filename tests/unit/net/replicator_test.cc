@@ -317,10 +317,18 @@ TEST_CASE("replicator: a server answers what it cannot prove with noData") {
     sink.queue.clear();
     return m;
   };
-  log::ProofRequest past;
+  log::ProofRequest missing;  // no such block: not available
+  missing.id = 2;
+  missing.block = log::ProofRequest::Range{20, 0};
+  auto m = reply(missing);
+  REQUIRE(std::holds_alternative<NoData>(m));
+  CHECK(std::get<NoData>(m).request == 2);
+  CHECK(std::get<NoData>(m).reason == NoDataReason::kNotAvailable);
+
+  log::ProofRequest past;  // no log of this length could answer: invalid
   past.id = 3;
-  past.block = log::ProofRequest::Range{20, 0};
-  auto m = reply(past);
+  past.upgrade = log::ProofRequest::Upgrade{0, 30};
+  m = reply(past);
   REQUIRE(std::holds_alternative<NoData>(m));
   CHECK(std::get<NoData>(m).request == 3);
   CHECK(std::get<NoData>(m).reason == NoDataReason::kInvalidRequest);
