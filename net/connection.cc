@@ -40,7 +40,8 @@ class Connection::Sink : public MessageSink {
     uint64_t type = 0;
     GetCompactUint(&rest, &type);
     Status s = conn_->mux_.Send(channel_->mux_id, type, rest);
-    if (!s.ok()) conn_->Fail(s);
+    if (!s.ok()) return conn_->Fail(s);
+    conn_->ScheduleFlush();
   }
   void Cork() override { conn_->mux_.Cork(); }
   void Uncork() override { conn_->mux_.Uncork(); }
@@ -246,6 +247,20 @@ Status Connection::OpenChannel(Channel* channel) {
   channel->mux_id = id;
   channel->opened = true;
   return Status::OK();
+}
+
+void Connection::ScheduleFlush() {
+  // Inside OnData (and the calls it makes) the output is flushed when the
+  // input is handled; a message sent from outside goes out from the loop,
+  // once for everything sent meanwhile.
+  if (dispatching_ || flush_posted_ || closed_) return;
+  flush_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  loop_->Post([this, alive]() {
+    if (alive.expired()) return;
+    flush_posted_ = false;
+    Flush();
+  });
 }
 
 void Connection::Flush() {

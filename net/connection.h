@@ -140,6 +140,8 @@ class Connection : private ChannelHandler, private OpenListener {
   void OnData(std::string_view bytes);
   // Sends what the Mux queued, through the session, to the transport.
   void Flush();
+  // Flush soon, from the loop (for messages sent outside OnData).
+  void ScheduleFlush();
   void WriteWire();
   void OpenChannels();
   Status OpenChannel(Channel* channel);
@@ -166,6 +168,7 @@ class Connection : private ChannelHandler, private OpenListener {
   std::string wire_;  // bytes for the transport, not yet accepted by it
   bool reading_paused_ = false;
   bool dispatching_ = false;  // inside Mux::OnFrame
+  bool flush_posted_ = false;
   bool started_ = false;
   bool closed_ = false;
   bool sent_since_tick_ = false;

@@ -48,6 +48,13 @@ struct TransportOptions {
   std::chrono::milliseconds connect_timeout{10000};
 };
 
+// Default options but for the idle timeout.
+inline TransportOptions IdleAfter(std::chrono::milliseconds idle) {
+  TransportOptions options;
+  options.idle_timeout = idle;
+  return options;
+}
+
 struct TransportHandlers {
   // Received bytes; the view lives until the callback returns.
   std::function<void(std::string_view bytes)> on_data;

@@ -124,9 +124,8 @@ Result<ReplicateResult> Replicate(const BeeUrl& url, const std::string& dir,
   } else {
     channel = conn->ReplicateKey(
         url.key, [&](std::string_view manifest) -> Result<log::Core*> {
-          BEE_ASSIGN_OR_RETURN(
-              core, log::Core::CreateReplica(dir, url.key, manifest,
-                                             core_options));
+          BEE_ASSIGN_OR_RETURN(core, log::Core::CreateReplica(
+                                         dir, url.key, manifest, core_options));
           return core.get();
         });
   }

@@ -40,7 +40,7 @@ struct ReplicateOptions {
   // missing (also bounds connecting and the handshake).
   std::chrono::milliseconds stall_timeout{30000};
   net::ConnectionOptions connection;
-  net::TransportOptions transport;
+  net::TransportOptions transport = net::IdleAfter(std::chrono::seconds(30));
   // Polled a few times a second (e.g. set by a SIGINT handler): the
   // replication stops cleanly, keeping what it verified.
   const std::atomic<bool>* stop = nullptr;

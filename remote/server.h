@@ -37,7 +37,9 @@ struct ServeOptions {
   // written by another process.
   std::chrono::milliseconds refresh_interval{200};
   net::ConnectionOptions connection;
-  net::TransportOptions transport;
+  // Peers send keep-alives every 5 s when idle (JS and bee alike), so a
+  // connection silent for 30 s is dead and dropped.
+  net::TransportOptions transport = net::IdleAfter(std::chrono::seconds(30));
   // One line per event (a peer connected, left, failed; a log's new
   // length). Null: quiet.
   std::function<void(const std::string& line)> log;

@@ -131,6 +131,45 @@ TEST_CASE("connection: two bee peers replicate a log over the whole stack") {
   RequireSame(*writer, *peers.replica);
 }
 
+TEST_CASE("connection: extension messages travel both ways by name") {
+  auto writer = Writer(5);
+  Peers peers(writer.get());
+  // The server opens the log's channel itself (no resolver needed), so the
+  // test holds its replicator.
+  ChannelReplicator* server_channel = peers.server->Replicate(writer.get());
+  peers.Start();
+  REQUIRE(
+      peers.RunUntil([&] { return peers.channel->done() || peers.Failed(); })
+          .ok());
+  REQUIRE_FALSE(peers.Failed());
+  std::vector<Extension> at_reader, at_server;
+  peers.channel->set_extension_handler(
+      [&](const Extension& e) { at_reader.push_back(e); });
+  server_channel->set_extension_handler(
+      [&](const Extension& e) { at_server.push_back(e); });
+  // Two messages with one name: on the wire the second goes with an empty
+  // name (spec §6.4) and must come out named again.
+  peers.channel->SendExtension("hyperbee", "one");
+  peers.channel->SendExtension("hyperbee", "two");
+  peers.channel->SendExtension("other", "three");
+  server_channel->SendExtension("ours", "back");
+  REQUIRE(peers
+              .RunUntil([&] {
+                return (at_server.size() == 3 && at_reader.size() == 1) ||
+                       peers.Failed();
+              })
+              .ok());
+  REQUIRE(at_server.size() == 3);
+  CHECK(at_server[0].name == "hyperbee");
+  CHECK(at_server[0].message == "one");
+  CHECK(at_server[1].name == "hyperbee");
+  CHECK(at_server[1].message == "two");
+  CHECK(at_server[2].name == "other");
+  REQUIRE(at_reader.size() == 1);
+  CHECK(at_reader[0].name == "ours");
+  CHECK(at_reader[0].message == "back");
+}
+
 TEST_CASE(
     "connection: a byte flipped on the wire ends the connection and "
     "nothing unverified is stored") {
