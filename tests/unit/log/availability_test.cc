@@ -4,6 +4,7 @@
 // and WaitForBlock waking when a proof brings the block.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <random>
 #include <thread>
@@ -260,6 +261,38 @@ TEST_CASE("WaitForBlock wakes when a proof brings the block",
   CHECK(core->WaitForBlock(2, std::chrono::hours(1)));
   appender.join();
   CHECK(appended.ok());
+}
+
+TEST_CASE("availability reads race proofs being applied",
+          "[log][availability][threads]") {
+  auto source = SessionCore();
+  test::FaultEnv env;
+  auto replica = NewReplica(*source, &env);
+  REQUIRE(Fetch(*source, replica.get(), std::nullopt).ok());
+  std::atomic<bool> done{false};
+  std::atomic<bool> consistent{true};
+  std::thread reader([&] {
+    std::array<uint32_t, 2> words{};
+    uint64_t last_held = 0;
+    while (!done.load()) {
+      const uint64_t held = replica->held_blocks();
+      const uint64_t contiguous = replica->contiguous_length();
+      if (!replica->HeldBitfield(0, words).ok() || held < last_held ||
+          contiguous > 50) {
+        consistent = false;
+      }
+      last_held = held;
+    }
+  });
+  Status s;
+  for (uint64_t b = 50; b-- > 0 && s.ok();)
+    s = Fetch(*source, replica.get(), b);
+  done = true;
+  reader.join();
+  REQUIRE(s.ok());
+  CHECK(consistent.load());
+  CHECK(replica->contiguous_length() == 50);
+  CHECK(replica->held_blocks() == 50);
 }
 
 }  // namespace
