@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -330,7 +331,8 @@ TEST_CASE("TCP: IPv6 loopback") {
   auto probe = Listener::Listen(loop.get(), "[::1]:0", {},
                                 [](std::unique_ptr<Transport>) {});
   if (!probe.ok()) {
-    WARN("BEE-SKIPPED: no IPv6 loopback here: " << probe.status().ToString());
+    std::cout << "BEE-SKIPPED: no IPv6 loopback here: "
+              << probe.status().ToString() << "\n";
     return;
   }
   probe->reset();
