@@ -220,22 +220,20 @@ void EventLoop::DispatchReady(size_t count) {
     DrainWakeup();
     --count;
   }
-  // The watches are held by shared_ptr for the whole round: a callback may
-  // unwatch others (or itself), and the set may be rebuilt under us.
-  std::vector<std::shared_ptr<WatchState>> round = poll_watch_;
-  std::vector<short> revents(poll_set_.size());
-  for (size_t i = 0; i < poll_set_.size(); ++i)
-    revents[i] = poll_set_[i].revents;
-  for (size_t i = 1; i < round.size() && count > 0; ++i) {
-    if (revents[i] == 0) continue;
+  // poll_set_ and poll_watch_ stay as they are for the whole round (they
+  // are rebuilt only before a poll), and poll_watch_ holds each watch: a
+  // callback may unwatch others, or itself, and they are skipped.
+  for (size_t i = 1; i < poll_set_.size() && count > 0; ++i) {
+    const short revents = poll_set_[i].revents;
+    if (revents == 0) continue;
     --count;
-    WatchState* w = round[i].get();
-    assert(!(revents[i] & POLLNVAL) && "an fd was closed before Unwatch");
+    WatchState* w = poll_watch_[i].get();
     if (!w->active || w->events == 0) continue;
+    assert(!(revents & POLLNVAL) && "an fd was closed before Unwatch");
     uint32_t ready = 0;
-    if (revents[i] & POLLIN) ready |= kReadable;
-    if (revents[i] & POLLOUT) ready |= kWritable;
-    if (revents[i] & (POLLERR | POLLHUP | POLLNVAL)) ready |= w->events;
+    if (revents & POLLIN) ready |= kReadable;
+    if (revents & POLLOUT) ready |= kWritable;
+    if (revents & (POLLERR | POLLHUP | POLLNVAL)) ready |= w->events;
     ready &= w->events;
     if (ready != 0) w->cb(ready);
   }

@@ -14,7 +14,8 @@
 //             e.g. a SIGINT handler.
 // The loop must outlive every thread that may call Post or Stop.
 //
-// Callbacks (fd, timer, posted) run on the loop thread, one at a time. A
+// Callbacks (fd, timer, posted) run on the loop thread, one at a time, and
+// must not run the loop themselves (no nested Run/RunFor/RunUntil). A
 // callback may watch, unwatch, add and cancel anything, including itself,
 // and may destroy the objects that own other watches and timers: an fd
 // unwatched (or re-watched under a new callback) during a round gets no

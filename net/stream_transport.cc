@@ -41,6 +41,7 @@ Status StreamTransport::Write(std::string_view bytes) {
   if (ending_) return Status::InvalidArgument(name_ + ": write after End");
   const size_t queued = queued_bytes();
   if (bytes.size() > options_.max_queued_bytes - queued) {
+    drain_wanted_ = true;
     return Status::Busy(name_ + ": send queue full: " + std::to_string(queued) +
                         " bytes queued, " + std::to_string(bytes.size()) +
                         " more would pass " +
@@ -54,7 +55,8 @@ Status StreamTransport::Write(std::string_view bytes) {
     queue_start_ = 0;
   }
   queue_.append(bytes);
-  OnInterestChanged();
+  OnInterestChanged();  // TCP may send some or all of it right here
+  if (queued_bytes() > 0) drain_wanted_ = true;
   return Status::OK();
 }
 
@@ -63,7 +65,8 @@ void StreamTransport::Consume(size_t n) {
   if (queue_start_ == queue_.size()) {
     queue_.clear();
     queue_start_ = 0;
-    drain_due_ = true;
+    drain_due_ = drain_wanted_;
+    drain_wanted_ = false;
   }
 }
 

@@ -76,6 +76,8 @@ class TcpTransport final : public internal::StreamTransport {
   // Each returns false when `this` was destroyed or closed.
   bool HandleRead();
   bool HandleWrite();
+  // Sends what the kernel takes now; the error (named) if sending failed.
+  Status SendSome();
   void TryNextAddress();
   void FinishConnect();
   void Connected();
@@ -88,6 +90,8 @@ class TcpTransport final : public internal::StreamTransport {
   size_t next_address_ = 0;
   Status connect_error_;
   EventLoop::TimerId connect_timer_ = 0;
+  Status send_error_;  // a send that failed inside OnInterestChanged
+  EventLoop::TimerId error_timer_ = 0;
   // Shared with a running on_data, so its view outlives a destroying owner.
   std::shared_ptr<std::string> rx_;
 };
@@ -162,19 +166,33 @@ void TcpTransport::Connected() {
 
 void TcpTransport::OnInterestChanged() {
   if (fd_ < 0 || connecting_) return;
+  // Sending at once saves a poll round per message; an error is reported
+  // from the loop, as this may run inside the owner's Write.
+  if (queued_bytes() > 0 && send_error_.ok()) {
+    send_error_ = SendSome();
+    if (!send_error_.ok()) {
+      error_timer_ = loop_->AddTimer(EventLoop::Duration::zero(), [this] {
+        error_timer_ = 0;
+        Fail(send_error_);
+      });
+      return;
+    }
+  }
   if (ending() && queued_bytes() == 0 && !shut_down_) {
     shutdown(fd_, SHUT_WR);  // the peer sees EOF after every queued byte
     shut_down_ = true;
   }
   uint32_t events = 0;
   if (reading()) events |= EventLoop::kReadable;
-  if (queued_bytes() > 0) events |= EventLoop::kWritable;
+  if (queued_bytes() > 0 || drain_pending()) events |= EventLoop::kWritable;
   loop_->SetEvents(fd_, events);
 }
 
 void TcpTransport::ReleaseIo() {
   loop_->CancelTimer(connect_timer_);
   connect_timer_ = 0;
+  loop_->CancelTimer(error_timer_);
+  error_timer_ = 0;
   if (fd_ >= 0) {
     loop_->Unwatch(fd_);
     close(fd_);
@@ -206,7 +224,7 @@ bool TcpTransport::HandleRead() {
   return Fail(Status::IOError(name() + ": read: " + ErrnoText(errno)));
 }
 
-bool TcpTransport::HandleWrite() {
+Status TcpTransport::SendSome() {
   while (queued_bytes() > 0) {
     const std::string_view out = pending();
     const ssize_t n = send(fd_, out.data(), out.size(), kSendFlags);
@@ -216,14 +234,20 @@ bool TcpTransport::HandleWrite() {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-    if (errno == EPIPE) {
-      return Fail(Status::Unavailable(name() +
-                                      ": closed by peer (write: broken pipe)"));
-    }
+    if (errno == EPIPE)
+      return Status::Unavailable(name() +
+                                 ": closed by peer (write: broken pipe)");
     if (errno == ECONNRESET)
-      return Fail(Status::IOError(name() + ": connection reset by peer"));
-    return Fail(Status::IOError(name() + ": write: " + ErrnoText(errno)));
+      return Status::IOError(name() + ": connection reset by peer");
+    return Status::IOError(name() + ": write: " + ErrnoText(errno));
   }
+  return Status::OK();
+}
+
+bool TcpTransport::HandleWrite() {
+  if (!send_error_.ok()) return true;  // reported by error_timer_
+  Status sent = SendSome();
+  if (!sent.ok()) return Fail(sent);
   if (!MaybeDrain() || closed()) return false;
   OnInterestChanged();
   return true;

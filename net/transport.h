@@ -67,7 +67,9 @@ struct TransportHandlers {
   //   IOError     "...: read|write: <errno text>"  other failures
   std::function<void(const Status& why)> on_close;
   // Optional: the send queue became empty (the peer took every byte
-  // written so far); a writer held back by the queue bound resumes here.
+  // written so far) after a Write left bytes in it or was refused with
+  // Busy; a writer held back by the queue bound resumes here. A Write
+  // whose bytes all leave at once (TCP) has no drain to wait for.
   std::function<void()> on_drain;
 };
 

@@ -38,8 +38,10 @@ class StreamTransport : public Transport {
                   std::string name, bool io_ready = true);
   ~StreamTransport() override;
 
-  // Called after Write, End, Pause, Resume and Start (never inside a
-  // callback of the owner's); the subclass updates what it waits for.
+  // Called after Write, End, Pause, Resume and Start (also inside the
+  // owner's calls: it must not call back); the subclass updates what it
+  // waits for, and may move bytes at once (TCP sends what the kernel
+  // takes).
   virtual void OnInterestChanged() = 0;
   // Releases the descriptor or detaches the peer. Makes no callback.
   virtual void ReleaseIo() = 0;
@@ -47,6 +49,8 @@ class StreamTransport : public Transport {
   // Started, not paused, not closed: bytes may be delivered.
   bool reading() const { return started_ && !paused_ && !closed_; }
   bool ending() const { return ending_; }
+  // The queue emptied and on_drain is owed (see MaybeDrain).
+  bool drain_pending() const { return drain_due_; }
   std::string_view pending() const {
     return std::string_view(queue_).substr(queue_start_);
   }
@@ -59,7 +63,8 @@ class StreamTransport : public Transport {
   //
   // Hands bytes to on_data and restarts the idle clock.
   bool Deliver(std::string_view bytes);
-  // Calls on_drain if the queue emptied since the last call.
+  // Calls on_drain if the queue emptied since the last call, after a Write
+  // left bytes in it or was refused.
   bool MaybeDrain();
   // Closes and reports `why` to on_close (from the loop after Start when
   // not started yet). A no-op once closed. Returns false as above; also
@@ -85,8 +90,9 @@ class StreamTransport : public Transport {
   bool ending_ = false;
   bool closed_ = false;
   bool io_ready_;
-  bool drain_due_ = false;
-  Status pending_error_;  // a failure before Start, reported after it
+  bool drain_wanted_ = false;  // a Write left bytes queued, or was refused
+  bool drain_due_ = false;     // ...and the queue has emptied since
+  Status pending_error_;       // a failure before Start, reported after it
   EventLoop::TimerId report_timer_ = 0;
   std::string queue_;
   size_t queue_start_ = 0;

@@ -177,6 +177,11 @@ void FaultTransport::Release(Direction dir) {
     return;
   }
   AfterEmptied(dir);
+  // The last held piece left and the inner transport took it at once: the
+  // inner one owes no drain (its queue never held it), so this one pays.
+  if (dir == Direction::kOutgoing && !closed_ && !ending_ &&
+      inner_->queued_bytes() == 0 && handlers_.on_drain)
+    handlers_.on_drain();
 }
 
 bool FaultTransport::PassOut(std::string piece) {

@@ -23,6 +23,8 @@
 // from the loop. A close of the inner transport reaches the owner after
 // the incoming bytes held before it, as on a real stream.
 //
+// on_drain is forwarded from the inner transport, and also fires when the
+// last held outgoing piece left and the inner transport took it at once.
 // With no fault set, bytes pass straight through. The idle timeout and the
 // queue bound are the inner transport's. Loop thread only, like the
 // transports; the owner may destroy it inside any callback.

@@ -166,9 +166,11 @@ TEST_CASE(
   options.idle_timeout = milliseconds(50);
   Rig rig(options);
   rig.fault->Stall(Dir::kOutgoing);
-  // a keeps writing (keep-alives, say), but nothing reaches b.
+  // Both keep writing (keep-alives, say): b's reach a, so only b, which
+  // gets nothing through the stall, may time out.
   auto beat = rig.loop->AddRepeatingTimer(milliseconds(5), [&] {
     if (!rig.a->closed) (void)rig.a->t->Write("k");
+    if (!rig.b->closed) (void)rig.b->t->Write("k");
   });
   REQUIRE(rig.RunUntil([&] { return rig.b->closed.has_value(); }));
   rig.loop->CancelTimer(beat);
