@@ -336,12 +336,13 @@ Status ScanIndex(std::string_view block, NodeBlockView* v) {
         c.children % 2 != 0) {
       return LevelError(v->levels, c);
     }
-    if (++v->levels > kMaxLevelsPerBlock) {
-      return OverLimit("node block index levels: more than", kMaxLevelsPerBlock,
-                       kMaxLevelsPerBlock, "kMaxLevelsPerBlock");
-    }
+    v->levels++;
     v->keys += c.keys;
     v->children += c.children;
+  }
+  if (v->levels > kMaxLevelsPerBlock) {
+    return OverLimit("node block index levels:", v->levels, kMaxLevelsPerBlock,
+                     "kMaxLevelsPerBlock");
   }
   return Status::OK();
 }

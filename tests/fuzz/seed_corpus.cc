@@ -54,10 +54,38 @@ void BlockSeeds(const json& vectors) {
     for (size_t i = 0; i < blocks.size(); i++) {
       Write("block_codec", "s" + std::to_string(s) + "-" + std::to_string(i),
             blocks[i]);
+      Write("node_scan", "s" + std::to_string(s) + "-" + std::to_string(i),
+            blocks[i]);
     }
     // The tree walk sees the blocks after the header, as stored.
     Write("tree_walk", "scenario" + std::to_string(s),
           bee::fuzz::JoinBlocks(Recorded(vectors, s, 1, 48)));
+  }
+  // What hyperbee never writes but a decoder must read as libprotobuf
+  // does: unknown fields of every wire type (groups nested), fields out of
+  // order and repeated, unpacked keys and children, overlong varints.
+  const char* unusual[] = {
+      "2001"
+      "290102030405060708"
+      "3202abcd"
+      "3b08014b4c3c"
+      "4501020304"
+      "0805"
+      "0a00120178",
+      "1201611a0159120178"
+      "0a0a0a02080518000a020806",
+      "0a140a12080512020102"
+      "0a0206071003080810040b0c"
+      "120178",
+      "8a80808010"
+      "0d"
+      "0a0b08ffffffffffffffffff7f"
+      "128180808000"
+      "78"};
+  for (size_t i = 0; i < std::size(unusual); i++) {
+    auto raw = bee::HexDecode(unusual[i]);
+    Check(raw.ok(), "the unusual seeds are hex");
+    Write("node_scan", "unusual-" + std::to_string(i), *raw);
   }
   // Blocks whose keys name seqs 1..9 only: the index-levels target has them.
   auto early = Recorded(vectors, 1, 1, bee::fuzz::kKeyBlocks + 1);
