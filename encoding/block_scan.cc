@@ -199,17 +199,18 @@ bool SkipUnknown(Wire* w, const char* at, uint32_t tag, int depth) {
 // The varints of a packed run: true, with their count, when they fill the
 // run exactly and none is longer than 10 bytes.
 bool CountPacked(Wire* w, std::string_view run, size_t* count) {
+  // A varint ends at each byte under 0x80, and one longer than 10 bytes
+  // shows as 10 continuation bytes in a row. (No early exit: measured
+  // faster.)
   size_t n = 0, continued = 0;
+  bool overlong = false;
   for (char c : run) {
-    if (static_cast<uint8_t>(c) >= 0x80) {
-      if (++continued == 10) {
-        return w->Fail(run.data(), "a varint longer than 10 bytes");
-      }
-    } else {
-      continued = 0;
-      n++;
-    }
+    const bool more = static_cast<uint8_t>(c) >= 0x80;
+    n += more ? 0 : 1;
+    continued = more ? continued + 1 : 0;
+    overlong |= continued >= 10;
   }
+  if (overlong) return w->Fail(run.data(), "a varint longer than 10 bytes");
   if (continued != 0) {
     return w->Fail(run.data(), "a packed run ends inside a varint");
   }
@@ -370,12 +371,22 @@ Result<NodeBlockView> ScanNodeBlock(std::string_view block) {
 
 namespace {
 
-// Appends the varints of a validated packed run (or one varint) to
-// out[*n, cap): a scanned level fits its arrays.
+// Appends the varints of a validated packed run to out[*n, cap): a scanned
+// run holds whole varints of at most 10 bytes, and a scanned level fits its
+// arrays, so no byte is checked against the end.
 void ReadPacked(std::string_view run, uint64_t* out, size_t cap, size_t* n) {
-  Wire w(run, nullptr);
-  uint64_t v;
-  while (!w.empty() && w.Varint(&v)) {
+  const auto* p = reinterpret_cast<const uint8_t*>(run.data());
+  const uint8_t* end = p + run.size();
+  while (p < end) {
+    uint64_t v = *p++;
+    if (v >= 0x80) {
+      v &= 0x7f;
+      for (int shift = 7;; shift += 7) {
+        const uint64_t b = *p++;
+        v |= (b & 0x7f) << shift;  // shift 63: the 10th byte's bit 0 only
+        if (b < 0x80) break;
+      }
+    }
     assert(*n < cap);
     if (*n < cap) out[(*n)++] = v;
   }
