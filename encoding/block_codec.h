@@ -113,7 +113,7 @@ Result<NodeBlockView> ScanNodeBlock(std::string_view block);
 
 // The levels of a scanned block, in order. Each level is decoded into the
 // reader's own arrays (the limits bound a level's size), so a reader holds
-// 27 words and never allocates.
+// 26 numbers and never allocates.
 //
 // REQUIRES: `block` came from a successful ScanNodeBlock, and its bytes
 // outlive the reader. Not thread-safe: one reader per thread.
