@@ -72,6 +72,41 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
   return flat;
 }
 
+FlatBlock MakeFlatBlock(const NodeBlockView& block) {
+  const size_t n = block.levels;
+  const size_t bytes_at = 4 + 3 * n + block.keys + block.children;
+  const size_t key = block.key.size();
+  const size_t value = block.value ? block.value->size() : 0;
+  FlatBlock flat = std::make_unique_for_overwrite<uint64_t[]>(
+      bytes_at + (key + value + 7) / 8);
+  uint64_t* w = flat.get();
+  w[0] = n;
+  w[n + 1] = key;
+  w[n + 2] = block.value ? value + 1 : 0;
+  w[n + 3] = bytes_at;
+  NodeLevelReader reader(block);
+  IndexLevelView level;
+  size_t at = 4 + n;
+  for (size_t i = 0; i < n; i++) {
+    // A scanned block has its n levels, and they fill bytes_at words.
+    const bool read = reader.Next(&level);
+    assert(read);
+    (void)read;
+    w[1 + i] = at;
+    w[at++] = level.keys.size();
+    w[at++] = level.children.size();
+    std::copy(level.keys.begin(), level.keys.end(), w + at);
+    at += level.keys.size();
+    std::copy(level.children.begin(), level.children.end(), w + at);
+    at += level.children.size();
+  }
+  assert(at == bytes_at);
+  char* out = reinterpret_cast<char*>(w + bytes_at);
+  if (key > 0) std::memcpy(out, block.key.data(), key);
+  if (value > 0) std::memcpy(out + key, block.value->data(), value);
+  return flat;
+}
+
 CacheEntry::~CacheEntry() {
   for (size_t i = 0; i < levels; i++) delete packed[i].load();
 }
@@ -278,31 +313,54 @@ void BlockCache::Reclaim() const {
 }
 
 Result<FlatBlock> BlockCache::Flatten(uint64_t seq, std::string_view raw) {
-  auto decoded = DecodeNodeBlock(raw);
-  if (!decoded.ok()) {
-    return decoded.status().WithContext("block " + std::to_string(seq));
+  auto block = ScanNodeBlock(raw);
+  if (!block.ok()) {
+    return block.status().WithContext("block " + std::to_string(seq));
   }
-  const NodeBlock& block = *decoded;
-  for (const IndexLevel& level : block.levels) {
-    if (level.children.size() % 2 != 0) {
-      return Status::Corruption("block " + std::to_string(seq) +
-                                ": odd number of child references");
-    }
-  }
-  return MakeFlatBlock(LevelViews(block), block.key,
-                       block.value
-                           ? std::optional<std::string_view>(*block.value)
-                           : std::nullopt);
+  return MakeFlatBlock(*block);
 }
+
+namespace {
+
+// A thread's buffer for the block a cache miss reads: kept between misses
+// (so a miss allocates only its flat block) unless a large block grew it.
+constexpr size_t kMaxKeptReadBytes = size_t{64} << 10;
+
+class ReadBuffer {
+ public:
+  ReadBuffer() : s_(in_use_ ? &own_ : &spare_) { in_use_ = true; }
+  ~ReadBuffer() {
+    if (s_ == &own_) return;
+    if (spare_.capacity() > kMaxKeptReadBytes) std::string().swap(spare_);
+    in_use_ = false;
+  }
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+  std::string* get() { return s_; }
+
+ private:
+  static thread_local std::string spare_;
+  static thread_local bool in_use_;
+  std::string own_;
+  std::string* s_;
+};
+
+thread_local std::string ReadBuffer::spare_;
+thread_local bool ReadBuffer::in_use_ = false;
+
+}  // namespace
 
 Result<BlockCache::Entry*> BlockCache::Load(uint64_t seq) const {
   if (seq == 0) {
     return Status::Corruption("block 0 is the header, not a tree node");
   }
-  std::string raw;
-  BEE_RETURN_IF_ERROR(core_->Get(seq, &raw));
-  // Only the flat form is kept: the decoded one is built if Get asks.
-  BEE_ASSIGN_OR_RETURN(FlatBlock flat, Flatten(seq, raw));
+  FlatBlock flat;
+  {
+    ReadBuffer raw;
+    BEE_RETURN_IF_ERROR(core_->Get(seq, raw.get()));
+    // Only the flat form is kept: the decoded one is built if Get asks.
+    BEE_ASSIGN_OR_RETURN(flat, Flatten(seq, *raw.get()));
+  }
   std::unique_lock<std::shared_mutex> l(mu_);
   if (const Slot* slot = slots_.Find(seq);
       slot != nullptr && slot->present.load(std::memory_order_relaxed)) {

@@ -126,7 +126,7 @@ void CheckBlocks(const log::Core& core, uint64_t end,
       if (!header.ok() || !IsHyperbeeHeader(*header)) {
         problem = "is not a hyperbee header";
       }
-    } else if (auto node = DecodeNodeBlock(block); !node.ok()) {
+    } else if (auto node = ScanNodeBlock(block); !node.ok()) {
       problem = "is not a hyperbee node block: " + node.status().message();
     }
     if (problem.empty()) continue;

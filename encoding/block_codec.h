@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "encoding/limits.h"
 #include "encoding/result.h"
 
 namespace bee {
@@ -70,6 +71,67 @@ std::string EncodeNodeBlock(const NodeBlock& node);
 // index is a valid YoloIndex with whole (seq, offset) pairs, or when they
 // pass a limit of encoding/limits.h (naming it).
 Result<NodeBlock> DecodeNodeBlock(std::string_view block);
+
+// Decoding without allocating, for readers that lay a block out in memory of
+// their own (the tree's block cache). ScanNodeBlock checks a node block in
+// one pass and returns views of its fields and the counts a caller needs to
+// size one buffer for it; a NodeLevelReader then decodes its levels one at a
+// time. Neither allocates or copies the key and value.
+//
+// They accept exactly the bytes DecodeNodeBlock accepts and decode to the
+// same values: the schema of hyperbee.proto read by the rules of
+// libprotobuf 3.21 (what DecodeNodeBlock uses), then the checks of
+// DecodeNodeBlock. So, in Node, YoloIndex and Level alike: fields come in
+// any order; a repeated `index`, `key` or `value` keeps its last
+// occurrence, and `value` is present if it occurs at all; repeated `levels`
+// append; `keys` and `children` accept packed (wire type 2) and unpacked
+// (wire type 0) occurrences and concatenate them in order; a field of
+// another number, or a known number with another wire type, is skipped
+// (wire types 0, 1, 2, 5, and 3 as a group up to its matching end-group
+// tag, nested at most libprotobuf's recursion limit of 100 deep counting
+// the Level); field number 0, wire types 6 and 7 and an end-group tag
+// outside its group are rejected. A tag takes at most 5 bytes (its value
+// kept modulo 2^32, as libprotobuf does), a length at most 5 (under 2^31),
+// a varint at most 10 (modulo 2^64); every field lies within its message
+// and every varint of a packed run within the run. `index` and `key` are
+// required. Then the limits of encoding/limits.h and whole (seq, offset)
+// child pairs. A test and a fuzzer (tests/fuzz/node_scan_fuzzer.cc) hold
+// the two decoders to this.
+struct NodeBlockView {
+  std::string_view index;  // the encoded YoloIndex (the last `index` field)
+  std::string_view key;
+  std::optional<std::string_view> value;
+  size_t levels = 0;    // levels of the index
+  size_t keys = 0;      // keys of all levels
+  size_t children = 0;  // child entries of all levels (two per child)
+};
+
+// Views into `block`, valid while its bytes are. Corruption when
+// DecodeNodeBlock would return it (saying what is wrong and at which byte;
+// the wording differs).
+Result<NodeBlockView> ScanNodeBlock(std::string_view block);
+
+// The levels of a scanned block, in order. Each level is decoded into the
+// reader's own arrays (the limits bound a level's size), so a reader holds
+// 26 numbers and never allocates.
+//
+// REQUIRES: `block` came from a successful ScanNodeBlock, and its bytes
+// outlive the reader. Not thread-safe: one reader per thread.
+class NodeLevelReader {
+ public:
+  explicit NodeLevelReader(const NodeBlockView& block) : rest_(block.index) {}
+  NodeLevelReader(const NodeLevelReader&) = delete;
+  NodeLevelReader& operator=(const NodeLevelReader&) = delete;
+
+  // Decodes the next level into *level, whose views stay valid until the
+  // next call; false after the last level.
+  bool Next(IndexLevelView* level);
+
+ private:
+  std::string_view rest_;  // the index fields not read yet
+  uint64_t keys_[kMaxKeysPerLevel];
+  uint64_t children_[2 * kMaxChildrenPerLevel];
+};
 
 std::string EncodeHeaderBlock(const HeaderBlock& header);
 // Corruption when the bytes are not a Header or pass kMaxBlockSize. Does not

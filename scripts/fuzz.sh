@@ -23,7 +23,8 @@ while (($#)); do
   esac
 done
 ((${#targets[@]})) || targets=(block_codec index_levels tree_walk proof
-                               head_slot meta boundaries secure_session mux)
+                               head_slot meta boundaries secure_session mux
+                               node_scan)
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: SKIPPED, clang++ is not installed (scripts/setup.sh)" >&2

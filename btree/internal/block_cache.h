@@ -107,6 +107,10 @@ using FlatBlock = std::unique_ptr<uint64_t[]>;
 FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
                         std::string_view key,
                         std::optional<std::string_view> value);
+// The same from a scanned block (ScanNodeBlock), in one allocation: what a
+// cache miss builds from the log's bytes. REQUIRES: `block` scanned
+// successfully and its bytes still valid.
+FlatBlock MakeFlatBlock(const NodeBlockView& block);
 
 // How much memory the cache may use, in bytes (BeeOptions::cache_bytes).
 inline constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
@@ -308,7 +312,8 @@ class BlockCache {
     }
     return slot;
   }
-  // Decodes a node block into its flat form: Corruption naming seq.
+  // Decodes a node block into its flat form, without libprotobuf and with
+  // one allocation (ScanNodeBlock): Corruption naming seq.
   static Result<FlatBlock> Flatten(uint64_t seq, std::string_view raw);
   // Reads, decodes and caches block seq (a miss). REQUIRES: a guard or pin
   // (Memory, above).

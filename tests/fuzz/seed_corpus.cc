@@ -58,10 +58,38 @@ void BlockSeeds(const json& vectors) {
     for (size_t i = 0; i < blocks.size(); i++) {
       Write("block_codec", "s" + std::to_string(s) + "-" + std::to_string(i),
             blocks[i]);
+      Write("node_scan", "s" + std::to_string(s) + "-" + std::to_string(i),
+            blocks[i]);
     }
     // The tree walk sees the blocks after the header, as stored.
     Write("tree_walk", "scenario" + std::to_string(s),
           bee::fuzz::JoinBlocks(Recorded(vectors, s, 1, 48)));
+  }
+  // What hyperbee never writes but a decoder must read as libprotobuf
+  // does: unknown fields of every wire type (groups nested), fields out of
+  // order and repeated, unpacked keys and children, overlong varints.
+  const char* unusual[] = {
+      "2001"
+      "290102030405060708"
+      "3202abcd"
+      "3b08014b4c3c"
+      "4501020304"
+      "0805"
+      "0a00120178",
+      "1201611a0159120178"
+      "0a0a0a02080518000a020806",
+      "0a140a12080512020102"
+      "0a0206071003080810040b0c"
+      "120178",
+      "8a80808010"
+      "0d"
+      "0a0b08ffffffffffffffffff7f"
+      "128180808000"
+      "78"};
+  for (size_t i = 0; i < std::size(unusual); i++) {
+    auto raw = bee::HexDecode(unusual[i]);
+    Check(raw.ok(), "the unusual seeds are hex");
+    Write("node_scan", "unusual-" + std::to_string(i), *raw);
   }
   // Blocks whose keys name seqs 1..9 only: the index-levels target has them.
   auto early = Recorded(vectors, 1, 1, bee::fuzz::kKeyBlocks + 1);
@@ -187,70 +215,71 @@ void SessionSeeds(const fs::path& dir) {
           std::string("\1\0", 2) + i_to_r.substr(3 + 32 + 3 + 64));
     Write("secure_session", stem + "-initiator",
           std::string("\2\x07", 2) + r_to_i.substr(3 + 96));
-    // The plaintexts of the recorded sessions (*.flat: `name hex` lines), for
-    // the mux target: each hypercore message and control payload alone, and
-    // the first frames of each side as a frame stream.
-    void MuxSeeds(const fs::path& dir) {
-      for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().extension() != ".flat") continue;
-        const std::string session = entry.path().stem().string();
-        std::ifstream in(entry.path());
-        std::map<std::string, std::string> flat;
-        std::string key, value;
-        while (in >> key >> value) flat[key] = value;
-        for (const char* side : {"i", "r"}) {
-          std::vector<std::string> frames;
-          for (int i = 0;; i++) {
-            auto it =
-                flat.find(side + std::string("_payload_") + std::to_string(i));
-            if (it == flat.end()) break;
-            auto raw = it->second == "-"
-                           ? bee::Result<std::string>(std::string())
-                           : bee::HexDecode(it->second);
-            Check(raw.ok(), "the sessions hold hex");
-            if (raw->size() < 4096) frames.push_back(*raw);
-          }
-          std::string stream;
-          for (const std::string& f : frames) {
-            if (stream.size() + f.size() > 3000) break;
-            stream += bee::fuzz::JoinBlocks(std::span(&f, 1));
-          }
-          Write("mux", session + "-" + side + "-stream",
-                std::string("\2\0") + stream);
-          Write("mux", session + "-" + side + "-defer",
-                std::string("\2\1") + stream);
-          for (size_t i = 0; i < frames.size() && i < 12; i++) {
-            auto h = bee::net::ParseFrameHeader(frames[i]);
-            if (frames[i].empty() || !h.ok()) continue;
-            const std::string n =
-                session + "-" + side + "-" + std::to_string(i);
-            if (h->channel != 0) {
-              Write("mux", n,
-                    std::string(1, '\0') + static_cast<char>(h->type) +
-                        std::string(h->payload));
-            } else {
-              Write("mux", n, std::string(1, '\1') + std::string(h->payload));
-            }
-          }
+  }
+}
+
+// The plaintexts of the recorded sessions (*.flat: `name hex` lines), for
+// the mux target: each hypercore message and control payload alone, and
+// the first frames of each side as a frame stream.
+void MuxSeeds(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".flat") continue;
+    const std::string session = entry.path().stem().string();
+    std::ifstream in(entry.path());
+    std::map<std::string, std::string> flat;
+    std::string key, value;
+    while (in >> key >> value) flat[key] = value;
+    for (const char* side : {"i", "r"}) {
+      std::vector<std::string> frames;
+      for (int i = 0;; i++) {
+        auto it =
+            flat.find(side + std::string("_payload_") + std::to_string(i));
+        if (it == flat.end()) break;
+        auto raw = it->second == "-" ? bee::Result<std::string>(std::string())
+                                     : bee::HexDecode(it->second);
+        Check(raw.ok(), "the sessions hold hex");
+        if (raw->size() < 4096) frames.push_back(*raw);
+      }
+      std::string stream;
+      for (const std::string& f : frames) {
+        if (stream.size() + f.size() > 3000) break;
+        stream += bee::fuzz::JoinBlocks(std::span(&f, 1));
+      }
+      Write("mux", session + "-" + side + "-stream",
+            std::string("\2\0") + stream);
+      Write("mux", session + "-" + side + "-defer",
+            std::string("\2\1") + stream);
+      for (size_t i = 0; i < frames.size() && i < 12; i++) {
+        auto h = bee::net::ParseFrameHeader(frames[i]);
+        if (frames[i].empty() || !h.ok()) continue;
+        const std::string n = session + "-" + side + "-" + std::to_string(i);
+        if (h->channel != 0) {
+          Write("mux", n,
+                std::string(1, '\0') + static_cast<char>(h->type) +
+                    std::string(h->payload));
+        } else {
+          Write("mux", n, std::string(1, '\1') + std::string(h->payload));
         }
       }
     }
-
-  }  // namespace
-
-  int main(int argc, char** argv) {
-    if (argc != 3) {
-      std::fprintf(stderr, "usage: %s <vectors.json> <corpus dir>\n", argv[0]);
-      return 2;
-    }
-    std::ifstream in(argv[1]);
-    const json vectors = json::parse(in);
-    g_out = argv[2];
-    BlockSeeds(vectors);
-    StoreSeeds();
-    LogFileSeeds();
-    ProofSeeds();
-    SessionSeeds(fs::path(argv[1]).parent_path() / "protocol");
-    MuxSeeds(fs::path(argv[1]).parent_path() / "protocol");
-    return 0;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s <vectors.json> <corpus dir>\n", argv[0]);
+    return 2;
+  }
+  std::ifstream in(argv[1]);
+  const json vectors = json::parse(in);
+  g_out = argv[2];
+  BlockSeeds(vectors);
+  StoreSeeds();
+  LogFileSeeds();
+  ProofSeeds();
+  SessionSeeds(fs::path(argv[1]).parent_path() / "protocol");
+  MuxSeeds(fs::path(argv[1]).parent_path() / "protocol");
+  return 0;
+}
