@@ -68,6 +68,15 @@ struct Link {
   std::unique_ptr<ChannelReplicator> a, b;
   Status error_a, error_b;
 
+  // `a` replicates `server`; `b`, if given, replicates `reader`.
+  explicit Link(Core* server, Core* reader = nullptr,
+                ChannelReplicator::Options reader_options = {}) {
+    a = std::make_unique<ChannelReplicator>(server, &to_b);
+    if (reader != nullptr) {
+      b = std::make_unique<ChannelReplicator>(reader, &to_a, reader_options);
+    }
+  }
+
   // Delivers queued messages until both sides are quiet (or a side fails).
   void Run(int max_steps = 1000000) {
     for (int step = 0; step < max_steps; step++) {
@@ -103,12 +112,9 @@ void RequireSameBlocks(const Core& a, const Core& b, uint64_t n) {
 TEST_CASE("replicator: a reader downloads a whole log, every block verified") {
   auto writer = Writer(300);
   Replica replica(*writer);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
   ChannelReplicator::Options options;
   options.max_inflight = 16;
-  link.b = std::make_unique<ChannelReplicator>(replica.core.get(), &link.to_a,
-                                               options);
+  Link link(writer.get(), replica.core.get(), options);
   link.b->Download(0, ChannelReplicator::kPeerLength);
   REQUIRE_FALSE(link.b->done());
   link.Open();
@@ -131,12 +137,9 @@ TEST_CASE("replicator: a reader downloads a whole log, every block verified") {
 TEST_CASE("replicator: requests in flight never exceed the limit") {
   auto writer = Writer(100);
   Replica replica(*writer);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
   ChannelReplicator::Options options;
   options.max_inflight = 5;
-  link.b = std::make_unique<ChannelReplicator>(replica.core.get(), &link.to_a,
-                                               options);
+  Link link(writer.get(), replica.core.get(), options);
   link.b->Download(0, 100);
   uint64_t most = 0;
   link.to_a.tamper = [&](Message* m) {
@@ -155,9 +158,7 @@ TEST_CASE("replicator: requests in flight never exceed the limit") {
 TEST_CASE("replicator: live appends reach a live reader") {
   auto writer = Writer(10);
   Replica replica(*writer);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
-  link.b = std::make_unique<ChannelReplicator>(replica.core.get(), &link.to_a);
+  Link link(writer.get(), replica.core.get());
   link.b->Download(0, ChannelReplicator::kLive);
   link.Open();
   RequireSameBlocks(*writer, *replica.core, 10);
@@ -178,8 +179,7 @@ TEST_CASE("replicator: a reader that knows only the key gets the manifest") {
   auto writer = Writer(40);
   auto env = log::NewMemEnv();
   std::unique_ptr<Core> made;
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
+  Link link(writer.get());
   int factory_calls = 0;
   auto factory = [&](std::string_view manifest) -> Result<Core*> {
     factory_calls++;
@@ -204,8 +204,7 @@ TEST_CASE("replicator: a reader that knows only the key gets the manifest") {
 TEST_CASE("replicator: a manifest that does not hash to the key is refused") {
   auto writer = Writer(5);
   auto other = Writer(5, 2);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
+  Link link(writer.get());
   int factory_calls = 0;
   link.b = std::make_unique<ChannelReplicator>(
       writer->key(),
@@ -234,9 +233,7 @@ void CheckLie(const std::function<bool(Message*)>& lie, const char* what) {
   INFO(what);
   auto writer = Writer(50);
   Replica replica(*writer);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
-  link.b = std::make_unique<ChannelReplicator>(replica.core.get(), &link.to_a);
+  Link link(writer.get(), replica.core.get());
   link.to_b.tamper = lie;
   link.b->Download(0, ChannelReplicator::kPeerLength);
   link.Open();
@@ -367,10 +364,7 @@ TEST_CASE("replicator: a server answers want with range or bitfield") {
   // A sparse replica holding blocks 0-9 and 40-41 serves what it has.
   Replica replica(*writer);
   {
-    Link link;
-    link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
-    link.b =
-        std::make_unique<ChannelReplicator>(replica.core.get(), &link.to_a);
+    Link link(writer.get(), replica.core.get());
     link.b->Download(0, 10);
     link.Open();
     link.b->Download(40, 42);
@@ -404,18 +398,14 @@ TEST_CASE(
   auto writer = Writer(100);
   Replica middle(*writer);
   {
-    Link link;
-    link.a = std::make_unique<ChannelReplicator>(writer.get(), &link.to_b);
-    link.b = std::make_unique<ChannelReplicator>(middle.core.get(), &link.to_a);
+    Link link(writer.get(), middle.core.get());
     link.b->Download(0, 5);
     link.Open();
     link.b->Download(60, 64);
     link.Run();
   }
   Replica reader(*writer);
-  Link link;
-  link.a = std::make_unique<ChannelReplicator>(middle.core.get(), &link.to_b);
-  link.b = std::make_unique<ChannelReplicator>(reader.core.get(), &link.to_a);
+  Link link(middle.core.get(), reader.core.get());
   link.b->Download(60, 64);
   link.Open();
   REQUIRE(link.error_b.ok());
