@@ -162,6 +162,17 @@ Status ChannelReplicator::OnSync(const Sync& sync) {
   remote_.downloading = sync.downloading;
   remote_.has_manifest = sync.has_manifest;
   if (want_end_ == kPeerLength) want_end_ = sync.length;
+  // The peer moved to another fork (its writer truncated) after we verified
+  // a length of the old one: ApplyProof does not reorganise forks, so the
+  // download cannot go on; say so rather than wait.
+  if (downloading_ && download_status_.ok() && core_ != nullptr &&
+      core_->length() > 0 && sync.fork != core_->fork()) {
+    download_status_ = Status::Unavailable(
+        "peer moved to fork " + Num(sync.fork) +
+        " (its log was truncated); "
+        "this replica holds fork " +
+        Num(core_->fork()) + " and cannot follow a new fork");
+  }
   // Echo the peer's length: a JS reader upgrades only from a peer whose
   // sync shows the reader's current length (§7.2).
   if (changed && opened_) SendSync();

@@ -175,6 +175,28 @@ TEST_CASE("replicator: live appends reach a live reader") {
   CHECK_FALSE(link.b->done());  // a live download never ends
 }
 
+TEST_CASE(
+    "replicator: a live reader stops, naming it, when the writer "
+    "truncates to a new fork") {
+  auto writer = Writer(10);
+  Replica replica(*writer);
+  Link link(writer.get(), replica.core.get());
+  link.b->Download(0, ChannelReplicator::kLive);
+  link.Open();
+  RequireSameBlocks(*writer, *replica.core, 10);
+  REQUIRE(link.b->download_status().ok());
+  REQUIRE(writer->Truncate(5).ok());
+  link.a->OnLocalChange();
+  link.Run();
+  REQUIRE(link.error_b.ok());
+  INFO(link.b->download_status().ToString());
+  CHECK(link.b->download_status().IsUnavailable());
+  CHECK(link.b->download_status().ToString().find("fork 1") !=
+        std::string::npos);
+  // What was verified before stays, unchanged.
+  RequireSameBlocks(*Writer(10), *replica.core, 10);
+}
+
 TEST_CASE("replicator: a reader that knows only the key gets the manifest") {
   auto writer = Writer(40);
   auto env = log::NewMemEnv();
