@@ -7,6 +7,7 @@
 
 #include "encoding/bytes.h"
 #include "net/protomux.h"
+#include "tests/util/mux_recorder.h"
 #include "tests/util/node_runner.h"
 
 namespace bee::net {
@@ -18,24 +19,7 @@ constexpr const char* kProtocol = "hypercore/alpha";
 
 std::string Hex(std::string_view s) { return HexEncode(s); }
 
-struct Recorder : ChannelHandler {
-  std::vector<std::string> events;
-  Status OnOpen(uint32_t channel, std::string_view handshake) override {
-    events.push_back("open " + std::to_string(channel) + " " +
-                     std::string(handshake));
-    return Status::OK();
-  }
-  Status OnMessage(uint32_t channel, uint64_t type,
-                   std::string_view payload) override {
-    events.push_back("msg " + std::to_string(channel) + " " +
-                     std::to_string(type) + " " + std::string(payload));
-    return Status::OK();
-  }
-  void OnClose(uint32_t channel, bool rejected) override {
-    events.push_back((rejected ? "rejected " : "closed ") +
-                     std::to_string(channel));
-  }
-};
+using Recorder = test::MuxRecorder;
 
 TEST_CASE("mux interop: the real Protomux and our Mux talk", "[interop]") {
   if (!test::NodeAvailable()) {

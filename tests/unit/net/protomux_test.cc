@@ -12,6 +12,7 @@
 #include "encoding/bytes.h"
 #include "encoding/varint.h"
 #include "net/wire.h"
+#include "tests/util/mux_recorder.h"
 
 namespace bee::net {
 namespace {
@@ -37,34 +38,7 @@ std::string OpenFrame(uint64_t id, std::string_view protocol,
                                       std::string(key), "hs"}));
 }
 
-// Records what a channel's owner hears; replies "pong" to "ping".
-struct Recorder : ChannelHandler {
-  Mux* mux = nullptr;
-  std::vector<std::string> events;
-  Status fail_with;
-  bool decode = false;  // hypercore messages: fail on the ones that do not
-
-  Status OnOpen(uint32_t channel, std::string_view handshake) override {
-    events.push_back("open " + std::to_string(channel) + " " +
-                     std::string(handshake));
-    return Status::OK();
-  }
-  Status OnMessage(uint32_t channel, uint64_t type,
-                   std::string_view payload) override {
-    events.push_back("msg " + std::to_string(channel) + " " +
-                     std::to_string(type) + " " + std::string(payload));
-    if (decode) {
-      auto m = DecodeMessage(type, payload);
-      if (!m.ok() && !m.status().IsNotSupported()) return m.status();
-    }
-    if (payload == "ping") return mux->Send(channel, type, "pong");
-    return fail_with;
-  }
-  void OnClose(uint32_t channel, bool rejected) override {
-    events.push_back((rejected ? "rejected " : "closed ") +
-                     std::to_string(channel));
-  }
-};
+using Recorder = test::MuxRecorder;
 
 // Accepts the peer's opens: at once (Open in the call), later (defer), or
 // not at all.

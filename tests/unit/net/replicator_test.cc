@@ -109,6 +109,20 @@ void RequireSameBlocks(const Core& a, const Core& b, uint64_t n) {
   }
 }
 
+// Makes `replica` hold exactly the blocks of `ranges` ([start, end) pairs)
+// of `source`, fetched through a channel pair.
+void Fetch(Core& source, Core* replica,
+           std::vector<std::pair<uint64_t, uint64_t>> ranges) {
+  Link link(&source, replica);
+  link.b->Download(ranges[0].first, ranges[0].second);
+  link.Open();
+  for (size_t i = 1; i < ranges.size(); i++) {
+    link.b->Download(ranges[i].first, ranges[i].second);
+    link.Run();
+  }
+  REQUIRE(link.error_b.ok());
+}
+
 TEST_CASE("replicator: a reader downloads a whole log, every block verified") {
   auto writer = Writer(300);
   Replica replica(*writer);
@@ -385,14 +399,7 @@ TEST_CASE("replicator: a server answers want with range or bitfield") {
   auto writer = Writer(100);
   // A sparse replica holding blocks 0-9 and 40-41 serves what it has.
   Replica replica(*writer);
-  {
-    Link link(writer.get(), replica.core.get());
-    link.b->Download(0, 10);
-    link.Open();
-    link.b->Download(40, 42);
-    link.Run();
-    REQUIRE(link.error_b.ok());
-  }
+  Fetch(*writer, replica.core.get(), {{0, 10}, {40, 42}});
   QueueSink sink;
   ChannelReplicator server(replica.core.get(), &sink);
   server.OnOpen();
@@ -419,13 +426,7 @@ TEST_CASE(
     "announced and fails naming a block it lacks") {
   auto writer = Writer(100);
   Replica middle(*writer);
-  {
-    Link link(writer.get(), middle.core.get());
-    link.b->Download(0, 5);
-    link.Open();
-    link.b->Download(60, 64);
-    link.Run();
-  }
+  Fetch(*writer, middle.core.get(), {{0, 5}, {60, 64}});
   Replica reader(*writer);
   Link link(middle.core.get(), reader.core.get());
   link.b->Download(60, 64);
