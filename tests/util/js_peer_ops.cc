@@ -26,16 +26,7 @@ json Ok(NodeProcess& peer, const json& command) {
   return *reply;
 }
 
-std::string Hex(const std::string& s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += kDigits[byte >> 4];
-    out += kDigits[byte & 15];
-  }
-  return out;
-}
+std::string Hex(const std::string& s) { return HexEncode(s); }
 
 std::string Key(int i) {
   char buf[16];
