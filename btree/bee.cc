@@ -2,7 +2,9 @@
 
 #include "btree/internal/boundaries.h"
 #include "btree/internal/header_file.h"
-#include "btree/version_root.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
+#include "btree/internal/writer.h"
 #include "encoding/limits.h"
 
 namespace bee::btree {
@@ -79,11 +81,13 @@ size_t BlockCacheBytes(const BeeOptions& options) {
 // ---------------------------------------------------------------------------
 // Snapshot
 
-const internal::BlockCache& Snapshot::cache() const { return store_->cache; }
+const internal::BlockCache& internal::SnapshotAccess::Cache(const Snapshot& s) {
+  return s.store_->cache;
+}
 const log::Core& Snapshot::core() const { return *store_->core; }
 
 Result<std::optional<Entry>> Snapshot::Get(std::string_view key) const {
-  return Lookup(store_->cache, root_, key);
+  return Lookup(store_->cache, internal::RootOf(*this), key);
 }
 
 Result<Entry> Snapshot::GetBySeq(uint64_t seq) const {
@@ -97,7 +101,9 @@ Result<Entry> Snapshot::GetBySeq(uint64_t seq) const {
 // ---------------------------------------------------------------------------
 // Bee
 
-Bee::Bee(std::shared_ptr<internal::Store> store) : store_(std::move(store)) {}
+Bee::Bee(std::shared_ptr<internal::Store> store)
+    : store_(std::move(store)),
+      encoded_(std::make_unique<internal::EncodedBatch>()) {}
 
 Bee::~Bee() = default;
 
@@ -190,7 +196,7 @@ std::vector<uint64_t> Bee::Boundaries() const {
 Result<Snapshot> Bee::SnapshotAt(uint64_t version) const {
   BEE_ASSIGN_OR_RETURN(std::optional<internal::NodeRef> root,
                        RootOfVersion(store_->cache, version));
-  return Snapshot(store_, version, root);
+  return internal::SnapshotAccess::Make(store_, version, root);
 }
 
 Result<Snapshot> Bee::GetSnapshot() const { return SnapshotAt(version()); }
@@ -290,15 +296,15 @@ Status Bee::AppendHeader() {
 
 Status Bee::Commit(internal::Writer* writer, bool separate) {
   if (writer->pending() == 0) return Status::OK();
-  writer->EncodeBlocks(&encoded_, store_->core->parallel_hashing());
+  writer->EncodeBlocks(encoded_.get(), store_->core->parallel_hashing());
   // The next batch reads these blocks: the cache takes them while they are
   // hashed. Readers never look past their version, so blocks past the
   // log's length are invisible until the append commits, and are dropped
   // if it fails.
   const uint64_t first = store_->core->length();
   internal::BlockCache& cache = store_->cache;
-  return AppendRecorded(encoded_.blocks, separate, [&] {
-    cache.Insert(first, std::move(encoded_.flats));
+  return AppendRecorded(encoded_->blocks, separate, [&] {
+    cache.Insert(first, std::move(encoded_->flats));
   });
 }
 
@@ -375,8 +381,13 @@ Batch::Batch(Bee* bee, std::unique_lock<std::mutex> lock, bool separate)
     : bee_(bee), lock_(std::move(lock)), separate_(separate) {
   const uint64_t length = bee->store_->core->length();
   needs_header_ = length == 0;
-  writer_.emplace(&bee->store_->cache, length, separate);
+  writer_ =
+      std::make_unique<internal::Writer>(&bee->store_->cache, length, separate);
 }
+
+Batch::~Batch() = default;
+
+size_t Batch::pending() const { return writer_->pending(); }
 
 Status Batch::CheckOpen() const {
   if (!lock_.owns_lock()) {
@@ -396,7 +407,8 @@ Status Batch::PrepareWrite() {
   internal::Store& store = *bee_->store_;
   BEE_RETURN_IF_ERROR(bee_->AppendHeader());
   needs_header_ = false;
-  writer_.emplace(&store.cache, store.core->length(), separate_);
+  writer_ = std::make_unique<internal::Writer>(&store.cache,
+                                               store.core->length(), separate_);
   return Status::OK();
 }
 
@@ -455,7 +467,7 @@ Result<std::optional<Entry>> Batch::Get(std::string_view key) {
 Status Batch::Flush() {
   [[maybe_unused]] internal::PinnedByWriter guard;
   BEE_RETURN_IF_ERROR(CheckOpen());
-  Status s = bee_->Commit(&*writer_, separate_);
+  Status s = bee_->Commit(writer_.get(), separate_);
   lock_.unlock();
   return s;
 }

@@ -9,9 +9,9 @@
 //
 //   auto bee = Bee::Create("/tmp/db", log::KeyPair::Random()).value();
 //   bee->Put("hello", "world");
-//   auto e = bee->Get("hello");                  //
-//   Result<std::optional<Entry>> Snapshot then = bee->GetSnapshot().value(); //
-//   unaffected by later writes
+//   auto e = bee->Get("hello");        // Result<std::optional<Entry>>
+//   Snapshot then = bee->GetSnapshot().value();  // unaffected by later
+//                                                // writes
 //
 // Thread safety: one writer and any number of concurrent readers. Put, Del,
 // Batch and Truncate must be used by one thread at a time (a second writer
@@ -32,15 +32,20 @@
 #include <vector>
 
 #include "btree/entry.h"
-#include "btree/internal/block_cache.h"
-#include "btree/internal/writer.h"
 #include "encoding/block_codec.h"
 #include "encoding/result.h"
 #include "log/core.h"
 
 namespace bee::btree {
 
-using CasFn = internal::CasFn;
+// Compare-and-swap predicate (FORMAT.md §5.4): called with the stored entry
+// and the entry about to replace it (value absent for a delete) only when
+// the key exists; false refuses the operation.
+using CasFn = std::function<bool(const Entry& prev, const Entry& next)>;
+
+// How much memory a store's caches may use by default, in bytes
+// (BeeOptions::cache_bytes).
+inline constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
 
 struct PutOptions {
   // Compare-and-swap (FORMAT.md §5.4): called only when the key exists.
@@ -75,12 +80,17 @@ struct BeeOptions {
   // pages of the files reads touched, which the kernel may reclaim. Evicted
   // blocks are read from the log and verified again when needed: a larger
   // budget is faster, never less safe.
-  size_t cache_bytes = internal::kDefaultCacheBytes;
+  size_t cache_bytes = kDefaultCacheBytes;
 };
 
+// The tree's internals (btree/internal/), named here only so that the
+// classes below can hold them: no public signature uses them.
 namespace internal {
 struct Store;
-}
+struct SnapshotAccess;  // btree/internal/snapshot_access.h
+class Writer;
+struct EncodedBatch;
+}  // namespace internal
 
 // An immutable view of the tree at one version. Cheap to copy; keeps the
 // store's files open while it lives.
@@ -91,20 +101,27 @@ class Snapshot {
   // The entry written by block seq (1 <= seq < version()).
   Result<Entry> GetBySeq(uint64_t seq) const;
 
-  // For the read algorithms (iterators, diff, history).
-  const internal::BlockCache& cache() const;
-  const std::optional<internal::NodeRef>& root() const { return root_; }
+  // The store's log, as of now (not only up to version()).
   const log::Core& core() const;
 
  private:
-  friend class Bee;
+  // The read algorithms reach the block cache and the root through it.
+  friend struct internal::SnapshotAccess;
   Snapshot(std::shared_ptr<const internal::Store> store, uint64_t version,
-           std::optional<internal::NodeRef> root)
-      : store_(std::move(store)), version_(version), root_(root) {}
+           bool has_root, uint64_t root_seq, uint64_t root_offset)
+      : store_(std::move(store)),
+        version_(version),
+        root_seq_(root_seq),
+        root_offset_(root_offset),
+        has_root_(has_root) {}
 
   std::shared_ptr<const internal::Store> store_;
   uint64_t version_;
-  std::optional<internal::NodeRef> root_;
+  // The root node (level root_offset_ of block root_seq_), if the tree at
+  // version_ is not empty.
+  uint64_t root_seq_;
+  uint64_t root_offset_;
+  bool has_root_;
 };
 
 class Batch;
@@ -208,7 +225,7 @@ class Bee {
   std::mutex write_mu_;  // held by the open batch
   // Commit's buffers, kept between batches so their memory is reused.
   // Guarded by write_mu_.
-  internal::EncodedBatch encoded_;
+  std::unique_ptr<internal::EncodedBatch> encoded_;
   // The first write of this store that failed (the log keeps its own):
   // every later write is refused until the store is reopened, as the log
   // does. Guarded by write_mu_.
@@ -222,13 +239,13 @@ class Batch {
  public:
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
-  ~Batch() = default;
+  ~Batch();
 
   Result<bool> Put(std::string_view key, std::optional<std::string_view> value,
                    const PutOptions& options = {});
   Result<bool> Del(std::string_view key, const DelOptions& options = {});
   Result<std::optional<Entry>> Get(std::string_view key);
-  size_t pending() const { return writer_->pending(); }
+  size_t pending() const;
   // Appends every pending block with one signature; the batch is then
   // closed. A batch with nothing pending appends nothing.
   Status Flush();
@@ -248,7 +265,7 @@ class Batch {
   std::unique_lock<std::mutex> lock_;
   const bool separate_;
   // Starts at the log's length; remade after the header is appended.
-  std::optional<internal::Writer> writer_;
+  std::unique_ptr<internal::Writer> writer_;
   // The log is empty: the first write appends the header block first.
   bool needs_header_ = false;
 };

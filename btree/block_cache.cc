@@ -108,7 +108,10 @@ FlatBlock MakeFlatBlock(const NodeBlockView& block) {
 }
 
 CacheEntry::~CacheEntry() {
-  for (size_t i = 0; i < levels; i++) delete packed[i].load();
+  std::atomic<const std::string*>* p = packed.load();
+  if (p == nullptr) return;
+  for (size_t i = 0; i < levels; i++) delete p[i].load();
+  delete[] p;
 }
 
 std::string_view FlatKey(const uint64_t* w) {
@@ -210,8 +213,7 @@ BlockCache::Entry* BlockCache::Publish(uint64_t seq, FlatBlock flat,
   e->seq = seq;
   const uint64_t* w = flat.get();
   e->levels = w[0];
-  e->packed = std::make_unique<std::atomic<const std::string*>[]>(e->levels);
-  e->charge = sizeof(Entry) + 16 + FlatWords(w) * 8 + 16 + e->levels * 8;
+  e->charge = sizeof(Entry) + 16 + FlatWords(w) * 8;
   if (decoded != nullptr) {
     e->charge += DecodedBytes(*decoded);
     e->decoded = std::move(decoded);
@@ -506,8 +508,38 @@ uint64_t PackedNode::U64(size_t at) const {
   return DecodeFixed64(buf_.data() + at);
 }
 
+void BlockCache::ReadKeys(std::span<const uint64_t> seqs, std::string* bytes,
+                          std::vector<ReadKey>* keys) const {
+  keys->assign(seqs.size(), ReadKey{});
+  uint64_t missing[64];
+  size_t position[64];
+  size_t n = 0;
+  for (size_t i = 0; i < seqs.size() && n < std::size(missing); i++) {
+    if (seqs[i] == 0 || Hit(seqs[i]) != nullptr) continue;
+    position[n] = i;
+    missing[n++] = seqs[i];
+  }
+  if (n < 2) return;  // one block: KeyOf's load costs the same
+  size_t next = 0;    // GetMany calls fn in the order given
+  // Errors are left to KeyOf, which names the block.
+  (void)core_->GetMany(std::span<const uint64_t>(missing, n),
+                       [&](uint64_t, std::string_view raw) {
+                         ReadKey& key = (*keys)[position[next++]];
+                         auto block = ScanNodeBlock(raw);
+                         if (!block.ok()) return Status::OK();
+                         key = ReadKey{bytes->size(), block->key.size(), true};
+                         bytes->append(block->key);
+                         return Status::OK();
+                       });
+}
+
 Result<std::string> BlockCache::Pack(LevelView level) const {
-  Prefetch(level.keys);
+  // The keys of blocks not cached are read in one batch, without caching
+  // their blocks: packing needs only the keys, and a get then uses the
+  // packed node (a scan, which needs the whole blocks, prefetches them).
+  std::string read_bytes;
+  std::vector<ReadKey> read;
+  ReadKeys(level.keys, &read_bytes, &read);
   const size_t k = level.keys.size(), c = level.children.size() / 2;
   std::string buf;
   PutFixed32(&buf, static_cast<uint32_t>(k));
@@ -515,8 +547,13 @@ Result<std::string> BlockCache::Pack(LevelView level) const {
   for (uint64_t seq : level.keys) PutFixed64(&buf, seq);
   for (uint64_t v : level.children) PutFixed64(&buf, v);
   std::string keys;
-  for (uint64_t seq : level.keys) {
-    BEE_ASSIGN_OR_RETURN(std::string_view key, KeyOf(seq));
+  for (size_t i = 0; i < k; i++) {
+    std::string_view key;
+    if (read[i].found) {
+      key = std::string_view(read_bytes).substr(read[i].begin, read[i].size);
+    } else {
+      BEE_ASSIGN_OR_RETURN(key, KeyOf(level.keys[i]));
+    }
     keys += key;
     if (keys.size() > UINT32_MAX)
       return Status::Corruption("node keys too large");
@@ -542,23 +579,33 @@ Result<PackedNode> BlockCache::Packed(NodeRef ref) const {
   // The offset is checked against the level count as PeekLevel does: a
   // signed block may name a level its block does not have.
   if (ref.offset >= e->levels) return NoLevel(ref);
-  if (const std::string* p =
-          e->packed[ref.offset].load(std::memory_order_acquire)) {
-    return PackedNode(*p);
+  if (const auto* levels = e->packed.load(std::memory_order_acquire)) {
+    if (const std::string* p =
+            levels[ref.offset].load(std::memory_order_acquire)) {
+      return PackedNode(*p);
+    }
   }
   // Packing reads the keys' blocks, which may evict this one: the guard
   // keeps it alive, and a packed level of an evicted block is freed with it.
   BEE_ASSIGN_OR_RETURN(std::string packed,
                        Pack(FlatLevel(e->flat.get(), ref.offset)));
   std::unique_lock<std::shared_mutex> l(mu_);
-  const std::string* p = e->packed[ref.offset].load(std::memory_order_relaxed);
+  std::atomic<const std::string*>* levels =
+      e->packed.load(std::memory_order_relaxed);
+  size_t bytes = 0;
+  if (levels == nullptr) {
+    levels = new std::atomic<const std::string*>[e->levels]();
+    e->packed.store(levels, std::memory_order_release);
+    bytes += 16 + e->levels * 8;
+  }
+  const std::string* p = levels[ref.offset].load(std::memory_order_relaxed);
   if (p == nullptr) {
     // A packed node is never empty (its header alone is 8 bytes), and once
     // set it never changes while the entry exists.
     p = new std::string(std::move(packed));
-    e->packed[ref.offset].store(p, std::memory_order_release);
+    levels[ref.offset].store(p, std::memory_order_release);
     if (e->live) {
-      const size_t bytes = p->capacity() + kStringBytes;
+      bytes += p->capacity() + kStringBytes;
       e->charge += bytes;
       usage_.fetch_add(bytes, std::memory_order_relaxed);
       Shrink();

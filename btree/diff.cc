@@ -6,8 +6,11 @@
 #include "btree/diff.h"
 
 #include <utility>
+#include <vector>
 
-#include "btree/version_root.h"
+#include "btree/internal/block_cache.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
 #include "encoding/limits.h"
 
 namespace bee::btree {
@@ -15,7 +18,70 @@ namespace bee::btree {
 using internal::BlockPtr;
 using internal::NodeRef;
 
+class DiffIterator::Impl {
+ public:
+  Impl(Snapshot left, Snapshot right, DiffOptions options);
+  Result<std::optional<DiffEntry>> Next();
+
+ private:
+  // One side: a stack of nodes, each at a position of its interleaving.
+  struct Frame {
+    internal::BlockPtr block;
+    internal::NodeRef ref;  // where the node is, to check its children
+    const IndexLevel* level;
+    size_t pos;         // 0..2k: even = child pos/2, odd = key (pos-1)/2
+    std::string bound;  // every key of the node is below it...
+    bool unbounded;     // ...unless the node is the last along its path
+  };
+  struct Side {
+    Snapshot snap;
+    std::vector<Frame> stack;
+    // The last key this side passed: each must follow it strictly, which
+    // also bounds the walk of a hostile tree sharing one subtree under many
+    // parents.
+    std::string last_key;
+    bool passed_key = false;
+  };
+  // What a side's head is: a key (seq) or a subtree (seq, offset).
+  struct Head {
+    bool key;
+    uint64_t seq;
+    uint64_t offset;
+    std::string_view bound;  // the key itself, or the subtree's upper bound
+    bool unbounded;
+  };
+
+  Status Init(Side* side);
+  Status Push(Side* side, internal::NodeRef ref, std::string bound,
+              bool unbounded);
+  Result<std::optional<Head>> Peek(Side* side);
+  void Advance(Side* side);
+  // Advances past the key `head`, checking it follows the side's last key.
+  Status PassKey(Side* side, const Head& head);
+  Status Expand(Side* side, const Head& head);
+  Result<Entry> Take(Side* side, const Head& head);
+  bool BeforeStart(std::string_view key) const;
+  // Every key of the subtree is below the start bound.
+  bool SubtreeBeforeStart(const Head& head) const;
+  bool AfterEnd(std::string_view key) const;
+
+  Side left_, right_;
+  DiffOptions options_;
+  std::vector<internal::BlockPtr> pins_;
+  int64_t emitted_ = 0;
+  bool started_ = false;
+};
+
 DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
+    : impl_(std::make_unique<Impl>(std::move(left), std::move(right),
+                                   std::move(options))) {}
+DiffIterator::DiffIterator(DiffIterator&&) noexcept = default;
+DiffIterator& DiffIterator::operator=(DiffIterator&&) noexcept = default;
+DiffIterator::~DiffIterator() = default;
+
+Result<std::optional<DiffEntry>> DiffIterator::Next() { return impl_->Next(); }
+
+DiffIterator::Impl::Impl(Snapshot left, Snapshot right, DiffOptions options)
     : left_{std::move(left), {}, {}, false},
       right_{std::move(right), {}, {}, false},
       options_(std::move(options)) {
@@ -28,12 +94,13 @@ DiffIterator::DiffIterator(Snapshot left, Snapshot right, DiffOptions options)
     options_.lte = std::exchange(options_.lt, {});
 }
 
-Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,
-                          bool unbounded) {
+Status DiffIterator::Impl::Push(Side* side, NodeRef ref, std::string bound,
+                                bool unbounded) {
   if (side->stack.size() >= kMaxTreeDepth) {
     return TooDeep(ref);
   }
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().GetNode(ref));
+  BEE_ASSIGN_OR_RETURN(BlockPtr block,
+                       internal::CacheOf(side->snap).GetNode(ref));
   const IndexLevel* level = &internal::LevelOf(*block, ref);
   if (!level->children.empty() &&
       level->children.size() != 2 * level->keys.size() + 2) {
@@ -47,12 +114,14 @@ Status DiffIterator::Push(Side* side, NodeRef ref, std::string bound,
   return Status::OK();
 }
 
-Status DiffIterator::Init(Side* side) {
-  if (!side->snap.root()) return Status::OK();
-  return Push(side, *side->snap.root(), std::string(), true);
+Status DiffIterator::Impl::Init(Side* side) {
+  const std::optional<NodeRef> root = internal::RootOf(side->snap);
+  if (!root) return Status::OK();
+  return Push(side, *root, std::string(), true);
 }
 
-Result<std::optional<DiffIterator::Head>> DiffIterator::Peek(Side* side) {
+Result<std::optional<DiffIterator::Impl::Head>> DiffIterator::Impl::Peek(
+    Side* side) {
   while (!side->stack.empty()) {
     Frame& top = side->stack.back();
     size_t k = top.level->keys.size();
@@ -68,8 +137,9 @@ Result<std::optional<DiffIterator::Head>> DiffIterator::Peek(Side* side) {
                 {},
                 false};
       if (c < k) {
-        BEE_ASSIGN_OR_RETURN(BlockPtr holder,
-                             side->snap.cache().Get(top.level->keys[c]));
+        BEE_ASSIGN_OR_RETURN(
+            BlockPtr holder,
+            internal::CacheOf(side->snap).Get(top.level->keys[c]));
         head.bound = holder->key;
         pins_.push_back(std::move(holder));
       } else {
@@ -79,7 +149,8 @@ Result<std::optional<DiffIterator::Head>> DiffIterator::Peek(Side* side) {
       return std::optional<Head>(head);
     }
     uint64_t seq = top.level->keys[(top.pos - 1) / 2];
-    BEE_ASSIGN_OR_RETURN(BlockPtr holder, side->snap.cache().Get(seq));
+    BEE_ASSIGN_OR_RETURN(BlockPtr holder,
+                         internal::CacheOf(side->snap).Get(seq));
     Head head{true, seq, 0, holder->key, false};
     pins_.push_back(std::move(holder));
     return std::optional<Head>(head);
@@ -87,12 +158,12 @@ Result<std::optional<DiffIterator::Head>> DiffIterator::Peek(Side* side) {
   return std::optional<Head>();
 }
 
-void DiffIterator::Advance(Side* side) {
+void DiffIterator::Impl::Advance(Side* side) {
   Frame& top = side->stack.back();
   top.pos += top.level->children.empty() ? size_t{2} : size_t{1};
 }
 
-Status DiffIterator::PassKey(Side* side, const Head& head) {
+Status DiffIterator::Impl::PassKey(Side* side, const Head& head) {
   if (side->passed_key && head.bound <= side->last_key) {
     const Frame& top = side->stack.back();
     return Status::Corruption("block " + std::to_string(top.ref.seq) +
@@ -105,7 +176,7 @@ Status DiffIterator::PassKey(Side* side, const Head& head) {
   return Status::OK();
 }
 
-Status DiffIterator::Expand(Side* side, const Head& head) {
+Status DiffIterator::Impl::Expand(Side* side, const Head& head) {
   const Frame& top = side->stack.back();
   const NodeRef child{head.seq, head.offset};
   BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, top.pos / 2, child));
@@ -113,30 +184,31 @@ Status DiffIterator::Expand(Side* side, const Head& head) {
   return Push(side, child, std::string(head.bound), head.unbounded);
 }
 
-Result<Entry> DiffIterator::Take(Side* side, const Head& head) {
+Result<Entry> DiffIterator::Impl::Take(Side* side, const Head& head) {
   BEE_RETURN_IF_ERROR(PassKey(side, head));
-  BEE_ASSIGN_OR_RETURN(BlockPtr block, side->snap.cache().Get(head.seq));
+  BEE_ASSIGN_OR_RETURN(BlockPtr block,
+                       internal::CacheOf(side->snap).Get(head.seq));
   return Entry{head.seq, block->key, block->value};
 }
 
-bool DiffIterator::SubtreeBeforeStart(const Head& head) const {
+bool DiffIterator::Impl::SubtreeBeforeStart(const Head& head) const {
   if (head.unbounded || !(options_.gt || options_.gte)) return false;
   return head.bound <= (options_.gt ? *options_.gt : *options_.gte);
 }
 
-bool DiffIterator::BeforeStart(std::string_view key) const {
+bool DiffIterator::Impl::BeforeStart(std::string_view key) const {
   if (options_.gt) return key <= *options_.gt;
   if (options_.gte) return key < *options_.gte;
   return false;
 }
 
-bool DiffIterator::AfterEnd(std::string_view key) const {
+bool DiffIterator::Impl::AfterEnd(std::string_view key) const {
   if (options_.lt) return key >= *options_.lt;
   if (options_.lte) return key > *options_.lte;
   return false;
 }
 
-Result<std::optional<DiffEntry>> DiffIterator::Next() {
+Result<std::optional<DiffEntry>> DiffIterator::Impl::Next() {
   if (!started_) {
     started_ = true;
     BEE_RETURN_IF_ERROR(Init(&left_));

@@ -6,9 +6,9 @@
 #ifndef BEE_BTREE_DIFF_H_
 #define BEE_BTREE_DIFF_H_
 
+#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "btree/bee.h"
 
@@ -32,56 +32,16 @@ class DiffIterator {
  public:
   // REQUIRES: both snapshots come from the same store.
   DiffIterator(Snapshot left, Snapshot right, DiffOptions options);
+  DiffIterator(DiffIterator&&) noexcept;
+  DiffIterator& operator=(DiffIterator&&) noexcept;
+  ~DiffIterator();
 
   Result<std::optional<DiffEntry>> Next();
 
  private:
-  // One side: a stack of nodes, each at a position of its interleaving.
-  struct Frame {
-    internal::BlockPtr block;
-    internal::NodeRef ref;  // where the node is, to check its children
-    const IndexLevel* level;
-    size_t pos;         // 0..2k: even = child pos/2, odd = key (pos-1)/2
-    std::string bound;  // every key of the node is below it...
-    bool unbounded;     // ...unless the node is the last along its path
-  };
-  struct Side {
-    Snapshot snap;
-    std::vector<Frame> stack;
-    // The last key this side passed: each must follow it strictly, which
-    // also bounds the walk of a hostile tree sharing one subtree under many
-    // parents.
-    std::string last_key;
-    bool passed_key = false;
-  };
-  // What a side's head is: a key (seq) or a subtree (seq, offset).
-  struct Head {
-    bool key;
-    uint64_t seq;
-    uint64_t offset;
-    std::string_view bound;  // the key itself, or the subtree's upper bound
-    bool unbounded;
-  };
-
-  Status Init(Side* side);
-  Status Push(Side* side, internal::NodeRef ref, std::string bound,
-              bool unbounded);
-  Result<std::optional<Head>> Peek(Side* side);
-  void Advance(Side* side);
-  // Advances past the key `head`, checking it follows the side's last key.
-  Status PassKey(Side* side, const Head& head);
-  Status Expand(Side* side, const Head& head);
-  Result<Entry> Take(Side* side, const Head& head);
-  bool BeforeStart(std::string_view key) const;
-  // Every key of the subtree is below the start bound.
-  bool SubtreeBeforeStart(const Head& head) const;
-  bool AfterEnd(std::string_view key) const;
-
-  Side left_, right_;
-  DiffOptions options_;
-  std::vector<internal::BlockPtr> pins_;
-  int64_t emitted_ = 0;
-  bool started_ = false;
+  // The parallel walk's state (btree/diff.cc), allocated once per iterator.
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace bee::btree

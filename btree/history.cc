@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <limits>
 
-#include "btree/version_root.h"
+#include "btree/internal/block_cache.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
 
 namespace bee::btree {
 namespace {
@@ -82,7 +84,8 @@ Result<std::optional<HistoryEntry>> HistoryIterator::Next(
     }
     seq = next_++;
   }
-  BEE_ASSIGN_OR_RETURN(internal::BlockPtr block, snapshot_.cache().Get(seq));
+  BEE_ASSIGN_OR_RETURN(internal::BlockPtr block,
+                       internal::CacheOf(snapshot_).Get(seq));
   emitted_++;
   HistoryEntry::Type type = IsDeletion(*block, seq) ? HistoryEntry::Type::kDel
                                                     : HistoryEntry::Type::kPut;

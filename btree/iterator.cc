@@ -3,7 +3,11 @@
 // Forward iteration increases i, reverse decreases it.
 #include "btree/iterator.h"
 
-#include "btree/version_root.h"
+#include <vector>
+
+#include "btree/internal/block_cache.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
 #include "encoding/limits.h"
 
 namespace bee::btree {
@@ -12,17 +16,66 @@ using internal::NodeRef;
 
 constexpr size_t kMaxPrefetch = 32;
 
+class RangeIterator::Impl {
+ public:
+  Impl(Snapshot snapshot, RangeOptions options);
+  Result<std::optional<EntryView>> NextView();
+
+ private:
+  struct Frame {
+    internal::BlockRef block;
+    internal::NodeRef ref;      // where the node is, to check its children
+    internal::LevelView level;  // into block
+    int64_t next;  // position in the child/key interleaving (§10.3)
+  };
+
+  Status Seek();
+  Status Push(internal::NodeRef ref, const std::string* bound);
+  Result<std::string_view> KeyAt(uint64_t seq);
+  bool BeyondEnd(std::string_view key) const;
+  // The Corruption of a key that does not follow last_key_ strictly.
+  static Status OutOfOrder(const Frame& frame);
+
+  Snapshot snapshot_;
+  const internal::BlockCache& cache_;  // snapshot_'s
+  RangeOptions options_;
+  std::vector<Frame> stack_;
+  // The block of the last entry returned, which the EntryView returned
+  // for it points into: held until the next call.
+  internal::BlockRef current_;
+  // The last key returned: each must follow it strictly, which also bounds
+  // the walk of a hostile tree that shares one subtree under many parents.
+  // A view into current_: no copy per key.
+  std::string_view last_key_;
+  bool returned_ = false;  // whether last_key_ holds a key
+  int64_t emitted_ = 0;
+  bool started_ = false;
+  bool done_ = false;
+};
+
 RangeIterator::RangeIterator(Snapshot snapshot, RangeOptions options)
-    : snapshot_(std::move(snapshot)), options_(std::move(options)) {
+    : impl_(std::make_unique<Impl>(std::move(snapshot), std::move(options))) {}
+RangeIterator::RangeIterator(RangeIterator&&) noexcept = default;
+RangeIterator& RangeIterator::operator=(RangeIterator&&) noexcept = default;
+RangeIterator::~RangeIterator() = default;
+
+Result<std::optional<EntryView>> RangeIterator::NextView() {
+  return impl_->NextView();
+}
+
+RangeIterator::Impl::Impl(Snapshot snapshot, RangeOptions options)
+    : snapshot_(std::move(snapshot)),
+      cache_(internal::CacheOf(snapshot_)),
+      options_(std::move(options)) {
   if (options_.gt) options_.gte.reset();
   if (options_.lt) options_.lte.reset();
 }
 
-Result<std::string_view> RangeIterator::KeyAt(uint64_t seq) {
-  return snapshot_.cache().KeyOf(seq);
+Result<std::string_view> RangeIterator::Impl::KeyAt(uint64_t seq) {
+  return cache_.KeyOf(seq);
 }
 
-bool RangeIterator::BeyondEnd(std::string_view key) const {
+bool RangeIterator::Impl::BeyondEnd(std::string_view key) const {
   if (!options_.reverse) {
     if (options_.lt) return key >= *options_.lt;
     if (options_.lte) return key > *options_.lte;
@@ -35,12 +88,11 @@ bool RangeIterator::BeyondEnd(std::string_view key) const {
 
 // Pushes the node at ref positioned at the seek bound (or at its first
 // position when bound is null).
-Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
+Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound) {
   if (stack_.size() >= kMaxTreeDepth) {
     return TooDeep(ref);
   }
-  BEE_ASSIGN_OR_RETURN(internal::BlockRef block,
-                       snapshot_.cache().PinNode(ref));
+  BEE_ASSIGN_OR_RETURN(internal::BlockRef block, cache_.PinNode(ref));
   const internal::LevelView level = block.level(ref.offset);
   const int64_t k = static_cast<int64_t>(level.keys.size());
   if (!level.children.empty() &&
@@ -52,7 +104,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
   // The node's keys are read next (a seek's binary search, or the scan
   // itself), and a scan goes through every child too: one batched read.
   if (bound != nullptr || level.children.empty()) {
-    snapshot_.cache().Prefetch(level.keys);
+    cache_.Prefetch(level.keys);
   } else {
     uint64_t seqs[2 * kMaxPrefetch];
     size_t n = 0;
@@ -63,7 +115,7 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
          i += 2) {
       seqs[n++] = level.children[i];
     }
-    snapshot_.cache().Prefetch(std::span<const uint64_t>(seqs, n));
+    cache_.Prefetch(std::span<const uint64_t>(seqs, n));
   }
   int64_t pos = options_.reverse ? k : 0;  // keys before the position
   if (bound != nullptr) {
@@ -95,9 +147,10 @@ Status RangeIterator::Push(NodeRef ref, const std::string* bound) {
   return Status::OK();
 }
 
-Status RangeIterator::Seek() {
+Status RangeIterator::Impl::Seek() {
   started_ = true;
-  if (!snapshot_.root() || options_.limit == 0) {
+  const std::optional<NodeRef> root = internal::RootOf(snapshot_);
+  if (!root || options_.limit == 0) {
     done_ = true;
     return Status::OK();
   }
@@ -111,7 +164,7 @@ Status RangeIterator::Seek() {
             : options_.lte ? &*options_.lte
                            : nullptr;
   }
-  BEE_RETURN_IF_ERROR(Push(*snapshot_.root(), bound));
+  BEE_RETURN_IF_ERROR(Push(*root, bound));
   // Descend along the bound: each frame starts at the child holding it.
   while (true) {
     Frame& top = stack_.back();
@@ -133,7 +186,7 @@ Result<std::optional<Entry>> RangeIterator::Next() {
   return std::optional<Entry>(std::move(e));
 }
 
-Result<std::optional<EntryView>> RangeIterator::NextView() {
+Result<std::optional<EntryView>> RangeIterator::Impl::NextView() {
   internal::EpochGuard guard;  // KeyAt's views, within this call
   if (!started_) BEE_RETURN_IF_ERROR(Seek());
   const int64_t step = options_.reverse ? -1 : 1;
@@ -159,7 +212,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
     }
     uint64_t seq = top.level.keys[static_cast<size_t>((top.next - 1) / 2)];
     top.next += leaf ? 2 * step : step;
-    BEE_ASSIGN_OR_RETURN(internal::BlockRef holder, snapshot_.cache().Pin(seq));
+    BEE_ASSIGN_OR_RETURN(internal::BlockRef holder, cache_.Pin(seq));
     const std::string_view key = holder.key();
     if (BeyondEnd(key)) {
       done_ = true;
@@ -181,7 +234,7 @@ Result<std::optional<EntryView>> RangeIterator::NextView() {
   return std::optional<EntryView>();
 }
 
-Status RangeIterator::OutOfOrder(const Frame& frame) {
+Status RangeIterator::Impl::OutOfOrder(const Frame& frame) {
   return Status::Corruption("block " + std::to_string(frame.ref.seq) +
                             " level " + std::to_string(frame.ref.offset) +
                             " holds a key out of order");

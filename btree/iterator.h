@@ -21,9 +21,10 @@
 #define BEE_BTREE_ITERATOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "btree/bee.h"
 #include "btree/entry.h"
@@ -50,6 +51,9 @@ struct EntryView {
 class RangeIterator {
  public:
   RangeIterator(Snapshot snapshot, RangeOptions options);
+  RangeIterator(RangeIterator&&) noexcept;
+  RangeIterator& operator=(RangeIterator&&) noexcept;
+  ~RangeIterator();
 
   // The next entry in order, or nullopt past the end.
   Result<std::optional<Entry>> Next();
@@ -57,34 +61,9 @@ class RangeIterator {
   Result<std::optional<EntryView>> NextView();
 
  private:
-  struct Frame {
-    internal::BlockRef block;
-    internal::NodeRef ref;      // where the node is, to check its children
-    internal::LevelView level;  // into block
-    int64_t next;  // position in the child/key interleaving (§10.3)
-  };
-
-  Status Seek();
-  Status Push(internal::NodeRef ref, const std::string* bound);
-  Result<std::string_view> KeyAt(uint64_t seq);
-  bool BeyondEnd(std::string_view key) const;
-  // The Corruption of a key that does not follow last_key_ strictly.
-  static Status OutOfOrder(const Frame& frame);
-
-  Snapshot snapshot_;
-  RangeOptions options_;
-  std::vector<Frame> stack_;
-  // The block of the last entry returned, which the EntryView returned
-  // for it points into: held until the next call.
-  internal::BlockRef current_;
-  // The last key returned: each must follow it strictly, which also bounds
-  // the walk of a hostile tree that shares one subtree under many parents.
-  // A view into current_: no copy per key.
-  std::string_view last_key_;
-  bool returned_ = false;  // whether last_key_ holds a key
-  int64_t emitted_ = 0;
-  bool started_ = false;
-  bool done_ = false;
+  // The walk's state (btree/iterator.cc), allocated once per iterator.
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // The first entry of the range (an iterator with limit 1).

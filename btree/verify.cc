@@ -2,8 +2,13 @@
 
 #include <algorithm>
 
+#include "btree/internal/block_cache.h"
 #include "btree/internal/boundaries.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
 #include "encoding/block_codec.h"
+#include "encoding/bytes.h"
+#include "encoding/limits.h"
 #include "encoding/varint.h"
 
 namespace bee::btree {
@@ -204,6 +209,140 @@ Result<log::RepairReport> RepairStore(const std::string& dir,
   report.actions.push_back(std::move(action));
   report.changed = true;
   return report;
+}
+
+namespace {
+
+std::string HexKey(std::string_view key) { return HexEncode(key); }
+
+// CheckTree's walk: in key order, so that each key is compared with the one
+// before it.
+class TreeChecker {
+ public:
+  TreeChecker(const Snapshot& snap, const TreeCheckOptions& options)
+      : snap_(snap),
+        cache_(internal::CacheOf(snap)),
+        options_(options),
+        quote_(options.quote_key ? options.quote_key : HexKey) {}
+
+  std::vector<std::string> Run() {
+    if (std::optional<internal::NodeRef> root = internal::RootOf(snap_)) {
+      Visit(*root, 0, true);
+    }
+    return std::move(problems_);
+  }
+
+ private:
+  bool Full() const { return problems_.size() > options_.max_problems; }
+  void Add(std::string problem) { problems_.push_back(std::move(problem)); }
+
+  // The node at ref, or nullptr after adding why it cannot be read.
+  const IndexLevel* Read(internal::NodeRef ref, size_t depth,
+                         const std::string& where, internal::BlockPtr* hold);
+  // Node counts: keys per node, children per key, leaves' depth.
+  void CheckShape(const IndexLevel& level, size_t depth, bool is_root,
+                  const std::string& where);
+  void CheckKey(uint64_t seq, const std::string& where);
+  void Visit(internal::NodeRef ref, size_t depth, bool is_root);
+
+  const Snapshot& snap_;
+  const internal::BlockCache& cache_;
+  const TreeCheckOptions& options_;
+  std::function<std::string(std::string_view)> quote_;
+  std::vector<std::string> problems_;
+  std::optional<size_t> leaf_depth_;
+  std::optional<std::string> previous_;  // the last key in order
+};
+
+const IndexLevel* TreeChecker::Read(internal::NodeRef ref, size_t depth,
+                                    const std::string& where,
+                                    internal::BlockPtr* hold) {
+  if (ref.seq >= snap_.version()) {
+    Add(where + ": referenced from version " + Num(snap_.version()) +
+        " but lies beyond it");
+    return nullptr;
+  }
+  if (depth >= kMaxTreeDepth) {
+    Add(TooDeep(ref).ToString());
+    return nullptr;
+  }
+  auto block = cache_.GetNode(ref);
+  if (options_.on_node) options_.on_node();
+  if (!block.ok()) {
+    Add(where + ": " + block.status().ToString());
+    return nullptr;
+  }
+  *hold = *std::move(block);
+  return &internal::LevelOf(**hold, ref);
+}
+
+void TreeChecker::CheckShape(const IndexLevel& level, size_t depth,
+                             bool is_root, const std::string& where) {
+  const size_t k = level.keys.size();
+  if (k > 8 || (!is_root && k < 4)) {
+    Add(where + ": holds " + Num(k) + " keys (a non-root node holds 4 to 8)");
+  }
+  if (!level.children.empty()) return;
+  if (leaf_depth_ && *leaf_depth_ != depth) {
+    Add(where + ": leaf at depth " + Num(depth) + ", others at " +
+        Num(*leaf_depth_));
+  }
+  leaf_depth_ = depth;
+}
+
+void TreeChecker::CheckKey(uint64_t seq, const std::string& where) {
+  auto holder = cache_.Get(seq);
+  if (!holder.ok()) {
+    Add(where + ": key seq " + Num(seq) + ": " + holder.status().ToString());
+    return;
+  }
+  if (seq >= snap_.version()) {
+    Add(where + ": key seq " + Num(seq) + " beyond the version");
+  }
+  const std::string& key = (*holder)->key;
+  if (previous_ && !(*previous_ < key)) {
+    Add(where + ": key " + quote_(key) + " is not after " + quote_(*previous_));
+  }
+  previous_ = key;
+}
+
+void TreeChecker::Visit(internal::NodeRef ref, size_t depth, bool is_root) {
+  if (Full()) return;
+  const std::string where =
+      "block " + Num(ref.seq) + " level " + Num(ref.offset);
+  internal::BlockPtr hold;
+  const IndexLevel* level = Read(ref, depth, where, &hold);
+  if (level == nullptr) return;
+  const size_t k = level->keys.size();
+  const bool leaf = level->children.empty();
+  if (!leaf && level->children.size() != 2 * k + 2) {
+    Add(where + ": " + Num(k) + " keys but " + Num(level->children.size() / 2) +
+        " children");
+    return;
+  }
+  CheckShape(*level, depth, is_root, where);
+  for (size_t i = 0; i <= k; i++) {
+    if (!leaf) {
+      const internal::NodeRef child{level->children[2 * i],
+                                    level->children[2 * i + 1]};
+      // Only references a hyperbee tree can hold are followed (no cycle,
+      // nothing past the version).
+      Status ok = internal::CheckChildRef(ref, i, child);
+      if (ok.ok()) {
+        Visit(child, depth + 1, false);
+      } else {
+        Add(ok.ToString());
+      }
+    }
+    if (i < k) CheckKey(level->keys[i], where);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CheckTree(const Snapshot& snapshot,
+                                   const TreeCheckOptions& options) {
+  return TreeChecker(snapshot, options).Run();
 }
 
 }  // namespace bee::btree

@@ -2,6 +2,6 @@
 
 namespace bee::btree {
 
-const char* LibraryVersion() { return "0.1.0"; }
+const char* LibraryVersion() { return BEE_VERSION_STRING; }
 
 }  // namespace bee::btree

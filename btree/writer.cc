@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "btree/internal/key_compare.h"
-#include "btree/version_root.h"
+#include "btree/internal/version_root.h"
 #include "log/parallel.h"
 
 namespace bee::btree::internal {

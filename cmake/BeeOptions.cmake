@@ -29,3 +29,16 @@ function(bee_sanitize target)
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
+
+# A library that consumers link (bee::<name>, installed and exported as
+# such) and that libbee.so bundles: position-independent, so the shared
+# library can take its objects. Without semantic interposition GCC still
+# inlines and optimizes calls between our own functions as in a non-PIC
+# build (libbee.so exports only the C API, so nothing can interpose them).
+function(bee_library_target target name)
+  set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON
+                        EXPORT_NAME ${name})
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -fno-semantic-interposition)
+  endif()
+endfunction()

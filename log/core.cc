@@ -346,6 +346,7 @@ Status Core::Impl::CheckBlockBytes(uint64_t block, const PlacedNode& leaf,
 void Core::Impl::ExtendMappings(uint64_t tree_end, uint64_t data_end) {
   tree_map_->Extend(tree_end);
   data_map_->Extend(data_end);
+  if (runs_ != nullptr) runs_->Resize(head_.length / VerifiedRuns::kRunBlocks);
 }
 
 Status Core::Impl::StoreBlock(uint64_t block, std::string_view value,
@@ -434,6 +435,7 @@ Status Core::Impl::OpenFiles(OpenMode mode) {
   const bool map = map_files_ && signer_.has_value() && !read_only_;
   tree_map_ = std::make_unique<MappedFile>(tree_file_.get(), map);
   data_map_ = std::make_unique<MappedFile>(data_file_.get(), map);
+  if (map) runs_ = std::make_unique<VerifiedRuns>();
   return Status::OK();
 }
 
@@ -768,6 +770,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->parallel_hashing_ = options.parallel_hashing;
   impl->read_only_ = options.read_only;
   impl->map_files_ = options.map_files;
+  impl->block_source_ = options.block_source;
   impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_bytes);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
   return impl;
@@ -997,9 +1000,35 @@ Status Core::Impl::WriteAppend(std::span<const std::string_view> blocks,
   return WriteHead(*head, generation_ + 1);
 }
 
+Status Core::Impl::FetchMissing(std::span<const uint64_t> indexes) const {
+  if (block_source_ == nullptr || !replica_) return Status::OK();
+  std::vector<uint64_t> missing;
+  {
+    std::shared_lock<std::shared_mutex> l(mu_);
+    for (uint64_t index : indexes) {
+      if (index < head_.length && !HasBlock(index)) missing.push_back(index);
+    }
+  }
+  if (missing.empty()) return Status::OK();
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  return block_source_->Fetch(missing);
+}
+
 Status Core::Get(uint64_t index, std::string* out) const {
+  // The source must run without the lock: storing what it fetches takes it.
+  Status fetched = impl_->FetchMissing(std::span<const uint64_t>(&index, 1));
   std::shared_lock<std::shared_mutex> l(impl_->mu_);
-  return impl_->ReadBlock(index, out);
+  if (index < impl_->head_.length && impl_->ReadBlockInRun(index, out)) {
+    return Status::OK();
+  }
+  if (impl_->WarmsLeaves()) {
+    Impl::RunBuffers buffers;
+    impl_->WarmLeaves(std::span<const uint64_t>(&index, 1), &buffers);
+  }
+  Status s = impl_->ReadBlock(index, out);
+  if (!s.ok() && s.IsUnavailable() && !fetched.ok()) return fetched;
+  return s;
 }
 
 Result<std::string> Core::Get(uint64_t index) const {
@@ -1033,6 +1062,7 @@ Status Core::Truncate(uint64_t new_length) {
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(new_length);
+    if (m.runs_ != nullptr) m.runs_->DropFrom(new_length);
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;
@@ -1120,6 +1150,9 @@ CoreMemoryUsage Core::memory_usage() const {
   usage.node_cache_bytes = impl_->node_cache_->memory_usage();
   usage.mapped_data_bytes = impl_->data_map_->mapped_bytes();
   usage.mapped_tree_bytes = impl_->tree_map_->mapped_bytes();
+  if (impl_->runs_ != nullptr) {
+    usage.verified_runs_bytes = impl_->runs_->memory_usage();
+  }
   return usage;
 }
 const std::optional<HeadDamage>& Core::head_damage() const {

@@ -40,6 +40,22 @@ enum class Durability : uint8_t {
   kSync = 1,    // fsync data, tree and head on every append and truncate
 };
 
+// Where a sparse replica gets the blocks it lacks when they are read (e.g.
+// a connection to a peer: remote/remote_store.h). The log knows nothing of
+// the network: Get and GetMany ask the source for every block of the call
+// that the replica lacks, at once, then read them verified as usual.
+class BlockSource {
+ public:
+  virtual ~BlockSource() = default;
+  // Makes the replica hold the blocks `indexes` (sorted, unique, each below
+  // the log's length when asked and not held then), storing them only as
+  // verified proofs (ApplyProof), and returns once all are held (OK), or
+  // fails with an error naming a block still missing and why (a timeout,
+  // the peer closed or lied, offline). Called with no lock of the log held,
+  // from any reading thread, possibly by several threads at once.
+  virtual Status Fetch(std::span<const uint64_t> indexes) = 0;
+};
+
 struct CoreOptions {
   // Where the files live; nullptr means Env::Default() (the disk).
   Env* env = nullptr;
@@ -72,6 +88,10 @@ struct CoreOptions {
   // process's file-backed resident memory while mapped, and the kernel
   // reclaims them under pressure.
   bool map_files = true;
+  // A replica's on-demand source of missing blocks (see BlockSource); null:
+  // a missing block is Unavailable. Not owned; must outlive the log. Used
+  // by Open and CreateReplica of a replica (ignored for other logs).
+  BlockSource* block_source = nullptr;
 };
 
 // What a log holds in memory for reads (Core::memory_usage).
@@ -82,6 +102,9 @@ struct CoreMemoryUsage {
   // mapped): address space, resident only as far as reads touched them.
   uint64_t mapped_data_bytes = 0;
   uint64_t mapped_tree_bytes = 0;
+  // Which runs of 64 blocks a mapped log verified in bulk (docs/FORMAT.md
+  // §1.4): 8 bytes a run, growing with the log (0 when not mapped).
+  size_t verified_runs_bytes = 0;
 };
 
 // The signed head of a log: what one signature covers.
@@ -273,7 +296,9 @@ class Core {
 
   // Reads block `index`, verified against the signed merkle tree: Corruption
   // if the stored bytes do not match, Unavailable if a sparse replica lacks
-  // the block, InvalidArgument if index >= length().
+  // the block, InvalidArgument if index >= length(). A replica with a
+  // BlockSource fetches a block it lacks first (and fails with the source's
+  // error when that fails).
   Status Get(uint64_t index, std::string* out) const;
   Result<std::string> Get(uint64_t index) const;
   bool Has(uint64_t index) const;
@@ -288,13 +313,25 @@ class Core {
   // the first node verified before (the node cache) or a signed root,
   // leaves and parents with the multi-buffer hashes, and nearby blocks in
   // one read. A sequential run verifies every leaf and parent of the run
-  // once.
+  // once. A log that maps its files (CoreOptions::map_files) verifies each
+  // aligned run of 64 blocks in bulk the first time Get or GetMany reads
+  // one of its blocks, and then hashes each block it returns only against
+  // its leaf (docs/FORMAT.md §1.4, "verified runs", says what that
+  // guarantees). A read-only follower verifies the runs it reads the same
+  // way through one pread of the run's records and one of its bytes, keeps
+  // their leaves in the node cache (within node_cache_bytes), and hashes
+  // each block it then reads against its cached leaf (§1.4, "read-only
+  // followers").
   //
   // Errors are Get's: the first block in the order given that fails stops
   // the call with Get's error for it (InvalidArgument past the length,
   // Unavailable when a replica lacks it, Corruption naming it); fn was
   // called for exactly the blocks before it, never for unverified bytes.
   // fn's first error stops the call and is returned.
+  //
+  // A replica with a BlockSource first fetches every block of `indexes` it
+  // lacks, in one call of the source, then reads as above; a block still
+  // missing then fails with the source's error.
   //
   // fn runs with the log's state lock held shared, as Get holds it: it
   // must not call this log (an Append or Truncate waiting for the lock

@@ -154,8 +154,9 @@ ChannelReplicator* Connection::ReplicateKey(
   return Add(std::move(channel))->replicator.get();
 }
 
-void Connection::ServeWith(Resolver resolver) {
+void Connection::ServeWith(Resolver resolver, ChannelHook on_channel) {
   resolver_ = std::move(resolver);
+  on_served_channel_ = std::move(on_channel);
   mux_.Listen(kHypercoreProtocol, resolver_ ? this : nullptr);
 }
 
@@ -321,7 +322,8 @@ bool Connection::OnRemoteOpen(std::string_view protocol, std::string_view id) {
   for (auto& c : channels_) {
     if (c->discovery_key == dk && !c->closed) return true;  // opening already
   }
-  Replicate(core);
+  ChannelReplicator* channel = Replicate(core);
+  if (on_served_channel_) on_served_channel_(channel);
   return true;
 }
 

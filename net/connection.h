@@ -111,7 +111,12 @@ class Connection : private ChannelHandler, private OpenListener {
   // Serving: the peer's opens of logs not given to Replicate are looked up
   // by discovery key; a null answer rejects the open.
   using Resolver = std::function<log::Core*(const Hash32& discovery_key)>;
-  void ServeWith(Resolver resolver);
+  // `on_channel`, when set, runs once for each channel the resolver
+  // answered, right after its replicator is made (before any of its
+  // messages): e.g. to attach an extension handler (remote/
+  // hyperbee_extension.h).
+  using ChannelHook = std::function<void(ChannelReplicator* channel)>;
+  void ServeWith(Resolver resolver, ChannelHook on_channel = nullptr);
 
   // The local log changed (an append, a refresh): tell the peer.
   void OnLocalChange(log::Core* core);
@@ -164,6 +169,7 @@ class Connection : private ChannelHandler, private OpenListener {
   ConnectionHandlers handlers_;
   Mux mux_;
   Resolver resolver_;
+  ChannelHook on_served_channel_;
   std::vector<std::unique_ptr<Channel>> channels_;
   std::string wire_;  // bytes for the transport, not yet accepted by it
   bool reading_paused_ = false;

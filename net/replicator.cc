@@ -106,7 +106,14 @@ void ChannelReplicator::OnLocalChange() {
   Pump();
 }
 
-void ChannelReplicator::SendExtension(std::string name, std::string message) {
+void ChannelReplicator::SendExtension(std::string name, std::string message,
+                                      bool awaits_answer) {
+  // A hint's wave is counted only through the requests its answer causes:
+  // a reader that never waits for the answer (everything was held) has
+  // made no round trip for it.
+  if (awaits_answer && core_ != nullptr && core_->length() > 0) {
+    hint_wave_ = std::max(hint_wave_, answered_wave_ + 1);
+  }
   sink_->Send(Extension{std::move(name), std::move(message)});
 }
 
@@ -138,6 +145,8 @@ Status ChannelReplicator::OnMessage(const Message& message) {
           return OnRange(m);
         } else {
           static_assert(std::is_same_v<T, Extension>);
+          // An answer to what was sent so far (a hint's `cache`).
+          answered_wave_ = std::max(answered_wave_, hint_wave_);
           if (extension_handler_) extension_handler_(m);
           return Status::OK();
         }
@@ -353,6 +362,13 @@ void ChannelReplicator::Download(uint64_t start, uint64_t end) {
   if (opened_) Pump();
 }
 
+void ChannelReplicator::DownloadBlocks(std::span<const uint64_t> blocks) {
+  for (uint64_t b : blocks) {
+    if (core_ == nullptr || !core_->Has(b)) wanted_blocks_.insert(b);
+  }
+  if (opened_) Pump();
+}
+
 bool ChannelReplicator::done() const {
   if (!downloading_ || want_end_ == kLive || want_end_ == kPeerLength ||
       core_ == nullptr) {
@@ -373,6 +389,10 @@ uint64_t ChannelReplicator::NextId() {
 void ChannelReplicator::Request(log::ProofRequest request, Pending pending) {
   request.id = NextId();
   pending.fork = request.fork;
+  if (core_ != nullptr && core_->length() > 0) {
+    pending.wave = answered_wave_ + 1;
+    stats_.round_trips = std::max(stats_.round_trips, pending.wave);
+  }
   if (pending.block) block_inflight_[*pending.block] = request.id;
   if (pending.upgrade) upgrade_inflight_ = true;
   inflight_[request.id] = pending;
@@ -380,7 +400,47 @@ void ChannelReplicator::Request(log::ProofRequest request, Pending pending) {
   sink_->Send(request);
 }
 
+bool ChannelReplicator::Requestable(uint64_t index) const {
+  return index < core_->length() && !core_->Has(index) &&
+         !block_inflight_.count(index) && RemoteHas(index);
+}
+
+size_t ChannelReplicator::RequestBlocks(std::span<const uint64_t> blocks) {
+  if (core_ == nullptr) return 0;
+  size_t taken = 0;
+  for (uint64_t index : blocks) {
+    if (!Requestable(index) || listed_queued_.count(index) ||
+        listed_.size() >= kMaxListedQueue) {
+      stats_.listed_skipped++;
+      continue;
+    }
+    listed_.push_back(index);
+    listed_queued_.insert(index);
+    taken++;
+  }
+  PumpListed();
+  return taken;
+}
+
+void ChannelReplicator::PumpListed() {
+  if (!opened_ || core_ == nullptr || !remote_.synced ||
+      remote_.fork != core_->fork()) {
+    return;
+  }
+  while (!listed_.empty() && inflight_.size() < options_.max_inflight) {
+    const uint64_t index = listed_.front();
+    listed_.pop_front();
+    listed_queued_.erase(index);
+    if (!Requestable(index)) continue;  // arrived or requested meanwhile
+    stats_.listed_requested++;
+    Pending pending{index, false, false, 0};
+    pending.listed = true;
+    Request(log::MakeRequest(*core_, index, 0), pending);
+  }
+}
+
 void ChannelReplicator::Pump() {
+  PumpListed();
   if (!opened_ || !downloading_ || !remote_.synced || !download_status_.ok() ||
       !remote_.uploading) {
     return;
@@ -421,17 +481,37 @@ void ChannelReplicator::Pump() {
        scanned < kScanLimit;
        i++, scanned++) {
     if (block_inflight_.count(i) || core_->Has(i)) continue;
-    if (!RemoteHas(i)) {
-      const uint64_t segment = i / kWantSegment;
-      if (!wanted_segments_.count(segment)) {
-        wanted_segments_[segment] = true;
-        sink_->Send(Want{segment * kWantSegment, kWantSegment, false});
-      }
+    RequestBlock(i);
+  }
+  PumpBlocks(length);
+}
+
+void ChannelReplicator::PumpBlocks(uint64_t length) {
+  for (auto it = wanted_blocks_.begin();
+       it != wanted_blocks_.end() &&
+       inflight_.size() < options_.max_inflight;) {
+    const uint64_t i = *it;
+    if (core_->Has(i)) {
+      it = wanted_blocks_.erase(it);
       continue;
     }
-    log::ProofRequest request = log::MakeRequest(*core_, i, 0);
-    Request(std::move(request), Pending{i, false, false, 0});
+    if (i >= length) break;  // sorted: the rest wait for an upgrade too
+    if (!block_inflight_.count(i)) RequestBlock(i);
+    ++it;
   }
+}
+
+void ChannelReplicator::RequestBlock(uint64_t i) {
+  if (!RemoteHas(i)) {
+    const uint64_t segment = i / kWantSegment;
+    if (!wanted_segments_.count(segment)) {
+      wanted_segments_[segment] = true;
+      sink_->Send(Want{segment * kWantSegment, kWantSegment, false});
+    }
+    return;
+  }
+  log::ProofRequest request = log::MakeRequest(*core_, i, 0);
+  Request(std::move(request), Pending{i, false, false, 0});
 }
 
 Status ChannelReplicator::OnData(const log::Proof& proof) {
@@ -442,6 +522,7 @@ Status ChannelReplicator::OnData(const log::Proof& proof) {
   const Pending pending = it->second;
   inflight_.erase(it);
   free_ids_.push_back(proof.request);
+  answered_wave_ = std::max(answered_wave_, pending.wave);
   if (pending.block) block_inflight_.erase(*pending.block);
   if (pending.upgrade) upgrade_inflight_ = false;
 
@@ -508,13 +589,17 @@ Status ChannelReplicator::OnNoData(const NoData& no_data) {
   const Pending pending = it->second;
   inflight_.erase(it);
   free_ids_.push_back(no_data.request);
+  answered_wave_ = std::max(answered_wave_, pending.wave);
   if (pending.block) block_inflight_.erase(*pending.block);
   if (pending.upgrade) upgrade_inflight_ = false;
   const std::string reason = no_data.reason == NoDataReason::kInvalidRequest
                                  ? "invalid request"
                                  : "not available";
   // The first reason the download stopped is the one reported.
-  if (pending.block) {
+  if (pending.listed) {
+    // A hinted block: best effort, the download does not depend on it.
+    MarkRemote(*pending.block, 1, false);
+  } else if (pending.block) {
     // The peer announced the block, then had none: forget the claim.
     MarkRemote(*pending.block, 1, false);
     if (download_status_.ok()) {
@@ -526,6 +611,7 @@ Status ChannelReplicator::OnNoData(const NoData& no_data) {
         Status::Unavailable("peer refused to prove its length " +
                             Num(remote_.length) + " (" + reason + ")");
   }
+  PumpListed();
   return Status::OK();
 }
 

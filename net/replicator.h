@@ -28,9 +28,12 @@
 #define BEE_NET_REPLICATOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +77,19 @@ struct ReplicatorStats {
   uint64_t requests_answered = 0;  // data sent
   uint64_t no_data_sent = 0;
   uint64_t invalid_requests = 0;  // received from the peer
+  // RequestBlocks: blocks requested, and listed blocks left out (past our
+  // signed length, not announced by the peer, or over the queue bound).
+  uint64_t listed_requested = 0;
+  uint64_t listed_skipped = 0;
+  // Request/response round trips of a reader: the highest wave of a
+  // request sent so far. A request's wave is one more than the highest
+  // wave among the answers received before it is sent (data or noData for
+  // a request of that wave; an extension message counts as the answer to
+  // the hints sent before it: SendExtension's awaits_answer), so a request that
+  // had to wait for an answer is one round trip later, however many others were
+  // in flight. Requests sent before the log holds a signed length (the first
+  // contact: the manifest and the length) are wave 0, not counted.
+  uint64_t round_trips = 0;
 };
 
 class ChannelReplicator {
@@ -129,6 +145,16 @@ class ChannelReplicator {
   static constexpr uint64_t kPeerLength = kLive - 1;
   void Download(uint64_t start, uint64_t end);
 
+  // Reader: also downloads these single blocks (each below the signed
+  // length; those held already are skipped), sparse reads' blocks on
+  // demand, as soon as the channel is open and has a signed length. Adds to
+  // the blocks asked before. Needs a Download (Download(0, 0): only these
+  // blocks and the peer's new lengths). A block the peer then answers with
+  // noData sets download_status().
+  void DownloadBlocks(std::span<const uint64_t> blocks);
+  // Blocks asked by DownloadBlocks and not held yet.
+  size_t blocks_wanted() const { return wanted_blocks_.size(); }
+
   // True once every block of the Download range is held locally and, for
   // a bounded range, the range lies within our signed length. A live
   // download is never done.
@@ -137,10 +163,30 @@ class ChannelReplicator {
   // must provide), OK while it can.
   const Status& download_status() const { return download_status_; }
 
+  // Reader: requests each of `blocks` below our signed length that is not
+  // held, not requested or queued already and announced by the peer, all at
+  // once (one wave), besides the Download range (which it leaves alone). Those
+  // past max_inflight wait in a queue of at most kMaxListedQueue blocks
+  // and go out as answers free slots; the rest are skipped (counted in
+  // stats). Best effort, for hints (remote/hyperbee_extension.h): a block
+  // the peer then refuses is not reported in download_status. Returns the
+  // number requested or queued. Ignored before the log exists.
+  static constexpr size_t kMaxListedQueue = 8192;
+  size_t RequestBlocks(std::span<const uint64_t> blocks);
+
   // Extension messages (hyperbee's and ours ride on the channel, §15).
-  void SendExtension(std::string name, std::string message);
+  // `awaits_answer`: a request of ours by another name (a hint): it is
+  // given a wave as a request is, and the next extension message received
+  // counts as its answer, so the requests that answer causes are a wave
+  // later (ReplicatorStats::round_trips; the hint itself is not counted).
+  void SendExtension(std::string name, std::string message,
+                     bool awaits_answer = false);
   void set_extension_handler(std::function<void(const Extension&)> handler) {
     extension_handler_ = std::move(handler);
+  }
+  // The handler set (null: none), so another can chain to it.
+  const std::function<void(const Extension&)>& extension_handler() const {
+    return extension_handler_;
   }
 
   const RemoteState& remote() const { return remote_; }
@@ -155,6 +201,8 @@ class ChannelReplicator {
     bool upgrade = false;
     bool manifest = false;
     uint64_t fork = 0;
+    bool listed = false;  // from RequestBlocks
+    uint64_t wave = 0;    // ReplicatorStats::round_trips
   };
 
   Status OnSync(const Sync& sync);
@@ -169,6 +217,15 @@ class ChannelReplicator {
   void SendAvailability(uint64_t start, uint64_t length);
   // Sends the requests the download needs, up to max_inflight.
   void Pump();
+  // Sends queued RequestBlocks requests, up to max_inflight.
+  void PumpListed();
+  // The block can be requested now: below our length, not held or in
+  // flight, announced by the peer.
+  bool Requestable(uint64_t index) const;
+  // Pump's part for DownloadBlocks.
+  void PumpBlocks(uint64_t length);
+  // Requests block i, or asks the peer for its availability first.
+  void RequestBlock(uint64_t i);
   uint64_t NextId();
   void Request(log::ProofRequest request, Pending pending);
   bool RemoteHas(uint64_t index) const;
@@ -200,10 +257,15 @@ class ChannelReplicator {
   std::map<uint64_t, uint64_t> block_inflight_;  // block -> request id
   bool upgrade_inflight_ = false;
   std::map<uint64_t, bool> wanted_segments_;  // want messages sent
+  std::set<uint64_t> wanted_blocks_;          // DownloadBlocks, not held
   Status download_status_;
+  std::deque<uint64_t> listed_;       // RequestBlocks' queue
+  std::set<uint64_t> listed_queued_;  // what listed_ holds
 
   std::function<void(const Extension&)> extension_handler_;
   ReplicatorStats stats_;
+  uint64_t answered_wave_ = 0;  // the highest wave answered so far
+  uint64_t hint_wave_ = 0;      // the highest wave of an awaits_answer send
 };
 
 }  // namespace bee::net

@@ -123,12 +123,30 @@ void Server::Accept(std::unique_ptr<net::Transport> transport) {
     return;
   }
   net::Connection* c = conn->get();
-  c->ServeWith([this](const Hash32& discovery_key) -> log::Core* {
-    for (const auto& s : served_) {
-      if (s->core->discovery_key() == discovery_key) return s->core;
-    }
-    return nullptr;
-  });
+  net::Connection::ChannelHook on_channel =
+      [hyperbee = options_.hyperbee_extension ? hyperbee_counters_ : nullptr,
+       bee_read = options_.bee_read ? bee_read_counters_
+                                    : nullptr](net::ChannelReplicator* ch) {
+        if (hyperbee) {
+          HyperbeeExtension::Options options;
+          options.counters = hyperbee;
+          (void)HyperbeeExtension::Attach(ch, std::move(options));
+        }
+        if (bee_read) {
+          BeeReadExtension::Options options;
+          options.counters = bee_read;
+          // After our open, before the peer's first request is answered.
+          BeeReadExtension::Attach(ch, std::move(options))->SendHello();
+        }
+      };
+  c->ServeWith(
+      [this](const Hash32& discovery_key) -> log::Core* {
+        for (const auto& s : served_) {
+          if (s->core->discovery_key() == discovery_key) return s->core;
+        }
+        return nullptr;
+      },
+      std::move(on_channel));
   connections_[id] = std::move(conn).value();
   Log("peer " + name + " connected");
   c->Start();

@@ -8,8 +8,14 @@
 // Either way, every connected peer hears each new signed length at once
 // (range + sync, §7.7).
 //
+// Each channel also answers hyperbee's extension hints (§15) from the
+// blocks the log holds, unless ServeOptions::hyperbee_extension is off, and
+// our own `bee/read/1` requests (remote/bee_extension.h: one round trip per
+// cold read), unless ServeOptions::bee_read is off.
+//
 // Thread safety: everything runs on the loop's thread; the logs may be
-// appended by other threads or processes.
+// appended by other threads or processes. hyperbee_counters() and
+// bee_read_counters() may be read from any thread.
 #ifndef BEE_REMOTE_SERVER_H_
 #define BEE_REMOTE_SERVER_H_
 
@@ -27,6 +33,8 @@
 #include "net/connection.h"
 #include "net/event_loop.h"
 #include "net/transport.h"
+#include "remote/bee_extension.h"
+#include "remote/hyperbee_extension.h"
 
 namespace bee::remote {
 
@@ -40,6 +48,14 @@ struct ServeOptions {
   // Peers send keep-alives every 5 s when idle (JS and bee alike), so a
   // connection silent for 30 s is dead and dropped.
   net::TransportOptions transport = net::IdleAfter(std::chrono::seconds(30));
+  // Answer JS readers' `hyperbee` extension hints (get / iterator) with
+  // the seqs their lookup will read (remote/hyperbee_extension.h), so they
+  // fetch them in one wave. Off: hints are ignored, as a JS peer without
+  // a Hyperbee on the core ignores them.
+  bool hyperbee_extension = true;
+  // Say `bee/read/1` hello on each channel and answer bee readers' requests
+  // with the proofs of every block their lookup needs (one round trip).
+  bool bee_read = true;
   // One line per event (a peer connected, left, failed; a log's new
   // length). Null: quiet.
   std::function<void(const std::string& line)> log;
@@ -66,6 +82,14 @@ class Server {
   const std::string& address() const;
 
   size_t connections() const { return connections_.size(); }
+  // The hyperbee extension's work on every connection so far.
+  const HyperbeeExtensionCounters& hyperbee_counters() const {
+    return *hyperbee_counters_;
+  }
+  // The bee/read extension's work on every connection so far.
+  const BeeReadCounters& bee_read_counters() const {
+    return *bee_read_counters_;
+  }
   // Logs served, in the order added.
   std::vector<const log::Core*> cores() const;
 
@@ -87,6 +111,10 @@ class Server {
   uint64_t next_connection_ = 1;
   net::EventLoop::TimerId refresh_timer_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::shared_ptr<HyperbeeExtensionCounters> hyperbee_counters_ =
+      std::make_shared<HyperbeeExtensionCounters>();
+  std::shared_ptr<BeeReadCounters> bee_read_counters_ =
+      std::make_shared<BeeReadCounters>();
 };
 
 }  // namespace bee::remote

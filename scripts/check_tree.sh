@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fast source checks: dependencies run one way (encoding <- log <- {btree,
-# net} <- remote <- tools), internal headers stay in their folder, and every C++ file is
-# formatted per .clang-format.
+# net} <- remote <- tools), internal headers stay in their folder (and no
+# public header reaches one, even through other headers), and every C and
+# C++ file is formatted per .clang-format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -30,10 +31,42 @@ for folder in encoding log btree net remote; do
     fi
   done
 done
+# Public headers (<folder>/*.h) must not reach an internal/ header, not even
+# through another header: each is preprocessed alone and every header it
+# pulls in is listed (g++ -H); a hit prints the include chain.
+leaks() {  # header: prints each chain from it to an internal/ header
+  g++ -std=c++20 -I. -E -H -o /dev/null -x c++ "$1" 2>&1 >/dev/null |
+    awk -v top="$1" '
+      /^\.+ / {
+        depth = length($1); file = $2; sub(/^\.\//, "", file)
+        chain[depth] = file
+        if (file ~ /(^|\/)internal\//) {
+          line = top
+          for (d = 1; d <= depth; d++) line = line " -> " chain[d]
+          print line
+        }
+      }'
+}
+for folder in encoding log btree net remote; do
+  for header in "$folder"/*.h; do
+    [ -e "$header" ] || continue
+    if ! g++ -std=c++20 -I. -E -o /dev/null -x c++ "$header" 2>/dev/null; then
+      echo "check: $header does not preprocess on its own" >&2
+      fail=1
+      continue
+    fi
+    chains=$(leaks "$header")
+    if [ -n "$chains" ]; then
+      echo "check: public header $header reaches an internal header:" >&2
+      echo "$chains" | sed 's/^/  /' >&2
+      fail=1
+    fi
+  done
+done
 # Formatting is checked, never skipped: without clang-format the check fails
 # (scripts/setup.sh installs it).
 if command -v clang-format >/dev/null 2>&1; then
-  files=$(git ls-files '*.cc' '*.h' | grep -v node_modules || true)
+  files=$(git ls-files '*.cc' '*.h' '*.c' | grep -v node_modules || true)
   if ! clang-format --dry-run -Werror $files 2>/dev/null; then
     echo "check: these files differ from .clang-format (run clang-format -i on them):" >&2
     for f in $files; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what bee needs to build and test on a fresh Debian 12 machine:
 # compilers and libraries from Debian (libleveldb-dev only for the comparison
-# harness, bench/compare), and the pinned JS peer from npm.
+# harness, bench/compare; python3 for the binding's tests, python/; doxygen
+# for the API reference, docs/Doxyfile), and the pinned JS peer from npm.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(g++ cmake make pkg-config libsodium-dev libprotobuf-dev
           protobuf-compiler catch2 libbenchmark-dev libcli11-dev
           nlohmann-json3-dev libsimdjson-dev nodejs npm clang-format
-          libleveldb-dev)
+          libleveldb-dev python3 doxygen)
 missing=()
 for p in "${packages[@]}"; do
   case "$p" in

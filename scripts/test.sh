@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds bee and runs every test: under AddressSanitizer and
-# UndefinedBehaviorSanitizer (Debug, -Werror), in Release (-Werror) with a
+# UndefinedBehaviorSanitizer (Debug, -Werror; the C API and, over libbee.so,
+# the Python binding's tests among them), in Release (-Werror; also the
+# install test: programs built against an installed bee, tests/consumer/),
+# the API reference (Doxygen, warnings are errors), with a
 # short run of each benchmark binary and the quick mode of the comparison
 # harness (bench/compare: bee vs LevelDB vs hyperbee; it fails the run when a
 # workload errors, never for a slow figure), the concurrency tests under
@@ -55,6 +58,9 @@ cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
 ctest --test-dir build/ci --output-on-failure -j "$jobs" --timeout 600 |
   tee build/ci/ctest.log
+
+echo "== API reference: Doxygen over the public headers, warnings are errors" >&2
+doxygen docs/Doxyfile
 
 echo "== Benchmarks, one short run each (Release, no sanitizers)" >&2
 bash scripts/bench_smoke.sh build/ci/bench 2>&1 | tee build/ci/bench_smoke.log

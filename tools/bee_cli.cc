@@ -3,12 +3,21 @@
 // simdjson; bulk output (get, range, export) is formatted by hand into large
 // buffers (tools/output.h), the rest through nlohmann-json. Every
 // subcommand returns a Status that becomes "bee: error: ..." and exit 1.
+//
+// Keys live in hyperbee's terms: --sub NAME (repeatable) reads and writes
+// within db.sub(NAME)..., keys given and printed relative to it;
+// --key-encoding / --value-encoding utf-8|binary|json read and print keys
+// and values as hyperbee's encodings do (json: tools/json_value.h). `watch`
+// and `history --live` follow a store read-only (no writer lock), waiting
+// for this process's appends and polling Bee::Refresh for another's, until
+// SIGINT or SIGTERM (tools/stop_signals.h), then exit 0.
 #include "tools/bee_cli.h"
 
 #include <simdjson.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -16,15 +25,20 @@
 
 #include "btree/diff.h"
 #include "btree/history.h"
+#include "btree/import.h"
 #include "btree/iterator.h"
+#include "btree/sub.h"
 #include "btree/verify.h"
 #include "btree/version.h"
+#include "btree/watch.h"
 #include "encoding/bytes.h"
-#include "log/proof.h"
+#include "tools/json_value.h"
 #include "tools/line_reader.h"
 #include "tools/net_commands.h"
 #include "tools/output.h"
 #include "tools/progress.h"
+#include "tools/remote_access.h"
+#include "tools/stop_signals.h"
 #include "tools/store_access.h"
 
 namespace bee::tools {
@@ -40,15 +54,78 @@ struct Io {
   const Terminal& terminal;
   OutputOptions o;
   bool quiet = false;  // no progress line
+  // --sub (outermost first) and --sep (hex; every level's separator).
+  std::vector<std::string> subs;
+  std::string sep;
+  bool has_sep = false;
+  RemoteFlags* remote = nullptr;  // a read command's bee:// options
 };
 
-// A key or bound given on the command line: raw bytes, or hex with --hex.
+const char* EncodingName(Encoding enc) {
+  switch (enc) {
+    case Encoding::kUtf8:
+      return "utf-8";
+    case Encoding::kBinary:
+      return "binary";
+    case Encoding::kJson:
+      return "json";
+    case Encoding::kAuto:
+      break;
+  }
+  return "";
+}
+
+// " (--key-encoding json)", " (--hex)"...: how an argument was read, for
+// messages; empty for the default.
+std::string KeyNote(const Io& io) {
+  if (io.o.keys != Encoding::kAuto) {
+    return std::string(" (--key-encoding ") + EncodingName(io.o.keys) + ")";
+  }
+  return io.o.hex ? " (--hex)" : "";
+}
+
+std::string ValueNote(const Io& io) {
+  if (io.o.values == Encoding::kAuto) return "";
+  return std::string(" (--value-encoding ") + EncodingName(io.o.values) + ")";
+}
+
+// `arg` as bytes under `enc`; errors name `what`.
+Result<std::string> Encode(std::string_view arg, Encoding enc,
+                           const std::string& what) {
+  switch (enc) {
+    case Encoding::kUtf8:
+      if (!IsValidUtf8(arg)) {
+        return Status::InvalidArgument(what + ": not valid UTF-8");
+      }
+      break;
+    case Encoding::kBinary: {
+      auto bytes = HexDecode(arg);
+      if (!bytes.ok()) return bytes.status().WithContext(what);
+      return bytes;
+    }
+    case Encoding::kJson: {
+      auto text = JsonStringify(arg);
+      if (!text.ok()) return text.status().WithContext(what);
+      return text;
+    }
+    case Encoding::kAuto:
+      break;
+  }
+  return std::string(arg);
+}
+
+// A key or bound given on the command line, under the key encoding (raw
+// bytes by default, hex with --hex).
 Result<std::string> ArgBytes(const std::string& arg, const Io& io,
                              const std::string& what) {
-  if (!io.o.hex) return arg;
-  auto bytes = HexDecode(arg);
-  if (!bytes.ok()) return bytes.status().WithContext(what + " (--hex)");
-  return bytes;
+  return Encode(arg, io.o.key_encoding(), what + KeyNote(io));
+}
+
+// A VALUE argument, under --value-encoding (raw bytes by default, also
+// with --hex, as before encodings existed).
+Result<std::string> ValueBytes(const std::string& arg, const Io& io,
+                               const std::string& what) {
+  return Encode(arg, io.o.values, what + ValueNote(io));
 }
 
 Result<std::optional<std::string>> OptBytes(const std::string& arg, bool given,
@@ -57,6 +134,132 @@ Result<std::optional<std::string>> OptBytes(const std::string& arg, bool given,
   if (!given) return std::optional<std::string>();
   BEE_ASSIGN_OR_RETURN(std::string b, ArgBytes(arg, io, what));
   return std::optional<std::string>(std::move(b));
+}
+
+// ---------------------------------------------------------------- subs
+
+// The sub-database keys live in (--sub, --sep): hyperbee's
+// db.sub(a).sub(b) with the bee's separator (default 0x00) after each name
+// (FORMAT.md §9). Keys are given and printed relative to it.
+struct Space {
+  std::optional<btree::SubDb> sub;  // none: the whole tree
+
+  std::string Key(std::string_view key) const {
+    return sub ? sub->Key(key) : std::string(key);
+  }
+  // A stored key relative to the sub. REQUIRES: it starts with the prefix.
+  std::string_view Relative(std::string_view key) const {
+    return sub ? key.substr(std::min(key.size(), sub->prefix().size())) : key;
+  }
+  bool Contains(std::string_view key) const {
+    return !sub || key.substr(0, sub->prefix().size()) == sub->prefix();
+  }
+  btree::RangeOptions Translate(const btree::RangeOptions& o) const {
+    return sub ? sub->Translate(o) : o;
+  }
+};
+
+// Checks --sub names (valid UTF-8 unless keys are binary or raw: names
+// are text, as in JS) and --sep, which needs a sub (from --sub, or, with
+// `line_subs`, from apply lines); returns the separator.
+Result<std::optional<std::string>> CheckSubs(
+    const Io& io, const std::vector<std::string>& names,
+    bool line_subs = false) {
+  const Encoding enc = io.o.key_encoding();
+  const bool text = enc == Encoding::kUtf8 || enc == Encoding::kJson;
+  for (const std::string& name : names) {
+    if (text && !IsValidUtf8(name)) {
+      return Status::InvalidArgument("--sub '" + Escape(name) +
+                                     "': not valid UTF-8" + KeyNote(io));
+    }
+  }
+  if (!io.has_sep) return std::optional<std::string>();
+  if (names.empty() && !line_subs) {
+    return Status::InvalidArgument(
+        "--sep is the separator after each sub name: give --sub too");
+  }
+  auto sep = HexDecode(io.sep);
+  if (!sep.ok()) return sep.status().WithContext("--sep");
+  return std::optional<std::string>(std::move(sep).value());
+}
+
+// The space of --sub (then `more`, nested inside) in `bee`.
+Result<Space> SpaceFor(btree::Bee* bee, const Io& io,
+                       const std::vector<std::string>& more = {},
+                       bool line_subs = false) {
+  std::vector<std::string> names = io.subs;
+  names.insert(names.end(), more.begin(), more.end());
+  BEE_ASSIGN_OR_RETURN(std::optional<std::string> sep,
+                       CheckSubs(io, names, line_subs));
+  Space space;
+  for (const std::string& name : names) {
+    space.sub = space.sub ? space.sub->Sub(name, sep)
+                          : btree::SubDb::Of(bee, name, sep);
+  }
+  return space;
+}
+
+// An entry as printed: the key relative to the space and, under the json
+// encodings, key and value parsed and written again as JS would
+// (JsonStringify), naming the entry when the stored bytes are not JSON.
+struct Printable {
+  std::string_view key;
+  std::optional<std::string_view> value;
+  std::string key_buf, value_buf;
+};
+
+Status MakePrintable(uint64_t seq, std::string_view key,
+                     std::optional<std::string_view> value, const Space& space,
+                     const Io& io, Printable* p) {
+  p->key = space.Relative(key);
+  p->value = value;
+  if (io.o.key_encoding() == Encoding::kJson) {
+    auto k = JsonStringify(p->key);
+    if (!k.ok()) {
+      return k.status().WithContext("the key of seq " + std::to_string(seq) +
+                                    " (--key-encoding json)");
+    }
+    p->key_buf = std::move(k).value();
+    p->key = p->key_buf;
+  }
+  if (value && io.o.value_encoding() == Encoding::kJson) {
+    auto v = JsonStringify(*value);
+    if (!v.ok()) {
+      return v.status().WithContext("the value of seq " + std::to_string(seq) +
+                                    " (--value-encoding json)");
+    }
+    p->value_buf = std::move(v).value();
+    p->value = p->value_buf;
+  }
+  return Status::OK();
+}
+
+// {"seq":N,"key":...,"value":...} for an entry, or null.
+Status AppendEntry(std::string* out, const std::optional<btree::Entry>& e,
+                   const Space& space, const Io& io) {
+  if (!e) {
+    out->append("null");
+    return Status::OK();
+  }
+  Printable p;
+  std::optional<std::string_view> value;
+  if (e->value) value = *e->value;
+  BEE_RETURN_IF_ERROR(MakePrintable(e->seq, e->key, value, space, io, &p));
+  AppendEntryJson(out, e->seq, p.key, p.value, io.o);
+  return Status::OK();
+}
+
+// The (key, value) cells of an entry for people.
+Result<std::pair<std::string, std::string>> EntryCells(const btree::Entry& e,
+                                                       const Space& space,
+                                                       const Io& io) {
+  Printable p;
+  std::optional<std::string_view> value;
+  if (e.value) value = *e.value;
+  BEE_RETURN_IF_ERROR(MakePrintable(e.seq, e.key, value, space, io, &p));
+  return std::make_pair(
+      Cell(p.key, io.o.key_encoding()),
+      p.value ? Cell(*p.value, io.o.value_encoding()) : "(no value)");
 }
 
 // Reads a whole file, or stdin for "-", followed by simdjson's padding
@@ -159,35 +362,45 @@ Status Create(const CreateArgs& a, const Io& io) {
 Status Put(const std::string& dir, const std::string& key_arg,
            const std::string& value_arg, bool has_value, const Io& io) {
   BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(key_arg, io, "KEY"));
+  std::optional<std::string> value;
+  if (has_value) {
+    BEE_ASSIGN_OR_RETURN(value, ValueBytes(value_arg, io, "VALUE"));
+  }
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
-  std::optional<std::string_view> value;
-  if (has_value) value = value_arg;
-  BEE_ASSIGN_OR_RETURN(bool written, bee->Put(key, value));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
+  std::optional<std::string_view> v;
+  if (value) v = *value;
+  BEE_ASSIGN_OR_RETURN(bool written, bee->Put(space.Key(key), v));
   (void)written;  // always_duplicate: a put always writes
-  btree::Entry e{bee->version() - 1, key, std::nullopt};
-  if (has_value) e.value = value_arg;
+  btree::Entry e{bee->version() - 1, space.Key(key), value};
   if (io.o.json) {
-    io.out << EntryJson(e, io.o).dump() << "\n";
+    std::string line;
+    BEE_RETURN_IF_ERROR(AppendEntry(&line, e, space, io));
+    io.out << line << "\n";
   } else {
-    io.out << "put " << Cell(key, io.o) << " (seq " << e.seq << ")\n";
+    io.out << "put " << Cell(key, io.o.key_encoding()) << " (seq " << e.seq
+           << ")\n";
   }
   return bee->Close();
 }
 
 Status Del(const std::string& dir, const std::string& key_arg, const Io& io) {
   BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(key_arg, io, "KEY"));
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
-  BEE_ASSIGN_OR_RETURN(bool written, bee->Del(key));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
+  BEE_ASSIGN_OR_RETURN(bool written, bee->Del(space.Key(key)));
+  const std::string cell = Cell(key, io.o.key_encoding());
   if (io.o.json) {
     io.out << json{{"deleted", written},
                    {"seq", written ? json(bee->version() - 1) : json(nullptr)}}
                   .dump()
            << "\n";
   } else if (written) {
-    io.out << "deleted " << Cell(key, io.o) << " (seq " << bee->version() - 1
-           << ")\n";
+    io.out << "deleted " << cell << " (seq " << bee->version() - 1 << ")\n";
   } else {
-    io.out << Cell(key, io.o) << " not found: nothing written\n";
+    io.out << cell << " not found: nothing written\n";
   }
   return bee->Close();
 }
@@ -195,25 +408,23 @@ Status Del(const std::string& dir, const std::string& key_arg, const Io& io) {
 // ---------------------------------------------------------------- get
 
 // Prints one lookup's result: the entry, or "null" / "(not found)".
-Status PrintLookup(const btree::Snapshot& snap, std::string_view key,
-                   const Io& io, OutBuffer* buf, EntryTable* table) {
-  BEE_ASSIGN_OR_RETURN(std::optional<btree::Entry> e, snap.Get(key));
+// `key` is relative to the space.
+Status PrintLookup(const btree::Snapshot& snap, const Space& space,
+                   std::string_view key, const Io& io, OutBuffer* buf,
+                   EntryTable* table) {
+  BEE_ASSIGN_OR_RETURN(std::optional<btree::Entry> e, snap.Get(space.Key(key)));
   if (io.o.json) {
-    if (e) {
-      std::optional<std::string_view> value;
-      if (e->value) value = *e->value;
-      AppendEntryJson(buf->buf(), e->seq, e->key, value, io.o);
-    } else {
-      buf->buf()->append("null");
-    }
+    BEE_RETURN_IF_ERROR(AppendEntry(buf->buf(), e, space, io));
     buf->buf()->push_back('\n');
     buf->Done();
   } else if (e) {
+    Printable p;
     std::optional<std::string_view> value;
     if (e->value) value = *e->value;
-    table->AddEntry(e->seq, e->key, value);
+    BEE_RETURN_IF_ERROR(MakePrintable(e->seq, e->key, value, space, io, &p));
+    table->AddEntry(e->seq, p.key, p.value);
   } else {
-    table->Add({"-", Cell(key, io.o), "(not found)"});
+    table->Add({"-", Cell(key, io.o.key_encoding()), "(not found)"});
   }
   return Status::OK();
 }
@@ -221,8 +432,8 @@ Status PrintLookup(const btree::Snapshot& snap, std::string_view key,
 // Looks up each key of stdin as it arrives, in one snapshot. What was
 // printed is flushed before each read that may wait, so a person (or a
 // program) writing one key and waiting for its answer gets it.
-Status GetStdin(const btree::Snapshot& snap, const Io& io, OutBuffer* buf,
-                EntryTable* table) {
+Status GetStdin(const btree::Snapshot& snap, const Space& space, const Io& io,
+                OutBuffer* buf, EntryTable* table) {
   LineReader reader(&io.in);
   Status write = Status::OK();
   auto flush = [&] {
@@ -232,16 +443,14 @@ Status GetStdin(const btree::Snapshot& snap, const Io& io, OutBuffer* buf,
   std::string decoded;
   while (std::optional<std::string_view> line = reader.Next(flush)) {
     std::string_view key = *line;
-    if (io.o.hex) {
-      auto bytes = HexDecode(key);
-      if (!bytes.ok()) {
-        return bytes.status().WithContext(
-            "stdin line " + std::to_string(reader.line_number()) + " (--hex)");
-      }
-      decoded = std::move(bytes).value();
+    if (io.o.key_encoding() != Encoding::kAuto) {
+      BEE_ASSIGN_OR_RETURN(
+          decoded,
+          ArgBytes(std::string(key), io,
+                   "stdin line " + std::to_string(reader.line_number())));
       key = decoded;
     }
-    BEE_RETURN_IF_ERROR(PrintLookup(snap, key, io, buf, table));
+    BEE_RETURN_IF_ERROR(PrintLookup(snap, space, key, io, buf, table));
   }
   return write;
 }
@@ -259,15 +468,18 @@ Status Get(const std::string& dir, const std::vector<std::string>& key_args,
     BEE_ASSIGN_OR_RETURN(std::string key, ArgBytes(k, io, "KEY"));
     keys.emplace_back(std::move(key));
   }
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
   OutBuffer buf(&io.out);
   EntryTable table(&io.out, io.o);
   for (const std::optional<std::string>& key : keys) {
     if (key) {
-      BEE_RETURN_IF_ERROR(PrintLookup(snap, *key, io, &buf, &table));
+      bee.HintGet(snap, space.Key(*key));
+      BEE_RETURN_IF_ERROR(PrintLookup(snap, space, *key, io, &buf, &table));
     } else {
-      BEE_RETURN_IF_ERROR(GetStdin(snap, io, &buf, &table));
+      BEE_RETURN_IF_ERROR(GetStdin(snap, space, io, &buf, &table));
     }
   }
   table.Flush();
@@ -281,36 +493,72 @@ struct ApplyOp {
   std::string key;
   std::optional<std::string> value;
   std::optional<std::string> cas;
+  std::vector<std::string> sub;  // nested inside --sub
 };
 struct ApplyLine {
   bool batch = false;
   std::vector<ApplyOp> ops;
 };
 
-Result<std::string> JsonBytes(sj::element v, bool hex,
+// How one line's keys and values are read: the command's --key-encoding
+// and --value-encoding, unless the line says "encoding": "hex" (both
+// binary) or "utf8" (both strings, as they are).
+struct LineEncodings {
+  Encoding keys = Encoding::kAuto, values = Encoding::kAuto;
+};
+
+// A key or value field: under json any JSON value (stored as JS's
+// JSON.stringify writes it), otherwise a string (hex under binary).
+Result<std::string> JsonBytes(sj::element v, Encoding enc,
                               const std::string& what) {
+  if (enc == Encoding::kJson) {
+    auto text = JsonStringify(simdjson::minify(v));
+    if (!text.ok()) return text.status().WithContext(what);
+    return text;
+  }
   std::string_view text;
   if (v.get_string().get(text) != simdjson::SUCCESS) {
     return Status::InvalidArgument(what + " must be a string");
   }
-  if (!hex) return std::string(text);
+  if (enc != Encoding::kBinary) return std::string(text);
   auto bytes = HexDecode(text);
   if (!bytes.ok()) return bytes.status().WithContext(what);
   return bytes;
 }
 
-Result<bool> HexEncodingOf(sj::object obj) {
+Result<LineEncodings> EncodingsOf(sj::object obj, const Io& io) {
+  LineEncodings e{io.o.keys, io.o.values};
   std::optional<sj::element> encoding = Field(obj, "encoding");
-  if (!encoding) return false;
+  if (!encoding) return e;
   std::string_view name;
   if (encoding->get_string().get(name) == simdjson::SUCCESS) {
-    if (name == "hex") return true;
-    if (name == "utf8" || name == "utf-8") return false;
+    if (name == "hex")
+      return LineEncodings{Encoding::kBinary, Encoding::kBinary};
+    if (name == "utf8" || name == "utf-8") return LineEncodings{};
   }
   return Status::InvalidArgument("\"encoding\" must be \"hex\" or \"utf8\"");
 }
 
-Result<ApplyOp> ParseOp(sj::element element, bool hex) {
+// "sub": ["name", ...] of a line or an operation, appended to *names.
+Status SubField(sj::object obj, std::vector<std::string>* names) {
+  std::optional<sj::element> sub = Field(obj, "sub");
+  if (!sub) return Status::OK();
+  sj::array array;
+  if (sub->get_array().get(array) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("\"sub\" must be an array of names");
+  }
+  for (sj::element name : array) {
+    std::string_view text;
+    if (name.get_string().get(text) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("\"sub\" must be an array of names");
+    }
+    names->emplace_back(text);
+  }
+  return Status::OK();
+}
+
+Result<ApplyOp> ParseOp(sj::element element, const LineEncodings& enc,
+                        const std::vector<std::string>& line_sub) {
   sj::object obj;
   if (element.get_object().get(obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("an operation must be an object");
@@ -326,13 +574,17 @@ Result<ApplyOp> ParseOp(sj::element element, bool hex) {
                                    "\"");
   }
   op.put = type == "put";
+  op.sub = line_sub;
+  BEE_RETURN_IF_ERROR(SubField(obj, &op.sub));
   std::optional<sj::element> key = Field(obj, "key");
   if (!key) return Status::InvalidArgument("missing \"key\"");
-  BEE_ASSIGN_OR_RETURN(op.key, JsonBytes(*key, hex, "\"key\""));
+  BEE_ASSIGN_OR_RETURN(op.key, JsonBytes(*key, enc.keys, "\"key\""));
   if (std::optional<sj::element> value = Field(obj, "value")) {
     if (!op.put) return Status::InvalidArgument("a del has no \"value\"");
+    // null is no value, even under json (as hyperbee's put(key, null)).
     if (!value->is_null()) {
-      BEE_ASSIGN_OR_RETURN(std::string v, JsonBytes(*value, hex, "\"value\""));
+      BEE_ASSIGN_OR_RETURN(std::string v,
+                           JsonBytes(*value, enc.values, "\"value\""));
       op.value = std::move(v);
     }
   }
@@ -346,7 +598,7 @@ Result<ApplyOp> ParseOp(sj::element element, bool hex) {
       return Status::InvalidArgument("\"cas\" must be {\"value\": ...}");
     }
     BEE_ASSIGN_OR_RETURN(std::string v,
-                         JsonBytes(*want, hex, "\"cas\".\"value\""));
+                         JsonBytes(*want, enc.values, "\"cas\".\"value\""));
     op.cas = std::move(v);
   }
   return op;
@@ -354,7 +606,8 @@ Result<ApplyOp> ParseOp(sj::element element, bool hex) {
 
 // Parses one NDJSON line. REQUIRES: simdjson::SIMDJSON_PADDING bytes may be
 // read past its end (ReadInput pads the whole text).
-Result<ApplyLine> ParseApplyLine(std::string_view text, sj::parser* parser) {
+Result<ApplyLine> ParseApplyLine(std::string_view text, sj::parser* parser,
+                                 const Io& io) {
   sj::element doc;
   if (parser->parse(text.data(), text.size(), false).get(doc) !=
       simdjson::SUCCESS) {
@@ -364,17 +617,19 @@ Result<ApplyLine> ParseApplyLine(std::string_view text, sj::parser* parser) {
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("not a JSON object");
   }
-  BEE_ASSIGN_OR_RETURN(bool hex, HexEncodingOf(obj));
+  BEE_ASSIGN_OR_RETURN(LineEncodings enc, EncodingsOf(obj, io));
   ApplyLine line;
   std::optional<sj::element> type = Field(obj, "type");
   std::string_view type_name;
   if (!type || type->get_string().get(type_name) != simdjson::SUCCESS ||
       type_name != "batch") {
-    BEE_ASSIGN_OR_RETURN(ApplyOp op, ParseOp(doc, hex));
+    BEE_ASSIGN_OR_RETURN(ApplyOp op, ParseOp(doc, enc, {}));
     line.ops.push_back(std::move(op));
     return line;
   }
   line.batch = true;
+  std::vector<std::string> line_sub;
+  BEE_RETURN_IF_ERROR(SubField(obj, &line_sub));
   std::optional<sj::element> ops = Field(obj, "ops");
   sj::array array;
   if (!ops || ops->get_array().get(array) != simdjson::SUCCESS) {
@@ -382,7 +637,7 @@ Result<ApplyLine> ParseApplyLine(std::string_view text, sj::parser* parser) {
   }
   size_t i = 0;
   for (sj::element element : array) {
-    auto op = ParseOp(element, hex);
+    auto op = ParseOp(element, enc, line_sub);
     if (!op.ok()) {
       return op.status().WithContext("ops[" + std::to_string(i) + "]");
     }
@@ -401,7 +656,7 @@ btree::CasFn CasFor(const std::optional<std::string>& want) {
 
 // Parses every line first, so a bad line changes nothing.
 Result<std::vector<ApplyLine>> ParseApply(std::string_view text,
-                                          Progress* progress) {
+                                          Progress* progress, const Io& io) {
   std::vector<std::string_view> raw = Lines(text);
   progress->Stage("parsing lines", raw.size());
   std::vector<ApplyLine> lines;
@@ -410,7 +665,7 @@ Result<std::vector<ApplyLine>> ParseApply(std::string_view text,
   for (size_t i = 0; i < raw.size(); i++) {
     progress->Add();
     if (raw[i].find_first_not_of(" \t") == std::string_view::npos) continue;
-    auto line = ParseApplyLine(raw[i], &parser);
+    auto line = ParseApplyLine(raw[i], &parser, io);
     if (!line.ok()) {
       return Status::InvalidArgument("line " + std::to_string(i + 1) + ": " +
                                      line.status().message() +
@@ -427,10 +682,12 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
   BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(file, io.in, &size));
   BEE_ASSIGN_OR_RETURN(
       std::vector<ApplyLine> lines,
-      ParseApply(std::string_view(text.data(), size), &progress));
+      ParseApply(std::string_view(text.data(), size), &progress, io));
   text = std::string();
   progress.Finish();  // a warning from the open starts on a clean line
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs, true).status());
   BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
+  BEE_ASSIGN_OR_RETURN(Space root, SpaceFor(bee.get(), io, {}, true));
   size_t total = 0;
   for (const ApplyLine& line : lines) total += line.ops.size();
   progress.Stage("applying operations", total);
@@ -445,8 +702,14 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
       for (const ApplyOp& op : lines[i].ops) {
         std::optional<std::string_view> v;
         if (op.value) v = *op.value;
-        Result<bool> r = op.put ? b->Put(op.key, v, {CasFor(op.cas), true})
-                                : b->Del(op.key, {CasFor(op.cas)});
+        std::string key = root.Key(op.key);
+        if (!op.sub.empty()) {
+          BEE_ASSIGN_OR_RETURN(Space space,
+                               SpaceFor(bee.get(), io, op.sub, true));
+          key = space.Key(op.key);
+        }
+        Result<bool> r = op.put ? b->Put(key, v, {CasFor(op.cas), true})
+                                : b->Del(key, {CasFor(op.cas)});
         BEE_RETURN_IF_ERROR(r.status());
         ops++;
         if (*r) written++;
@@ -498,21 +761,27 @@ Status Range(const std::string& dir, const Bounds& b, bool reverse,
   BEE_RETURN_IF_ERROR(ParseBounds(b, io, &o.gt, &o.gte, &o.lt, &o.lte));
   o.reverse = reverse;
   o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
-  btree::RangeIterator it(snap, o);
+  const btree::RangeOptions translated = space.Translate(o);
+  bee.HintRange(snap, translated);
+  btree::RangeIterator it(snap, translated);
   OutBuffer buf(&io.out);
   EntryTable table(&io.out, io.o);
+  Printable p;
   while (true) {
     // A view lives while the snapshot does: printed before the next step.
     BEE_ASSIGN_OR_RETURN(std::optional<btree::EntryView> e, it.NextView());
     if (!e) break;
+    BEE_RETURN_IF_ERROR(MakePrintable(e->seq, e->key, e->value, space, io, &p));
     if (io.o.json) {
-      AppendEntryJson(buf.buf(), e->seq, e->key, e->value, io.o);
+      AppendEntryJson(buf.buf(), e->seq, p.key, p.value, io.o);
       buf.buf()->push_back('\n');
       buf.Done();
     } else {
-      table.AddEntry(e->seq, e->key, e->value);
+      table.AddEntry(e->seq, p.key, p.value);
     }
   }
   table.Flush();
@@ -521,39 +790,73 @@ Status Range(const std::string& dir, const Bounds& b, bool reverse,
 
 // ---------------------------------------------------------------- diff
 
+// Diff bounds within the space (its default range when none is given).
+btree::DiffOptions DiffRange(const Space& space, const btree::RangeOptions& r,
+                             int64_t limit) {
+  btree::RangeOptions t = space.Translate(r);
+  btree::DiffOptions o;
+  o.gt = std::move(t.gt);
+  o.gte = std::move(t.gte);
+  o.lt = std::move(t.lt);
+  o.lte = std::move(t.lte);
+  o.limit = limit;
+  return o;
+}
+
+// {"left":entry|null,"right":entry|null}
+Status AppendDiffJson(std::string* out, const btree::DiffEntry& d,
+                      const Space& space, const Io& io) {
+  out->append("{\"left\":");
+  BEE_RETURN_IF_ERROR(AppendEntry(out, d.left, space, io));
+  out->append(",\"right\":");
+  BEE_RETURN_IF_ERROR(AppendEntry(out, d.right, space, io));
+  out->push_back('}');
+  return Status::OK();
+}
+
+// "~ seq key old -> new", "+ seq key value" or "- seq key value".
+Result<std::vector<std::string>> DiffRow(const btree::DiffEntry& d,
+                                         const Space& space, const Io& io) {
+  const btree::Entry& shown = d.left ? *d.left : *d.right;
+  BEE_ASSIGN_OR_RETURN(auto cells, EntryCells(shown, space, io));
+  if (d.left && d.right) {
+    BEE_ASSIGN_OR_RETURN(auto old, EntryCells(*d.right, space, io));
+    return std::vector<std::string>{"~", std::to_string(shown.seq), cells.first,
+                                    old.second + " -> " + cells.second};
+  }
+  return std::vector<std::string>{d.left ? "+" : "-", std::to_string(shown.seq),
+                                  cells.first, cells.second};
+}
+
 Status Diff(const std::string& dir, const std::string& from,
             const std::string& to, const Bounds& b, int64_t limit,
             const Io& io) {
-  btree::DiffOptions o;
-  BEE_RETURN_IF_ERROR(ParseBounds(b, io, &o.gt, &o.gte, &o.lt, &o.lte));
-  o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  btree::RangeOptions r;
+  BEE_RETURN_IF_ERROR(ParseBounds(b, io, &r.gt, &r.gte, &r.lt, &r.lte));
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   auto right = SnapshotFor(*bee, from);
   if (!right.ok()) return right.status().WithContext("--from");
   BEE_ASSIGN_OR_RETURN(btree::Snapshot left, SnapshotFor(*bee, to));
-  btree::DiffIterator it(left, *right, o);
+  btree::DiffIterator it(left, *right, DiffRange(space, r, limit));
   EntryTable table(&io.out, io.o);
+  OutBuffer buf(&io.out);
   while (true) {
     BEE_ASSIGN_OR_RETURN(std::optional<btree::DiffEntry> d, it.Next());
     if (!d) break;
     if (io.o.json) {
-      io.out << json{{"left", EntryJson(d->left, io.o)},
-                     {"right", EntryJson(d->right, io.o)}}
-                    .dump()
-             << "\n";
-    } else if (d->left && d->right) {
-      table.Add({"~", std::to_string(d->left->seq), Cell(d->left->key, io.o),
-                 ValueCell(d->right->value, io.o) + " -> " +
-                     ValueCell(d->left->value, io.o)});
-    } else if (d->left) {
-      table.Add({"+", std::to_string(d->left->seq), Cell(d->left->key, io.o),
-                 ValueCell(d->left->value, io.o)});
+      BEE_RETURN_IF_ERROR(AppendDiffJson(buf.buf(), *d, space, io));
+      buf.buf()->push_back('\n');
+      buf.Done();
     } else {
-      table.Add({"-", std::to_string(d->right->seq), Cell(d->right->key, io.o),
-                 ValueCell(d->right->value, io.o)});
+      BEE_ASSIGN_OR_RETURN(std::vector<std::string> row,
+                           DiffRow(*d, space, io));
+      table.Add(row);
     }
   }
-  return Status::OK();
+  table.Flush();
+  return buf.Flush();
 }
 
 // ---------------------------------------------------------------- history
@@ -563,45 +866,271 @@ struct SeqBounds {
   bool has_gt = false, has_gte = false, has_lt = false, has_lte = false;
 };
 
+// How long a following command (watch, history --live) waits for its own
+// process's appends before it looks for another process's new signed
+// length (Bee::Refresh) and checks for SIGINT/SIGTERM.
+constexpr std::chrono::milliseconds kFollowInterval(100);
+
+// Prints one history entry (a JSON line, or a row of `table`).
+Status PrintHistoryEntry(const btree::HistoryEntry& e, const Space& space,
+                         const Io& io, OutBuffer* buf, EntryTable* table) {
+  const bool del = e.type == btree::HistoryEntry::Type::kDel;
+  Printable p;
+  std::optional<std::string_view> value;
+  if (e.value) value = *e.value;
+  BEE_RETURN_IF_ERROR(MakePrintable(e.seq, e.key, value, space, io, &p));
+  if (!io.o.json) {
+    std::string cell = "(no value)";
+    if (del) {
+      cell.clear();
+    } else if (p.value) {
+      cell = Cell(*p.value, io.o.value_encoding());
+    }
+    table->Add({std::to_string(e.seq), del ? "del" : "put",
+                Cell(p.key, io.o.key_encoding()), cell});
+    return Status::OK();
+  }
+  std::string* out = buf->buf();
+  out->append(del ? "{\"type\":\"del\",\"seq\":"
+                  : "{\"type\":\"put\",\"seq\":");
+  AppendUint(out, e.seq);
+  out->append(",\"key\":");
+  AppendBytesJson(out, p.key, io.o.key_encoding());
+  out->append(",\"value\":");
+  if (p.value) {
+    AppendBytesJson(out, *p.value, io.o.value_encoding());
+  } else {
+    out->append("null");
+  }
+  out->append("}\n");
+  buf->Done();
+  return Status::OK();
+}
+
 Status History(const std::string& dir, const SeqBounds& b, bool reverse,
-               int64_t limit, const Io& io) {
+               int64_t limit, bool live, const Io& io) {
   btree::HistoryOptions o;
   if (b.has_gt) o.gt = b.gt;
   if (b.has_gte) o.gte = b.gte;
   if (b.has_lt) o.lt = b.lt;
   if (b.has_lte) o.lte = b.lte;
   o.reverse = reverse;
-  o.limit = limit;
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  o.live = live;
+  if (live && (reverse || b.has_lt || b.has_lte)) {
+    return Status::InvalidArgument(
+        "--live follows new writes: it takes no --reverse, --lt or --lte");
+  }
+  if (live && IsRemote(dir)) {
+    return Status::InvalidArgument(
+        "--live follows a local store: a bee:// store is read as of its "
+        "signed length at open");
+  }
+  // Within a sub the limit counts the sub's entries, so it is applied here.
+  const bool in_sub = !io.subs.empty();
+  if (!in_sub) o.limit = limit;
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, ""));
+  std::optional<StopSignals> signals;
+  if (live) signals.emplace();
   btree::HistoryIterator it(snap, o);
+  OutBuffer buf(&io.out);
   EntryTable table(&io.out, io.o);
+  int64_t shown = 0;
+  while (limit < 0 || shown < limit) {
+    BEE_ASSIGN_OR_RETURN(std::optional<btree::HistoryEntry> e,
+                         it.Next(kFollowInterval));
+    if (!e) {
+      if (!live || StopSignals::Requested()) break;
+      // Printed so far goes out before waiting for more.
+      table.Flush();
+      BEE_RETURN_IF_ERROR(buf.Flush());
+      BEE_RETURN_IF_ERROR(bee->Refresh());
+      continue;
+    }
+    if (!space.Contains(e->key)) continue;
+    BEE_RETURN_IF_ERROR(PrintHistoryEntry(*e, space, io, &buf, &table));
+    shown++;
+  }
+  table.Flush();
+  return buf.Flush();
+}
+
+// ---------------------------------------------------------------- watch
+
+// The changes of one watch event: a JSON line per change
+//   {"version":V,"type":"put"|"del","seq":S|null,"key":K,"value":X|null,
+//    "previous":{"seq":S,"value":X|null}|null}
+// or a row per change "V  +|~|-  seq  key  value" for people.
+Status PrintWatchEvent(const btree::WatchEvent& ev, const Space& space,
+                       const Io& io, OutBuffer* buf, EntryTable* table) {
+  const uint64_t version = ev.current.version();
+  if (ev.truncated) {
+    if (io.o.json) {
+      buf->buf()->append("{\"version\":");
+      AppendUint(buf->buf(), version);
+      buf->buf()->append(",\"type\":\"truncate\"}\n");
+    } else {
+      table->Add({std::to_string(version),
+                  "truncated: the writer moved to a "
+                  "new fork; later changes follow"});
+    }
+    return Status::OK();
+  }
+  for (const btree::DiffEntry& d : ev.changes) {
+    if (!io.o.json) {
+      BEE_ASSIGN_OR_RETURN(std::vector<std::string> row, DiffRow(d, space, io));
+      row.insert(row.begin(), std::to_string(version));
+      table->Add(row);
+      continue;
+    }
+    const btree::Entry& shown = d.left ? *d.left : *d.right;
+    Printable now, before;
+    std::optional<std::string_view> value, previous;
+    if (d.left && d.left->value) value = *d.left->value;
+    if (d.right && d.right->value) previous = *d.right->value;
+    BEE_RETURN_IF_ERROR(
+        MakePrintable(shown.seq, shown.key, value, space, io, &now));
+    BEE_RETURN_IF_ERROR(
+        MakePrintable(shown.seq, shown.key, previous, space, io, &before));
+    std::string* out = buf->buf();
+    out->append("{\"version\":");
+    AppendUint(out, version);
+    out->append(d.left ? ",\"type\":\"put\",\"seq\":"
+                       : ",\"type\":\"del\",\"seq\":");
+    if (d.left) {
+      AppendUint(out, d.left->seq);
+    } else {
+      out->append("null");
+    }
+    out->append(",\"key\":");
+    AppendBytesJson(out, now.key, io.o.key_encoding());
+    out->append(",\"value\":");
+    if (now.value) {
+      AppendBytesJson(out, *now.value, io.o.value_encoding());
+    } else {
+      out->append("null");
+    }
+    out->append(",\"previous\":");
+    if (d.right) {
+      out->append("{\"seq\":");
+      AppendUint(out, d.right->seq);
+      out->append(",\"value\":");
+      if (before.value) {
+        AppendBytesJson(out, *before.value, io.o.value_encoding());
+      } else {
+        out->append("null");
+      }
+      out->push_back('}');
+    } else {
+      out->append("null");
+    }
+    out->append("}\n");
+  }
+  return Status::OK();
+}
+
+// Follows DIR read-only (no writer lock) until SIGINT or SIGTERM: each new
+// version (written by any process) that changes the range prints its diff
+// against the previous one.
+Status Watch(const std::string& dir, const Bounds& b, const Io& io) {
+  btree::RangeOptions r;
+  BEE_RETURN_IF_ERROR(ParseBounds(b, io, &r.gt, &r.gte, &r.lt, &r.lte));
+  BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
+  StopSignals signals;
+  btree::Watcher watcher(bee.get(), DiffRange(space, r, -1));
+  // On stderr, so stdout holds only changes: from here on nothing is missed.
+  io.err << "bee watch: watching " << dir << " from version " << bee->version()
+         << " (SIGINT or SIGTERM stops)\n"
+         << std::flush;
+  OutBuffer buf(&io.out);
+  while (!StopSignals::Requested()) {
+    BEE_ASSIGN_OR_RETURN(std::optional<btree::WatchEvent> ev,
+                         watcher.Next(kFollowInterval));
+    if (ev) {
+      EntryTable table(&io.out, io.o);
+      BEE_RETURN_IF_ERROR(PrintWatchEvent(*ev, space, io, &buf, &table));
+      table.Flush();
+      BEE_RETURN_IF_ERROR(buf.Flush());
+      continue;
+    }
+    BEE_RETURN_IF_ERROR(bee->Refresh());
+  }
+  return buf.Flush();
+}
+
+// ---------------------------------------------------------------- truncate
+
+// Keeps versions <= VERSION (blocks < VERSION), as hyperbee's
+// core.truncate(VERSION): prints the writes dropped (the history from seq
+// VERSION on), then truncates only with --yes.
+Status Truncate(const std::string& dir, const std::string& version_arg,
+                bool yes, const Io& io) {
+  uint64_t version = 0;
+  auto [end, ec] = std::from_chars(
+      version_arg.data(), version_arg.data() + version_arg.size(), version);
+  if (ec != std::errc() || end != version_arg.data() + version_arg.size()) {
+    return Status::InvalidArgument("VERSION: '" + version_arg +
+                                   "' is not a version number");
+  }
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, yes, io.err));
+  const uint64_t current = bee->version();
+  if (version > current) {
+    return Status::InvalidArgument(
+        "VERSION " + version_arg + " is past the store's version " +
+        std::to_string(current) + ": nothing to truncate");
+  }
+  // A version strictly inside a batch has no tree to keep.
+  BEE_RETURN_IF_ERROR(bee->Checkout(version).status());
+  const uint64_t length = bee->core().length();
+  const uint64_t dropped = length > version ? length - version : 0;
+  btree::HistoryOptions h;
+  h.gte = static_cast<int64_t>(std::max<uint64_t>(version, 1));
+  BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, bee->GetSnapshot());
+  btree::HistoryIterator it(snap, h);
+  OutBuffer buf(&io.out);
+  EntryTable table(&io.out, io.o);
+  Space root;
   while (true) {
     BEE_ASSIGN_OR_RETURN(std::optional<btree::HistoryEntry> e, it.Next());
     if (!e) break;
-    const char* type =
-        e->type == btree::HistoryEntry::Type::kDel ? "del" : "put";
-    if (io.o.json) {
-      io.out << json{{"type", type},
-                     {"seq", e->seq},
-                     {"key", BytesJson(e->key, io.o)},
-                     {"value", ValueJson(e->value, io.o)}}
-                    .dump()
-             << "\n";
-    } else {
-      table.Add({std::to_string(e->seq), type, Cell(e->key, io.o),
-                 e->type == btree::HistoryEntry::Type::kDel
-                     ? ""
-                     : ValueCell(e->value, io.o)});
-    }
+    BEE_RETURN_IF_ERROR(PrintHistoryEntry(*e, root, io, &buf, &table));
   }
-  return Status::OK();
+  table.Flush();
+  BEE_RETURN_IF_ERROR(buf.Flush());
+  const std::string what =
+      dropped == 0
+          ? "nothing"
+          : "versions " + std::to_string(std::max<uint64_t>(version, 1) + 1) +
+                ".." + std::to_string(current) + " (" +
+                std::to_string(dropped) +
+                (dropped == 1 ? " block)" : " blocks)");
+  if (!yes) {
+    return Status::InvalidArgument("not truncated: it would drop " + what +
+                                   ", listed above; pass --yes to truncate");
+  }
+  if (dropped > 0) BEE_RETURN_IF_ERROR(bee->Truncate(version));
+  const log::Core& core = bee->core();
+  if (io.o.json) {
+    io.out << json{{"version", bee->version()},
+                   {"fork", core.fork()},
+                   {"droppedBlocks", dropped}}
+                  .dump()
+           << "\n";
+  } else {
+    io.out << "truncated " << dir << " to version " << bee->version()
+           << " (fork " << core.fork() << "): dropped " << what << "\n";
+  }
+  return bee->Close();
 }
 
 // ---------------------------------------------------------------- info
 
 Status Info(const std::string& dir, const Io& io) {
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
   const log::Core& core = bee->core();
   log::SignedHead head = core.head();
   // A new store has no block yet: its header (if known) is pending, to be
@@ -669,23 +1198,32 @@ Status Info(const std::string& dir, const Io& io) {
 // export/import
 
 Status Export(const std::string& dir, const Io& io) {
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
   const log::Core& core = bee->core();
   const uint64_t length = core.length();
   Progress progress(&io.err, !io.quiet, io.terminal, "exporting blocks",
                     length);
   OutBuffer buf(&io.out);
-  std::string block;
-  for (uint64_t i = 0; i < length; i++) {
-    BEE_RETURN_IF_ERROR(core.Get(i, &block));
-    std::string* line = buf.buf();
-    line->append("{\"seq\":");
-    AppendUint(line, i);
-    line->append(",\"hex\":\"");
-    AppendHex(line, block);
-    line->append("\"}\n");
-    buf.Done();
-    progress.Add();
+  // Read in chunks: one verified batch each (and, remote, one fetch).
+  constexpr uint64_t kChunk = 1024;
+  std::vector<uint64_t> chunk;
+  for (uint64_t start = 0; start < length; start += kChunk) {
+    chunk.clear();
+    for (uint64_t i = start; i < std::min(length, start + kChunk); i++) {
+      chunk.push_back(i);
+    }
+    BEE_RETURN_IF_ERROR(
+        core.GetMany(chunk, [&](uint64_t i, std::string_view block) {
+          std::string* line = buf.buf();
+          line->append("{\"seq\":");
+          AppendUint(line, i);
+          line->append(",\"hex\":\"");
+          AppendHex(line, block);
+          line->append("\"}\n");
+          buf.Done();
+          progress.Add();
+          return Status::OK();
+        }));
   }
   progress.Finish();
   return buf.Flush();
@@ -740,22 +1278,7 @@ Status ImportInto(const ImportArgs& a, const std::vector<std::string>& blocks) {
   BEE_ASSIGN_OR_RETURN(log::PublicKey pk,
                        HexDecodeFixed<32>(a.public_key, "--public-key"));
   BEE_ASSIGN_OR_RETURN(std::string sig, HexDecode(a.signature));
-  if (sig.size() == 64) {
-    log::Signature64 raw;
-    std::copy(sig.begin(), sig.end(), raw.begin());
-    sig = log::EncodeSignatureContainer(raw);
-  } else if (sig.size() != 68) {
-    return Status::InvalidArgument(
-        "--signature: expected the 68-byte signature hypercore stores (or 64 "
-        "raw bytes)");
-  }
-  std::string manifest = log::DefaultManifest(pk);
-  BEE_ASSIGN_OR_RETURN(
-      auto replica,
-      log::Core::CreateReplica(a.dir, log::ManifestHash(manifest), manifest));
-  Status s = log::ImportLog(replica.get(), blocks, a.fork, sig);
-  if (!s.ok()) return s.WithContext("import refused");
-  auto bee = btree::Bee::FromCore(std::move(replica));
+  auto bee = btree::ImportStore(a.dir, pk, blocks, sig, a.fork);
   if (!bee.ok()) return bee.status().WithContext("import refused");
   return (*bee)->Close();
 }
@@ -876,6 +1399,70 @@ void AddBounds(CLI::App* cmd, Bounds* b, const std::string& what) {
   b->lt_opt->excludes(b->lte_opt);
 }
 
+// An encoding name, hyperbee's spelling ("utf8" too).
+CLI::Validator EncodingValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "utf-8" || text == "utf8" || text == "binary" ||
+            text == "json") {
+          return std::string();
+        }
+        return "unknown encoding '" + text +
+               "' (expected utf-8, binary or json)";
+      },
+      "");
+}
+
+Encoding EncodingNamed(const std::string& name) {
+  if (name == "binary") return Encoding::kBinary;
+  if (name == "json") return Encoding::kJson;
+  if (name.empty()) return Encoding::kAuto;
+  return Encoding::kUtf8;
+}
+
+// --sub, --sep, --key-encoding and --value-encoding; the names are turned
+// into encodings by ResolveEncodings once the command line is parsed.
+struct KeyArgs {
+  std::string key_encoding, value_encoding;
+};
+
+void AddKeyOptions(CLI::App* cmd, Io* io, KeyArgs* k, bool values = true) {
+  cmd->add_option("--sub", io->subs,
+                  "Within sub-database NAME, as hyperbee's db.sub(NAME); "
+                  "repeat for nested subs (--sub a --sub b is "
+                  "db.sub('a').sub('b')). Keys are given and printed "
+                  "relative to it")
+      ->option_text("NAME")
+      ->allow_extra_args(false);
+  cmd->add_option("--sep", io->sep,
+                  "The separator after each sub name, in hex (hyperbee's "
+                  "sep, as new Hyperbee(core, {sep}); default 00)")
+      ->option_text("HEX");
+  cmd->add_option("--key-encoding", k->key_encoding,
+                  "utf-8 (text, checked), binary (hex, as --hex) or json (a "
+                  "JSON value, stored as JSON.stringify writes it); default: "
+                  "raw bytes, printed as text when valid UTF-8")
+      ->check(EncodingValidator())
+      ->option_text("ENC");
+  if (!values) return;
+  cmd->add_option("--value-encoding", k->value_encoding,
+                  "utf-8, binary (values given and printed as hex) or json "
+                  "(parsed on write, printed as JSON values); default: raw "
+                  "bytes, printed as text when valid UTF-8")
+      ->check(EncodingValidator())
+      ->option_text("ENC");
+}
+
+void ResolveEncodings(const KeyArgs& k, CLI::App* cmd, Io* io) {
+  io->o.keys = EncodingNamed(k.key_encoding);
+  io->o.values = EncodingNamed(k.value_encoding);
+  io->has_sep = cmd->count("--sep") > 0;
+}
+
+constexpr const char* kStoreArg =
+    "Store directory, or bee://HOST:PORT/KEYHEX (a remote store, read "
+    "verified through a sparse replica)";
+
 void AddQuiet(CLI::App* cmd, Io* io) {
   cmd->add_flag("--quiet,-q", io->quiet,
                 "No progress line on stderr (drawn only on a terminal)");
@@ -891,7 +1478,8 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       "bee"};
   app.set_version_flag("--version", btree::LibraryVersion());
   app.require_subcommand(1, 1);
-  Io io{in, out, err, terminal, {}};
+  RemoteFlags remote;  // the read commands' bee:// options
+  Io io{in, out, err, terminal, {}, false, {}, {}, false, &remote};
   app.add_flag("--json", io.o.json, "One JSON object per line");
   app.add_flag(
       "--hex", io.o.hex,
@@ -914,55 +1502,80 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
     action = [&] { return Create(create, io); };
   });
 
-  std::string dir, key, value, checkout, file, from, to;
+  std::string dir, key, value, checkout, file, from, to, version;
   std::vector<std::string> keys;
+  KeyArgs k;
   auto* p = app.add_subcommand("put", "Put KEY (with VALUE, or no value)");
   p->add_option("DIR", dir, "Store directory")->required();
   p->add_option("KEY", key, "Key")->required();
   auto* v =
       p->add_option("VALUE", value, "Value (omitted: a put with no value)");
+  AddKeyOptions(p, &io, &k);
   p->callback([&] {
+    ResolveEncodings(k, p, &io);
     action = [&] { return Put(dir, key, value, v->count() > 0, io); };
   });
 
   auto* d = app.add_subcommand("del", "Delete KEY");
   d->add_option("DIR", dir, "Store directory")->required();
   d->add_option("KEY", key, "Key")->required();
-  d->callback([&] { action = [&] { return Del(dir, key, io); }; });
+  AddKeyOptions(d, &io, &k, false);
+  d->callback([&] {
+    ResolveEncodings(k, d, &io);
+    action = [&] { return Del(dir, key, io); };
+  });
 
   auto* g = app.add_subcommand(
       "get", "Get one or more keys ('-' reads keys from stdin)");
-  g->add_option("DIR", dir, "Store directory")->required();
-  g->add_option("KEY", keys, "Keys")->required();
+  g->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(g, &remote);
+  // CLI11 reads an argument "[a,b]" of a list as the list's items: a JSON
+  // array key is given with a space first (" [1]") or on stdin.
+  g->add_option("KEY", keys,
+                "Keys ('-': one per stdin line); a JSON array key "
+                "(--key-encoding json) starts with a space: ' [1]'")
+      ->required();
   g->add_option("--checkout", checkout, "Read at version V")->option_text("V");
-  g->callback([&] { action = [&] { return Get(dir, keys, checkout, io); }; });
+  AddKeyOptions(g, &io, &k);
+  g->callback([&] {
+    ResolveEncodings(k, g, &io);
+    action = [&] { return Get(dir, keys, checkout, io); };
+  });
 
   auto* a = app.add_subcommand(
       "apply", "Apply NDJSON put/del/batch operations from FILE or -");
   a->add_option("DIR", dir, "Store directory")->required();
   a->add_option("FILE", file, "NDJSON file, or - for stdin")->required();
   AddQuiet(a, &io);
-  a->callback([&] { action = [&] { return Apply(dir, file, io); }; });
+  AddKeyOptions(a, &io, &k);
+  a->callback([&] {
+    ResolveEncodings(k, a, &io);
+    action = [&] { return Apply(dir, file, io); };
+  });
 
   Bounds bounds, diff_bounds;
   bool reverse = false;
   int64_t limit = -1;
   auto* r = app.add_subcommand("range", "List entries in key order");
-  r->add_option("DIR", dir, "Store directory")->required();
+  r->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(r, &remote);
   AddBounds(r, &bounds, "Keys");
   r->add_flag("--reverse", reverse, "Descending order");
   r->add_option("--limit", limit, "At most N entries (negative: no limit)")
       ->check(InRange<int64_t>())
       ->option_text("N");
   r->add_option("--checkout", checkout, "Read at version V")->option_text("V");
+  AddKeyOptions(r, &io, &k);
   r->callback([&] {
+    ResolveEncodings(k, r, &io);
     action = [&] { return Range(dir, bounds, reverse, limit, checkout, io); };
   });
 
   auto* df = app.add_subcommand("diff",
                                 "Changes between versions: left = at --to "
                                 "(default latest), right = at --from");
-  df->add_option("DIR", dir, "Store directory")->required();
+  df->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(df, &remote);
   df->add_option("--from", from, "The older version")
       ->required()
       ->option_text("V");
@@ -972,13 +1585,16 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   df->add_option("--limit", limit, "At most N changes")
       ->check(InRange<int64_t>())
       ->option_text("N");
+  AddKeyOptions(df, &io, &k);
   df->callback([&] {
+    ResolveEncodings(k, df, &io);
     action = [&] { return Diff(dir, from, to, diff_bounds, limit, io); };
   });
 
   SeqBounds seqs;
   auto* h = app.add_subcommand("history", "Every put and del in seq order");
-  h->add_option("DIR", dir, "Store directory")->required();
+  h->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(h, &remote);
   auto* hgt =
       h->add_option("--gt", seqs.gt, "Seqs after SEQ (negative: from the end)")
           ->check(InRange<int64_t>())
@@ -998,22 +1614,57 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   h->add_option("--limit", limit, "At most N entries")
       ->check(InRange<int64_t>())
       ->option_text("N");
+  bool live = false;
+  h->add_flag("--live", live,
+              "Keep printing new writes (by any process) as they are "
+              "signed, until SIGINT or SIGTERM");
+  AddKeyOptions(h, &io, &k);
   h->callback([&] {
+    ResolveEncodings(k, h, &io);
     seqs.has_gt = hgt->count() > 0;
     seqs.has_gte = hgte->count() > 0;
     seqs.has_lt = hlt->count() > 0;
     seqs.has_lte = hlte->count() > 0;
-    action = [&] { return History(dir, seqs, reverse, limit, io); };
+    action = [&] { return History(dir, seqs, reverse, limit, live, io); };
   });
+
+  Bounds watch_bounds;
+  auto* w = app.add_subcommand(
+      "watch",
+      "Follow DIR read-only (written by this or any process) and print the "
+      "changes of each new version within the range, until SIGINT or "
+      "SIGTERM");
+  w->add_option("DIR", dir, "Store directory")->required();
+  AddBounds(w, &watch_bounds, "Keys");
+  AddKeyOptions(w, &io, &k);
+  w->callback([&] {
+    ResolveEncodings(k, w, &io);
+    action = [&] { return Watch(dir, watch_bounds, io); };
+  });
+
+  bool yes = false;
+  auto* tr = app.add_subcommand(
+      "truncate",
+      "Keep versions <= VERSION (as hyperbee's core.truncate(VERSION)), "
+      "moving to the next fork; lists the writes dropped");
+  tr->add_option("DIR", dir, "Store directory")->required();
+  tr->add_option("VERSION", version, "The last version to keep")->required();
+  tr->add_flag("--yes", yes,
+               "Truncate (without it: only list what would be dropped, and "
+               "exit 1)");
+  tr->callback(
+      [&] { action = [&] { return Truncate(dir, version, yes, io); }; });
 
   auto* i = app.add_subcommand(
       "info", "Key, length, fork, tree hash and signature of a store");
-  i->add_option("DIR", dir, "Store directory")->required();
+  i->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(i, &remote);
   i->callback([&] { action = [&] { return Info(dir, io); }; });
 
   auto* e = app.add_subcommand("export",
                                "Every block as NDJSON {\"seq\":N,\"hex\":...}");
-  e->add_option("DIR", dir, "Store directory")->required();
+  e->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(e, &remote);
   AddQuiet(e, &io);
   e->callback([&] { action = [&] { return Export(dir, io); }; });
 
@@ -1090,8 +1741,16 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 
   // `action` is set by the chosen subcommand's callback during parsing.
+  // A remote read's cost goes last on stderr (after the reads, before an
+  // error line).
   return RunTool(
-      app, argc, argv, [&] { return action(); }, out, err);
+      app, argc, argv,
+      [&] {
+        Status s = action();
+        PrintRemoteStats(remote, err);
+        return s;
+      },
+      out, err);
 }
 
 }  // namespace bee::tools

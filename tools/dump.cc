@@ -6,19 +6,19 @@
 #include <map>
 #include <set>
 
+#include "btree/inspect.h"
 #include "btree/verify.h"
-#include "btree/version_root.h"
 #include "encoding/bytes.h"
 #include "encoding/limits.h"
 #include "tools/bee_cli.h"
 #include "tools/output.h"
 #include "tools/progress.h"
+#include "tools/remote_access.h"
 #include "tools/store_access.h"
 
 namespace bee::tools {
 namespace {
 
-using internal_ref = btree::internal::NodeRef;
 using json = nlohmann::ordered_json;
 
 std::string Preview(const std::optional<std::string>& v,
@@ -49,7 +49,6 @@ Status DumpBlocks(const btree::Bee& bee, const btree::Snapshot& snap,
   // first write, as hyperbee does).
   if (bee.core().length() == 0) return Status::OK();
   BEE_ASSIGN_OR_RETURN(HeaderBlock header, bee.GetHeader());
-  const auto& cache = snap.cache();
   const uint64_t version = snap.version();
   if (o.json) {
     json h = {{"seq", 0}, {"kind", "header"}, {"protocol", header.protocol}};
@@ -73,7 +72,7 @@ Status DumpBlocks(const btree::Bee& bee, const btree::Snapshot& snap,
     out << "\n";
   }
   for (uint64_t seq = 1; seq < version; seq++) {
-    BEE_ASSIGN_OR_RETURN(auto block, cache.Get(seq));
+    BEE_ASSIGN_OR_RETURN(auto block, btree::ReadNodeBlock(snap, seq));
     const char* kind = IsDeletion(*block, seq) ? "del" : "put";
     if (o.json) {
       json levels = json::array();
@@ -110,282 +109,116 @@ Status DumpBlocks(const btree::Bee& bee, const btree::Snapshot& snap,
   return Status::OK();
 }
 
-// ---------------------------------------------------------------- tree walk
-
-struct NodeVisit {
-  internal_ref ref;
-  const IndexLevel* level;
-  size_t depth;
-};
-
-// Visits every node reachable from root in pre-order; stops on damage.
-Status Walk(const btree::internal::BlockCache& cache,
-            std::optional<internal_ref> root,
-            const std::function<Status(const NodeVisit&)>& fn,
-            std::vector<btree::internal::BlockPtr>* pins) {
-  if (!root) return Status::OK();
-  std::vector<std::pair<internal_ref, size_t>> stack{{*root, 0}};
-  // A tree reaches each node once: a node reached twice is a subtree shared
-  // by two parents, whose walk could list 2^depth nodes.
-  std::set<std::pair<uint64_t, uint64_t>> seen;
-  while (!stack.empty()) {
-    auto [ref, depth] = stack.back();
-    stack.pop_back();
-    if (depth >= kMaxTreeDepth) return btree::TooDeep(ref);
-    if (!seen.insert({ref.seq, ref.offset}).second) {
-      return Status::Corruption("block " + std::to_string(ref.seq) + " level " +
-                                std::to_string(ref.offset) +
-                                " is the child of two nodes");
-    }
-    BEE_ASSIGN_OR_RETURN(auto block, cache.GetNode(ref));
-    const IndexLevel* level = &block->levels[ref.offset];
-    pins->push_back(block);
-    BEE_RETURN_IF_ERROR(fn(NodeVisit{ref, level, depth}));
-    for (size_t c = level->children.size(); c >= 2; c -= 2) {
-      const internal_ref child{level->children[c - 2], level->children[c - 1]};
-      BEE_RETURN_IF_ERROR(
-          btree::internal::CheckChildRef(ref, c / 2 - 1, child));
-      stack.push_back({child, depth + 1});
-    }
-  }
-  return Status::OK();
-}
+// ---------------------------------------------------------------- tree
 
 Status DumpTree(const btree::Snapshot& snap, const OutputOptions& o,
                 std::ostream& out) {
-  const auto& cache = snap.cache();
-  std::vector<btree::internal::BlockPtr> pins;
-  if (!snap.root()) {
-    out << (o.json ? "null\n" : "(empty tree)\n");
+  bool any = false;
+  BEE_RETURN_IF_ERROR(btree::WalkTree(snap, [&](const btree::TreeNode& v) {
+    any = true;
+    std::vector<std::string> keys;
+    json jkeys = json::array();
+    for (uint64_t seq : v.index->keys) {
+      BEE_ASSIGN_OR_RETURN(auto holder, btree::ReadNodeBlock(snap, seq));
+      keys.push_back(Cell(holder->key, o));
+      jkeys.push_back({{"seq", seq}, {"key", BytesJson(holder->key, o)}});
+    }
+    if (o.json) {
+      out << json{{"depth", v.depth},
+                  {"block", v.seq},
+                  {"level", v.level},
+                  {"keys", jkeys},
+                  {"leaf", v.index->children.empty()}}
+                 .dump()
+          << "\n";
+      return Status::OK();
+    }
+    std::string line(2 * v.depth, ' ');
+    line += "block " + std::to_string(v.seq) + " level " +
+            std::to_string(v.level) + ": [";
+    for (size_t i = 0; i < keys.size(); i++) line += (i ? " " : "") + keys[i];
+    out << line << "]\n";
     return Status::OK();
-  }
-  return Walk(
-      cache, snap.root(),
-      [&](const NodeVisit& v) -> Status {
-        std::vector<std::string> keys;
-        json jkeys = json::array();
-        for (uint64_t seq : v.level->keys) {
-          BEE_ASSIGN_OR_RETURN(auto holder, cache.Get(seq));
-          keys.push_back(Cell(holder->key, o));
-          jkeys.push_back({{"seq", seq}, {"key", BytesJson(holder->key, o)}});
-        }
-        if (o.json) {
-          out << json{{"depth", v.depth},
-                      {"block", v.ref.seq},
-                      {"level", v.ref.offset},
-                      {"keys", jkeys},
-                      {"leaf", v.level->children.empty()}}
-                     .dump()
-              << "\n";
-          return Status::OK();
-        }
-        std::string line(2 * v.depth, ' ');
-        line += "block " + std::to_string(v.ref.seq) + " level " +
-                std::to_string(v.ref.offset) + ": [";
-        for (size_t i = 0; i < keys.size(); i++)
-          line += (i ? " " : "") + keys[i];
-        out << line << "]\n";
-        return Status::OK();
-      },
-      &pins);
+  }));
+  // No root: the tree at the version is empty.
+  if (!any) out << (o.json ? "null\n" : "(empty tree)\n");
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------- stats
 
+json StatsJson(const btree::TreeStats& s) {
+  json per_version = json::array();
+  for (const auto& a : s.per_version) {
+    per_version.push_back(
+        {{"version", a.version}, {"blocks", a.blocks}, {"bytes", a.bytes}});
+  }
+  const bool known = !s.appends.empty();
+  return {{"version", s.version},
+          {"depth", s.depth},
+          {"nodes", s.nodes},
+          {"leaves", s.leaves},
+          {"entries", s.entries},
+          {"fillMin", s.fill_min ? json(*s.fill_min) : json(nullptr)},
+          {"fillMax", s.fill_max ? json(*s.fill_max) : json(nullptr)},
+          {"fillAverage", s.nodes ? static_cast<double>(s.entries) /
+                                        static_cast<double>(s.nodes)
+                                  : 0.0},
+          {"blocks", s.blocks},
+          {"bytes", s.bytes},
+          {"keyBytes", s.key_bytes},
+          {"valueBytes", s.value_bytes},
+          {"indexBytes", s.index_bytes},
+          {"appends", known ? json(s.appends.size()) : json(nullptr)},
+          {"storedNodes", s.stored_nodes},
+          {"garbageNodes", s.garbage_nodes},
+          {"perVersion", known ? per_version : json(nullptr)}};
+}
+
 Status DumpStats(const btree::Bee& bee, const btree::Snapshot& snap,
                  const OutputOptions& o, std::ostream& out) {
-  const auto& cache = snap.cache();
-  std::vector<btree::internal::BlockPtr> pins;
-  size_t nodes = 0, leaves = 0, depth = 0, keys = 0, min_fill = SIZE_MAX,
-         max_fill = 0;
-  std::set<std::pair<uint64_t, uint64_t>> reachable;
-  BEE_RETURN_IF_ERROR(Walk(
-      cache, snap.root(),
-      [&](const NodeVisit& v) {
-        nodes++;
-        leaves += v.level->children.empty();
-        depth = std::max(depth, v.depth + 1);
-        keys += v.level->keys.size();
-        if (v.depth > 0) {
-          min_fill = std::min(min_fill, v.level->keys.size());
-          max_fill = std::max(max_fill, v.level->keys.size());
-        }
-        reachable.insert({v.ref.seq, v.ref.offset});
-        return Status::OK();
-      },
-      &pins));
-  uint64_t key_bytes = 0, value_bytes = 0, index_bytes = 0, block_bytes = 0,
-           stored_levels = 0;
-  const log::Core& core = bee.core();
-  std::string raw;
-  std::vector<uint64_t> sizes(snap.version(), 0);  // bytes of block seq
-  for (uint64_t seq = 1; seq < snap.version(); seq++) {
-    BEE_RETURN_IF_ERROR(core.Get(seq, &raw));
-    BEE_ASSIGN_OR_RETURN(auto block, cache.Get(seq));
-    sizes[seq] = raw.size();
-    block_bytes += raw.size();
-    key_bytes += block->key.size();
-    value_bytes += block->value ? block->value->size() : 0;
-    stored_levels += block->levels.size();
-  }
-  index_bytes = block_bytes - key_bytes - value_bytes;
-  uint64_t garbage = stored_levels - reachable.size();
-  std::vector<uint64_t> appends = bee.Boundaries();
-  // A new store (length 0) is at version 1 yet holds no block.
-  const uint64_t blocks = std::min(snap.version(), bee.core().length());
-  // What each version (append) added, when the boundaries are known.
-  json per_version = json::array();
-  for (size_t i = 1; i < appends.size() && appends[i] <= snap.version(); i++) {
-    uint64_t bytes = 0;
-    for (uint64_t seq = appends[i - 1]; seq < appends[i]; seq++)
-      bytes += sizes[seq];
-    per_version.push_back({{"version", appends[i]},
-                           {"blocks", appends[i] - appends[i - 1]},
-                           {"bytes", bytes}});
-  }
-  json j = {
-      {"version", snap.version()},
-      {"depth", depth},
-      {"nodes", nodes},
-      {"leaves", leaves},
-      {"entries", keys},
-      {"fillMin", nodes > 1 ? json(min_fill) : json(nullptr)},
-      {"fillMax", nodes > 1 ? json(max_fill) : json(nullptr)},
-      {"fillAverage",
-       nodes ? static_cast<double>(keys) / static_cast<double>(nodes) : 0.0},
-      {"blocks", blocks},
-      {"bytes", block_bytes},
-      {"keyBytes", key_bytes},
-      {"valueBytes", value_bytes},
-      {"indexBytes", index_bytes},
-      {"appends", appends.empty() ? json(nullptr) : json(appends.size())},
-      {"storedNodes", stored_levels},
-      {"garbageNodes", garbage},
-      {"perVersion", appends.empty() ? json(nullptr) : per_version}};
+  BEE_ASSIGN_OR_RETURN(btree::TreeStats s, btree::ComputeTreeStats(bee, snap));
+  const json j = StatsJson(s);
   if (o.json) {
     out << j.dump() << "\n";
     return Status::OK();
   }
+  auto num = [](uint64_t v) { return std::to_string(v); };
   EntryTable t(&out, o);
-  t.Add({"version", std::to_string(snap.version())});
-  t.Add({"depth", std::to_string(depth)});
-  t.Add({"nodes",
-         std::to_string(nodes) + " (" + std::to_string(leaves) + " leaves)"});
-  t.Add({"entries", std::to_string(keys)});
-  if (nodes > 1) {
+  t.Add({"version", num(s.version)});
+  t.Add({"depth", num(s.depth)});
+  t.Add({"nodes", num(s.nodes) + " (" + num(s.leaves) + " leaves)"});
+  t.Add({"entries", num(s.entries)});
+  if (s.nodes > 1) {
     char avg[32];
     std::snprintf(avg, sizeof(avg), "%.2f", j["fillAverage"].get<double>());
     t.Add({"fill", std::string("keys per node ") + avg + " (non-root min " +
-                       std::to_string(min_fill) + ", max " +
-                       std::to_string(max_fill) + ")"});
+                       num(s.fill_min.value_or(0)) + ", max " +
+                       num(s.fill_max.value_or(0)) + ")"});
   }
-  t.Add({"blocks",
-         std::to_string(blocks) + " (" +
-             (appends.empty() ? std::string("appends unknown")
-                              : std::to_string(appends.size()) + " appends") +
-             ")"});
-  t.Add({"bytes", std::to_string(block_bytes) + " in node blocks: keys " +
-                      std::to_string(key_bytes) + ", values " +
-                      std::to_string(value_bytes) + ", index " +
-                      std::to_string(index_bytes)});
-  t.Add({"garbage", std::to_string(garbage) + " of " +
-                        std::to_string(stored_levels) +
+  t.Add(
+      {"blocks", num(s.blocks) + " (" +
+                     (s.appends.empty() ? std::string("appends unknown")
+                                        : num(s.appends.size()) + " appends") +
+                     ")"});
+  t.Add({"bytes", num(s.bytes) + " in node blocks: keys " + num(s.key_bytes) +
+                      ", values " + num(s.value_bytes) + ", index " +
+                      num(s.index_bytes)});
+  t.Add({"garbage", num(s.garbage_nodes) + " of " + num(s.stored_nodes) +
                         " stored nodes are no longer reachable"});
   // The latest appends: the blocks and bytes each version added.
-  size_t shown = std::min<size_t>(per_version.size(), 10);
-  for (size_t i = per_version.size() - shown; i < per_version.size(); i++) {
-    const json& v = per_version[i];
-    t.Add({i + 1 == per_version.size() - shown + 1 ? "per version" : "",
-           "version " + std::to_string(v["version"].get<uint64_t>()) + ": +" +
-               std::to_string(v["blocks"].get<uint64_t>()) + " blocks, +" +
-               std::to_string(v["bytes"].get<uint64_t>()) + " bytes"});
+  const size_t shown = std::min<size_t>(s.per_version.size(), 10);
+  const size_t first = s.per_version.size() - shown;
+  for (size_t i = first; i < s.per_version.size(); i++) {
+    const auto& v = s.per_version[i];
+    t.Add({i == first ? "per version" : "",
+           "version " + num(v.version) + ": +" + num(v.blocks) + " blocks, +" +
+               num(v.bytes) + " bytes"});
   }
   return Status::OK();
 }
 
 // ---------------------------------------------------------------- verify
-
-// Checks the tree invariants at one version; every problem is appended.
-void VerifyTree(const btree::Snapshot& snap, std::vector<std::string>* errors,
-                Progress* progress) {
-  const auto& cache = snap.cache();
-  std::optional<size_t> leaf_depth;
-  std::optional<std::string> previous;
-  // In-order key check: walk with a range iterator-like recursion.
-  std::function<void(internal_ref, size_t, bool)> visit = [&](internal_ref ref,
-                                                              size_t depth,
-                                                              bool is_root) {
-    if (errors->size() > 50) return;
-    std::string where = "block " + std::to_string(ref.seq) + " level " +
-                        std::to_string(ref.offset);
-    if (ref.seq >= snap.version()) {
-      errors->push_back(where + ": referenced from version " +
-                        std::to_string(snap.version()) + " but lies beyond it");
-      return;
-    }
-    if (depth >= kMaxTreeDepth) {
-      errors->push_back(btree::TooDeep(ref).ToString());
-      return;
-    }
-    auto block = cache.GetNode(ref);
-    progress->Add();
-    if (!block.ok()) {
-      errors->push_back(where + ": " + block.status().ToString());
-      return;
-    }
-    const IndexLevel& level = (*block)->levels[ref.offset];
-    size_t k = level.keys.size();
-    bool leaf = level.children.empty();
-    if (!leaf && level.children.size() != 2 * k + 2) {
-      errors->push_back(where + ": " + std::to_string(k) + " keys but " +
-                        std::to_string(level.children.size() / 2) +
-                        " children");
-      return;
-    }
-    if (k > 8 || (!is_root && k < 4)) {
-      errors->push_back(where + ": holds " + std::to_string(k) +
-                        " keys (a non-root node holds 4 to 8)");
-    }
-    if (leaf) {
-      if (leaf_depth && *leaf_depth != depth) {
-        errors->push_back(where + ": leaf at depth " + std::to_string(depth) +
-                          ", others at " + std::to_string(*leaf_depth));
-      }
-      leaf_depth = depth;
-    }
-    for (size_t i = 0; i <= k; i++) {
-      if (!leaf) {
-        const internal_ref child{level.children[2 * i],
-                                 level.children[2 * i + 1]};
-        // Only references a hyperbee tree can hold are followed (no cycle,
-        // nothing past the version).
-        Status ok = btree::internal::CheckChildRef(ref, i, child);
-        if (ok.ok()) {
-          visit(child, depth + 1, false);
-        } else {
-          errors->push_back(ok.ToString());
-        }
-      }
-      if (i == k) break;
-      auto holder = cache.Get(level.keys[i]);
-      if (!holder.ok()) {
-        errors->push_back(where + ": key seq " + std::to_string(level.keys[i]) +
-                          ": " + holder.status().ToString());
-        continue;
-      }
-      if (level.keys[i] >= snap.version()) {
-        errors->push_back(where + ": key seq " + std::to_string(level.keys[i]) +
-                          " beyond the version");
-      }
-      if (previous && !(*previous < (*holder)->key)) {
-        errors->push_back(where + ": key " + Escape((*holder)->key) +
-                          " is not after " + Escape(*previous));
-      }
-      previous = (*holder)->key;
-    }
-  };
-  if (snap.root()) visit(*snap.root(), 0, true);
-}
 
 // The library's check of every file, then the tree invariants at the
 // version (when the files verify).
@@ -406,7 +239,12 @@ Status Verify(const std::string& dir, const std::string& checkout,
     if (snap.ok()) {
       version = snap->version();
       progress->Stage("checking tree nodes");
-      VerifyTree(*snap, &errors, progress);
+      btree::TreeCheckOptions check;
+      check.on_node = [progress] { progress->Add(); };
+      check.quote_key = [](std::string_view key) { return Escape(key); };
+      for (std::string& e : btree::CheckTree(*snap, check)) {
+        errors.push_back(std::move(e));
+      }
     } else {
       errors.push_back(snap.status().ToString());
     }
@@ -445,7 +283,11 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
   std::string dir, checkout;
   OutputOptions o;
   bool tree = false, stats = false, verify = false, quiet = false;
-  app.add_option("DIR", dir, "Store directory")->required();
+  app.add_option("DIR", dir,
+                 "Store directory, or bee://HOST:PORT/KEYHEX (a remote store)")
+      ->required();
+  RemoteFlags remote;
+  AddRemoteFlags(&app, &remote, "--net-stats");
   app.add_option("--checkout", checkout, "Inspect version V (default: latest)")
       ->option_text("V");
   app.add_flag("--json", o.json, "One JSON object per line");
@@ -460,16 +302,28 @@ int RunBeeDump(int argc, const char* const* argv, std::ostream& out,
                "No progress line on stderr (drawn only on a terminal)");
   auto run = [&]() -> Status {
     if (verify) {
+      if (IsRemote(dir)) {
+        return Status::InvalidArgument(
+            "--verify checks a store's files: give a directory (bee "
+            "replicate copies a remote store into one)");
+      }
       Progress progress(&err, !quiet, terminal, "verifying");
       return Verify(dir, checkout, o, out, err, &progress);
     }
-    BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, err));
+    BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, &remote, err));
     BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, checkout));
     if (tree) return DumpTree(snap, o, out);
     if (stats) return DumpStats(*bee, snap, o, out);
     return DumpBlocks(*bee, snap, o, out);
   };
-  return RunTool(app, argc, argv, run, out, err);
+  return RunTool(
+      app, argc, argv,
+      [&] {
+        Status s = run();
+        PrintRemoteStats(remote, err);
+        return s;
+      },
+      out, err);
 }
 
 }  // namespace bee::tools

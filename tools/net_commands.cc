@@ -1,7 +1,5 @@
 #include "tools/net_commands.h"
 
-#include <atomic>
-#include <csignal>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -10,44 +8,11 @@
 #include "remote/replicate.h"
 #include "remote/server.h"
 #include "tools/progress.h"
+#include "tools/stop_signals.h"
 
 namespace bee::tools {
-namespace {
 
 using nlohmann::json;
-
-// SIGINT/SIGTERM stop the command: a serve loop is stopped through its
-// (async-signal-safe) Stop, a replication through its stop flag.
-std::atomic<net::EventLoop*> g_loop{nullptr};
-std::atomic<bool> g_stop{false};
-
-extern "C" void OnStopSignal(int) {
-  g_stop.store(true);
-  if (net::EventLoop* loop = g_loop.load()) loop->Stop();
-}
-
-// Installs the handlers for the life of the command, then restores them.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop.store(false);
-    struct sigaction sa = {};
-    sa.sa_handler = OnStopSignal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    g_loop.store(nullptr);
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ = {}, old_term_ = {};
-};
-
-}  // namespace
 
 Status Serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
   BEE_ASSIGN_OR_RETURN(auto loop, net::EventLoop::Create());
@@ -63,8 +28,7 @@ Status Serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
     BEE_RETURN_IF_ERROR(server->AddDirectory(dir));
   }
   BEE_RETURN_IF_ERROR(server->Listen());
-  StopSignals signals;
-  g_loop.store(loop.get());
+  StopSignals signals(loop.get());
   const auto cores = server->cores();
   if (args.json) {
     json stores = json::array();
@@ -85,7 +49,7 @@ Status Serve(const ServeArgs& args, std::ostream& out, std::ostream& err) {
     }
   }
   out << std::flush;
-  if (!g_stop.load()) BEE_RETURN_IF_ERROR(loop->Run());
+  if (!StopSignals::Requested()) BEE_RETURN_IF_ERROR(loop->Run());
   return Status::OK();
 }
 
@@ -98,7 +62,7 @@ Status Replicate(const ReplicateArgs& args, std::ostream& out,
   remote::ReplicateOptions options;
   options.live = args.live;
   options.stall_timeout = std::chrono::milliseconds(args.timeout_ms);
-  options.stop = &g_stop;
+  options.stop = StopSignals::Flag();
   options.progress = [&](uint64_t held, uint64_t) {
     if (held > shown) {
       progress.Add(held - shown);

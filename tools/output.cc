@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "encoding/bytes.h"
+#include "tools/json_value.h"
 
 namespace bee::tools {
 namespace {
@@ -104,6 +105,53 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+std::string DecodeUtf8Lossy(std::string_view s) {
+  if (IsValidUtf8(s)) return std::string(s);
+  static constexpr char kReplacement[] = "\xef\xbf\xbd";  // U+FFFD
+  std::string out;
+  out.reserve(s.size() + 8);
+  size_t i = 0;
+  while (i < s.size()) {
+    const uint8_t c = Byte(s[i]);
+    // The sequence's length and the range its second byte must be in
+    // (which excludes overlong forms, surrogates and values past U+10FFFF).
+    size_t need = 0;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (c < 0x80) {
+      out.push_back(s[i++]);
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      out += kReplacement;
+      i++;
+      continue;
+    }
+    size_t k = 1;
+    for (; k <= need && i + k < s.size(); k++) {
+      const uint8_t cc = Byte(s[i + k]);
+      if (cc < lo || cc > hi) break;
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    if (k > need) {
+      out.append(s.data() + i, need + 1);
+    } else {
+      out += kReplacement;  // the maximal bad prefix, then resume at s[i+k]
+    }
+    i += k;
+  }
+  return out;
+}
+
 void AppendUint(std::string* out, uint64_t v) {
   char digits[20];
   auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v);
@@ -158,6 +206,23 @@ void AppendCell(std::string* out, std::string_view bytes,
     AppendHex(out, bytes);
   } else {
     AppendEscaped(out, bytes);
+  }
+}
+
+void AppendCell(std::string* out, std::string_view bytes, Encoding enc) {
+  switch (enc) {
+    case Encoding::kBinary:
+      AppendHex(out, bytes);
+      return;
+    case Encoding::kUtf8:
+      AppendEscaped(out, DecodeUtf8Lossy(bytes));
+      return;
+    case Encoding::kJson:
+      out->append(JsonPretty(bytes));
+      return;
+    case Encoding::kAuto:
+      AppendEscaped(out, bytes);
+      return;
   }
 }
 
@@ -217,16 +282,35 @@ void AppendBytesJson(std::string* out, std::string_view bytes,
   }
 }
 
+void AppendBytesJson(std::string* out, std::string_view bytes, Encoding enc) {
+  switch (enc) {
+    case Encoding::kBinary:
+      out->push_back('"');
+      AppendHex(out, bytes);
+      out->push_back('"');
+      return;
+    case Encoding::kUtf8:
+      AppendJsonString(out, DecodeUtf8Lossy(bytes));
+      return;
+    case Encoding::kJson:
+      out->append(bytes);
+      return;
+    case Encoding::kAuto:
+      AppendBytesJson(out, bytes, OutputOptions{});
+      return;
+  }
+}
+
 void AppendEntryJson(std::string* out, uint64_t seq, std::string_view key,
                      std::optional<std::string_view> value,
                      const OutputOptions& o) {
   out->append("{\"seq\":");
   AppendUint(out, seq);
   out->append(",\"key\":");
-  AppendBytesJson(out, key, o);
+  AppendBytesJson(out, key, o.key_encoding());
   out->append(",\"value\":");
   if (value) {
-    AppendBytesJson(out, *value, o);
+    AppendBytesJson(out, *value, o.value_encoding());
   } else {
     out->append("null");
   }
@@ -240,15 +324,30 @@ nlohmann::ordered_json BytesJson(std::string_view bytes,
   return nlohmann::ordered_json{{"hex", HexEncode(bytes)}};
 }
 
+nlohmann::ordered_json BytesJson(std::string_view bytes, Encoding enc) {
+  switch (enc) {
+    case Encoding::kBinary:
+      return HexEncode(bytes);
+    case Encoding::kUtf8:
+      return DecodeUtf8Lossy(bytes);
+    case Encoding::kJson:
+      return nlohmann::ordered_json::parse(bytes, nullptr, false);
+    case Encoding::kAuto:
+      break;
+  }
+  return BytesJson(bytes, OutputOptions{});
+}
+
 nlohmann::ordered_json ValueJson(const std::optional<std::string>& v,
                                  const OutputOptions& o) {
-  return v ? BytesJson(*v, o) : nlohmann::ordered_json(nullptr);
+  return v ? BytesJson(*v, o.value_encoding())
+           : nlohmann::ordered_json(nullptr);
 }
 
 nlohmann::ordered_json EntryJson(const btree::Entry& e,
                                  const OutputOptions& o) {
   return nlohmann::ordered_json{{"seq", e.seq},
-                                {"key", BytesJson(e.key, o)},
+                                {"key", BytesJson(e.key, o.key_encoding())},
                                 {"value", ValueJson(e.value, o)}};
 }
 
@@ -263,9 +362,15 @@ std::string Cell(std::string_view bytes, const OutputOptions& o) {
   return out;
 }
 
+std::string Cell(std::string_view bytes, Encoding enc) {
+  std::string out;
+  AppendCell(&out, bytes, enc);
+  return out;
+}
+
 std::string ValueCell(const std::optional<std::string>& v,
                       const OutputOptions& o) {
-  return v ? Cell(*v, o) : "(no value)";
+  return v ? Cell(*v, o.value_encoding()) : "(no value)";
 }
 
 // ---------------------------------------------------------------- OutBuffer
@@ -318,10 +423,10 @@ void EntryTable::AddEntry(uint64_t seq, std::string_view key,
                           std::optional<std::string_view> value) {
   AppendUint(&text_, seq);
   EndCell();
-  AppendCell(&text_, key, o_);
+  AppendCell(&text_, key, o_.key_encoding());
   EndCell();
   if (value) {
-    AppendCell(&text_, *value, o_);
+    AppendCell(&text_, *value, o_.value_encoding());
   } else {
     text_ += "(no value)";
   }

@@ -25,12 +25,33 @@
 
 namespace bee::tools {
 
+// How keys and values are given and printed: hyperbee's encodings
+// (FORMAT.md §10.7), plus the tool's default. kAuto: bytes as they are,
+// printed as text when valid UTF-8, escaped (people) or {"hex": ...} (JSON)
+// otherwise. kUtf8: text, decoded as Node does (each invalid sequence
+// becomes U+FFFD). kBinary: hex. kJson: a JSON value (tools/json_value.h).
+enum class Encoding : uint8_t { kAuto, kUtf8, kBinary, kJson };
+
 struct OutputOptions {
-  bool json = false;  // one JSON object per line
-  bool hex = false;   // keys and values as hex strings
+  bool json = false;                // one JSON object per line
+  bool hex = false;                 // keys and values as hex strings (kBinary)
+  Encoding keys = Encoding::kAuto;  // --key-encoding
+  Encoding values = Encoding::kAuto;  // --value-encoding
+  // What entries' keys and values print as: the encoding given, else
+  // kBinary with --hex, else kAuto.
+  Encoding key_encoding() const {
+    return keys == Encoding::kAuto && hex ? Encoding::kBinary : keys;
+  }
+  Encoding value_encoding() const {
+    return values == Encoding::kAuto && hex ? Encoding::kBinary : values;
+  }
 };
 
 bool IsValidUtf8(std::string_view s);
+
+// `s` with each invalid UTF-8 sequence replaced by U+FFFD, as Node's
+// Buffer.toString('utf-8') (the WHATWG decoder) does.
+std::string DecodeUtf8Lossy(std::string_view s);
 
 // Printable for a terminal: valid UTF-8 without control characters is kept;
 // everything else is escaped (\n, \t, \\, \xNN).
@@ -44,6 +65,10 @@ void AppendEscaped(std::string* out, std::string_view bytes);
 // As Cell.
 void AppendCell(std::string* out, std::string_view bytes,
                 const OutputOptions& o);
+// A key or value under `enc` for people. kJson: REQUIRES bytes is
+// JsonStringify output (callers normalise first and name the entry whose
+// bytes are not JSON); printed as JsonPretty.
+void AppendCell(std::string* out, std::string_view bytes, Encoding enc);
 // A JSON string literal, escaped byte for byte as nlohmann's dump() does
 // (", \, \b \f \n \r \t, other bytes below 0x20 as \u00xx; the rest as is).
 // REQUIRES: utf8 is valid UTF-8 (IsValidUtf8).
@@ -51,14 +76,23 @@ void AppendJsonString(std::string* out, std::string_view utf8);
 // As BytesJson(bytes, o).dump().
 void AppendBytesJson(std::string* out, std::string_view bytes,
                      const OutputOptions& o);
-// As EntryJson(entry, o).dump(): {"seq":N,"key":...,"value":...|null}.
+// A key or value under `enc` as a JSON value: kJson appends the bytes as
+// they are (REQUIRES: JsonStringify output), kUtf8 a string (decoded
+// lossily), kBinary a hex string, kAuto as above.
+void AppendBytesJson(std::string* out, std::string_view bytes, Encoding enc);
+// As EntryJson(entry, o).dump(): {"seq":N,"key":...,"value":...|null}, the
+// key under o.key_encoding() and the value under o.value_encoding().
 void AppendEntryJson(std::string* out, uint64_t seq, std::string_view key,
                      std::optional<std::string_view> value,
                      const OutputOptions& o);
 
-// A key or value for JSON output.
+// A key or value for JSON output (kAuto, or kBinary with o.hex).
 nlohmann::ordered_json BytesJson(std::string_view bytes,
                                  const OutputOptions& o);
+// Under `enc`; kJson bytes are parsed by nlohmann-json, whose number format
+// may differ from JS's: the CLI prints entries with the Append functions.
+nlohmann::ordered_json BytesJson(std::string_view bytes, Encoding enc);
+// A value under o.value_encoding() (null when absent).
 nlohmann::ordered_json ValueJson(const std::optional<std::string>& v,
                                  const OutputOptions& o);
 nlohmann::ordered_json EntryJson(const btree::Entry& e, const OutputOptions& o);
@@ -110,7 +144,9 @@ class EntryTable {
   EntryTable& operator=(const EntryTable&) = delete;
 
   void Add(const std::vector<std::string>& row);
-  // The row "seq  key  value" (or "(no value)") without temporaries.
+  // The row "seq  key  value" (or "(no value)") without temporaries, the
+  // key and value under the options' encodings (kJson: REQUIRES as
+  // AppendCell).
   void AddEntry(uint64_t seq, std::string_view key,
                 std::optional<std::string_view> value);
   // Prints what was added.
@@ -134,8 +170,10 @@ class EntryTable {
   size_t cell_start_ = 0;
 };
 
-// The human cell for a key or value.
+// The human cell for bytes (kAuto, or kBinary with o.hex), or under `enc`.
 std::string Cell(std::string_view bytes, const OutputOptions& o);
+std::string Cell(std::string_view bytes, Encoding enc);
+// A value under o.value_encoding(), or "(no value)".
 std::string ValueCell(const std::optional<std::string>& v,
                       const OutputOptions& o);
 

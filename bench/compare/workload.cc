@@ -5,6 +5,7 @@
 #include "bench/compare/workload.h"
 
 #include <sodium.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,6 +38,12 @@ Dataset::Dataset(size_t n, bool with_values) : n_(n) {
       for (size_t w = 0; w < kValueWords; w++) rng.Next();
     }
   }
+}
+
+double ProcessCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 std::vector<size_t> Picks(uint64_t seed, size_t count, size_t n) {
@@ -107,9 +114,11 @@ Result<Measurement> TimedLoad(Engine* e, const std::string& dir, const Sizes& s,
               [&](size_t a, size_t b) { return d.key(a) < d.key(b); });
   }
   BEE_RETURN_IF_ERROR(e->Create(dir));
+  const double cpu = ProcessCpuSeconds();
   const auto start = Clock::now();
   BEE_RETURN_IF_ERROR(Load(e, d, order, s.batch));
   Measurement m{s.n, SecondsSince(start), 0, {}};
+  m.extra.emplace_back("cpu_seconds", ProcessCpuSeconds() - cpu);
   BEE_ASSIGN_OR_RETURN(m.checked, e->Scan(std::nullopt, -1));
   BEE_RETURN_IF_ERROR(Expect("entries after the load", m.checked, s.n));
   BEE_RETURN_IF_ERROR(e->Close());
@@ -121,12 +130,14 @@ template <typename GetFn>
 Result<Measurement> TimedGets(const Dataset& d, std::span<const size_t> picks,
                               GetFn get) {
   uint64_t found = 0;
+  const double cpu = ProcessCpuSeconds();
   const auto start = Clock::now();
   for (size_t i : picks) {
     BEE_ASSIGN_OR_RETURN(bool f, get(d.key(i)));
     found += f ? 1 : 0;
   }
   Measurement m{picks.size(), SecondsSince(start), found, {}};
+  m.extra.emplace_back("cpu_seconds", ProcessCpuSeconds() - cpu);
   BEE_RETURN_IF_ERROR(Expect("keys found", found, picks.size()));
   return m;
 }
@@ -162,9 +173,11 @@ Result<Measurement> GetsReopen(Engine* e, const std::string& dir,
 }
 
 Result<Measurement> TimedFullScan(Engine* e, const Sizes& s) {
+  const double cpu = ProcessCpuSeconds();
   const auto start = Clock::now();
   BEE_ASSIGN_OR_RETURN(size_t count, e->Scan(std::nullopt, -1));
   Measurement m{count, SecondsSince(start), count, {}};
+  m.extra.emplace_back("cpu_seconds", ProcessCpuSeconds() - cpu);
   BEE_RETURN_IF_ERROR(Expect("entries scanned", count, s.n));
   return m;
 }

@@ -82,6 +82,10 @@ using Clock = std::chrono::steady_clock;
 inline double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
+// CPU seconds the process (all its threads) has used: what a timed region
+// cost on a shared, busy machine, where wall time also counts the other
+// processes' turns (reported beside `seconds` as `cpu_seconds`).
+double ProcessCpuSeconds();
 
 // What a worker reports: `ops` operations took `seconds`; `checked` of the
 // answers were verified (keys found, entries scanned), which the workload

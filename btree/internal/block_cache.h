@@ -24,6 +24,7 @@
 #include <span>
 #include <vector>
 
+#include "btree/bee.h"
 #include "btree/internal/epoch.h"
 #include "btree/internal/seq_table.h"
 #include "encoding/block_codec.h"
@@ -112,8 +113,7 @@ FlatBlock MakeFlatBlock(std::span<const IndexLevelView> levels,
 // successfully and its bytes still valid.
 FlatBlock MakeFlatBlock(const NodeBlockView& block);
 
-// How much memory the cache may use, in bytes (BeeOptions::cache_bytes).
-inline constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
+using btree::kDefaultCacheBytes;  // btree/bee.h
 
 // One cached block. Owned by references: the cache holds one while the
 // block is cached and until no lock-free reader can still see it after its
@@ -127,8 +127,10 @@ struct CacheEntry {
   // changed while the entry exists.
   BlockPtr decoded;
   std::atomic<const NodeBlock*> decoded_raw{nullptr};
-  // The packed form of each level, built on first use, set once each.
-  std::unique_ptr<std::atomic<const std::string*>[]> packed;
+  // The packed form of each level, built on first use, set once each; the
+  // array itself is allocated (under the cache's lock) with the first, so
+  // a block never searched (a scan's) costs no allocation for it.
+  std::atomic<std::atomic<const std::string*>*> packed{nullptr};
   size_t charge = 0;           // bytes charged while cached (cache's lock)
   bool live = true;            // false once evicted (cache's lock)
   CacheEntry* prev = nullptr;  // the CLOCK ring (cache's lock)
@@ -324,6 +326,18 @@ class BlockCache {
   // The decoded form of a cached entry, built on first use.
   Result<BlockPtr> Decoded(Entry* entry) const;
   Result<std::string> Pack(LevelView level) const;
+  // The keys of those of `seqs` whose blocks are not cached, read in one
+  // verified batch (log::Core::GetMany) and scanned as Flatten scans them,
+  // without caching the blocks: (*keys)[i] says where seqs[i]'s key lies in
+  // *bytes, if it was read. Best effort: a block that cannot be read or
+  // decoded is left out (KeyOf then reports it). REQUIRES: a guard or pin.
+  struct ReadKey {
+    size_t begin = 0;
+    size_t size = 0;
+    bool found = false;
+  };
+  void ReadKeys(std::span<const uint64_t> seqs, std::string* bytes,
+                std::vector<ReadKey>* keys) const;
 
   // Publishes a new entry for seq. REQUIRES: mu_ held exclusively; seq not
   // cached.

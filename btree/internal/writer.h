@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "btree/bee.h"
 #include "btree/entry.h"
 #include "btree/internal/block_cache.h"
 #include "encoding/result.h"
@@ -61,10 +62,7 @@ struct WNode {
   bool leaf() const { return children.empty(); }
 };
 
-// Compare-and-swap predicate (FORMAT.md §5.4): called with the stored entry
-// and the entry about to replace it (value absent for a delete) only when
-// the key exists; false refuses the operation.
-using CasFn = std::function<bool(const Entry& prev, const Entry& next)>;
+using btree::CasFn;  // btree/bee.h
 
 // A flush's blocks: blocks[i] is the encoding of the batch's block i (a
 // view into `chunks`), flats[i] its flat form for the block cache. Reused

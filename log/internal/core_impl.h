@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "log/internal/node_cache.h"
 #include "log/internal/storage_records.h"
 #include "log/internal/subscribers.h"
+#include "log/internal/verified_runs.h"
 
 namespace bee::log {
 
@@ -42,6 +44,7 @@ class Core::Impl {
   bool read_only_ = false;        // CoreOptions::read_only: files opened kRead
   bool compat_ = false;
   bool replica_ = false;  // sparse: blocks may be missing (bitfield)
+  BlockSource* block_source_ = nullptr;  // replicas only; not owned
   Hash32 key_{};
   Hash32 discovery_key_{};
   PublicKey public_key_{};
@@ -55,6 +58,10 @@ class Core::Impl {
   // before the log is shared), read with mu_ held shared.
   bool map_files_ = true;
   std::unique_ptr<MappedFile> data_map_, tree_map_;
+  // The runs of blocks verified in bulk (log/core_runs.cc): only when the
+  // files are mapped (null otherwise). Sized to the complete runs of the
+  // published length with the mappings; marked by readers.
+  std::unique_ptr<VerifiedRuns> runs_;
   bool closed_ = false;
   // The first failed write, fsync or head write of Append, Truncate or
   // Sync; once set, every further write is refused (see Sticky).
@@ -200,6 +207,10 @@ class Core::Impl {
   bool HasBlock(uint64_t block) const;
   // Reads block `block`, verified; *out is also the scratch buffer.
   Status ReadBlock(uint64_t block, std::string* out) const;
+  // A replica with a BlockSource: asks it, in one call, for the blocks of
+  // `indexes` below the length that the replica lacks. OK when none is
+  // missing (or there is no source). REQUIRES: mu_ not held.
+  Status FetchMissing(std::span<const uint64_t> indexes) const;
   // OK when `bytes` are those of block `block` below verified `leaf`: its
   // size, and its leaf hash (`hash` when already computed); else the
   // Corruption naming the block.
@@ -209,7 +220,53 @@ class Core::Impl {
   // Makes the mappings cover what the files are known to hold: their sizes
   // at open, the signed tree and data after an append. REQUIRES: mu_ held
   // exclusively, or the log not shared yet.
+  // Also sizes runs_ to the complete runs of head_.length.
   void ExtendMappings(uint64_t tree_end, uint64_t data_end);
+
+  // Bulk verification of aligned runs (log/core_runs.cc). REQUIRES: mu_
+  // held (shared is enough).
+  //
+  // Verifies run `run` (< runs_->size()) in bulk and marks it: every tree
+  // record of the run and every byte of its blocks, against its root
+  // verified up to a signed root. False when something does not verify or
+  // lies outside the mappings (its blocks are then read the usual way, which
+  // names what is wrong).
+  bool VerifyRun(uint64_t run) const;
+  // Block `block`'s leaf record (placed) and bytes (a view into the
+  // mapping) when it lies in a complete run that is verified (verifying the
+  // run first if needed); the caller must still check the bytes against
+  // the leaf hash. False when the block must be read the usual way.
+  bool LocateInRun(uint64_t block, PlacedNode* leaf,
+                   std::string_view* bytes) const;
+  // Starts loading the records LocateInRun will read for `block` into the
+  // CPU cache, when its run is verified already.
+  void PrefetchInRun(uint64_t block) const;
+  // Get's bytes of `block` through LocateInRun, hashed against its leaf;
+  // false when the block must be read the usual way (ReadBlock).
+  bool ReadBlockInRun(uint64_t block, std::string* out) const;
+
+  // Read-only followers (files read with pread, never mapped: see
+  // log/internal/mapped_file.h) verify runs too, but cannot keep views of
+  // them: WarmRun reads run `run`'s records and bytes with one read each,
+  // proves them as VerifyRun does, and puts the run's 64 leaves (placed)
+  // in the node cache, so within its budget a later read of one of its
+  // blocks is one read of the block's bytes hashed against its verified
+  // leaf (VerifyLeaves takes cached leaves; ReadBlock too). Evicted leaves
+  // are verified again when needed; Refresh and Truncate drop the leaves
+  // they invalidate with the rest of the cache (NodeCache::DropFrom).
+  // False when the run is not complete below head_.length or does not
+  // verify (its blocks are then read the usual way, which names the error).
+  struct RunBuffers {
+    std::string records, data, scratch;
+    std::vector<uint64_t> indexes, runs;
+    std::vector<PlacedNode> placed;
+    std::vector<uint8_t> found;
+  };
+  bool WarmsLeaves() const;
+  bool WarmRun(uint64_t run, RunBuffers* buffers) const;
+  // Warms the runs of those `blocks` (< head_.length) whose leaves are not
+  // cached, each run once.
+  void WarmLeaves(std::span<const uint64_t> blocks, RunBuffers* buffers) const;
 
   // Batched verified reads (log/core_read.cc). Reads `chunk` (any order,
   // duplicates allowed) as Core::GetMany does, calling fn in order; stops
@@ -218,6 +275,10 @@ class Core::Impl {
   Status ReadChunk(std::span<const uint64_t> chunk,
                    const std::function<Status(uint64_t, std::string_view)>& fn,
                    ReadBatch* batch) const;
+  // Reads the blocks of `chunk` that LocateInRun places and whose bytes
+  // hash to their leaf: sets batch->in_run and batch->run_bytes per index
+  // of the chunk; returns how many it read.
+  size_t ReadFromRuns(std::span<const uint64_t> chunk, ReadBatch* batch) const;
   // The leaves of the sorted unique `blocks` of the batch, verified with
   // each merkle node read and hashed once (the multi-buffer hashes), level
   // by level up to a cached node or a signed root; caches what it verified.

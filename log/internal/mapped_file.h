@@ -63,6 +63,17 @@ class MappedFile {
     return Status::OK();
   }
 
+  // Bytes [offset, offset + n) as a view into the mapping, valid until the
+  // next Extend; false (and *out untouched) when they do not lie below the
+  // known end of a mapping.
+  bool View(uint64_t offset, size_t n, std::string_view* out) const {
+    if (mapping_ == nullptr || offset + n > known_end_ || offset + n < offset) {
+      return false;
+    }
+    *out = std::string_view(mapping_->data() + offset, n);
+    return true;
+  }
+
   // Bytes readable without a system call (0 when not mapped).
   uint64_t mapped_bytes() const { return known_end_; }
 

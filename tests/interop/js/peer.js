@@ -68,7 +68,8 @@
 //   history {bee, gt?, gte?, lt?, lte? (seq numbers), reverse?, limit?}
 //     -> {result: [{type, seq, key, value}]}
 //   checkout defaults to the bee's current version; entry = {seq, key, value}
-//   (bee.js's shapes).
+//   (bee.js's shapes). get, range and diff take head?: bool: read the bee
+//   itself (db.get, db.createReadStream), not a checkout of its version.
 //
 // Core level.
 //   info {bee} -> {key, discoveryKey, length, contiguousLength, byteLength,
@@ -83,6 +84,22 @@
 //   blocks {bee, start?, end?} -> {blocks: [hex]}   (core.get(i), fetching)
 //   (reads, download and blocks on a reader of length 0 first wait for a
 //   peer and its length, as above)
+//
+// Traffic (for the hyperbee extension's measurements, PROTOCOL.md §15).
+//   traffic {bee, reset?: bool} -> {requests, blockRequests, blocks, bytes,
+//     roundTrips, extensionSent, extensionReceived, ms} since the last
+//     reset (or the bee's creation); reset: start counting anew after the
+//     reply. roundTrips = the highest request wave, where a request's wave
+//     is 1 + the highest wave among the answers received before it was
+//     sent, an answer has its request's wave, and an extension message
+//     received counts as an answer of the wave of our last one sent (the
+//     definition of the recorded sessions' analysis). ms = since the reset.
+//     atResult: the same counters when the last read command (get, range,
+//     ...) had its answer, before background prefetching went on; null
+//     before one.
+//   proxy {port, host? (default 127.0.0.1), delay: ms each way}
+//     A TCP proxy to host:port that holds every chunk `delay` ms in each
+//     direction (order kept). -> {port}
 //
 //   close -> {} then the peer exits 0 (bees, connections and servers closed,
 //     temp directories deleted).
@@ -186,10 +203,121 @@ async function addBee (msg, core, tempDir) {
   const db = new Hyperbee(core, opts)
   await db.ready()
   core.on('verification-error', (err) => log(`bee ${msg.name}: verification error:`, err.message))
-  const b = { name: msg.name, db, core, tempDir }
+  const b = { name: msg.name, db, core, tempDir, traffic: newTraffic() }
+  core.on('peer-add', (peer) => tapPeer(b, peer))
   state.bees.set(msg.name, b)
   for (const c of state.conns.values()) core.replicate(c.noise)
   return b
+}
+
+function newTraffic () {
+  return {
+    requests: 0,
+    blockRequests: 0,
+    blocks: 0,
+    bytes: 0,
+    roundTrips: 0,
+    extensionSent: 0,
+    extensionReceived: 0,
+    answered: 0, // the highest wave answered so far
+    extensionWave: 0, // the wave of our last extension message
+    start: Date.now()
+  }
+}
+
+// Counts a peer's requests, answers and extension messages in b.traffic
+// (wrapping the channel's senders and the peer's handlers, which hypercore
+// looks up per message).
+function tapPeer (b, peer) {
+  const waves = new Map() // request id -> wave
+  const request = peer.wireRequest
+  const sendRequest = request.send.bind(request)
+  request.send = (m) => {
+    const t = b.traffic
+    const wave = t.answered + 1
+    t.requests++
+    if (m.block) t.blockRequests++
+    t.roundTrips = Math.max(t.roundTrips, wave)
+    waves.set(m.id, wave)
+    return sendRequest(m)
+  }
+  const extension = peer.wireExtension
+  const sendExtension = extension.send.bind(extension)
+  extension.send = (m) => {
+    const t = b.traffic
+    t.extensionSent++
+    t.extensionWave = t.answered + 1
+    return sendExtension(m)
+  }
+  const answer = (id) => {
+    const wave = waves.get(id) || 0
+    if (wave > b.traffic.answered) b.traffic.answered = wave
+  }
+  const ondata = peer.ondata.bind(peer)
+  peer.ondata = (m) => {
+    const t = b.traffic
+    if (m.block) {
+      t.blocks++
+      t.bytes += m.block.value.byteLength
+    }
+    answer(m.request)
+    return ondata(m)
+  }
+  const onnodata = peer.onnodata.bind(peer)
+  peer.onnodata = (m) => {
+    answer(m.request)
+    return onnodata(m)
+  }
+  const onextension = peer.onextension.bind(peer)
+  peer.onextension = (m) => {
+    const t = b.traffic
+    t.extensionReceived++
+    if (t.extensionWave > t.answered) t.answered = t.extensionWave
+    return onextension(m)
+  }
+}
+
+function trafficOf (b) {
+  const { answered, extensionWave, start, ...t } = b.traffic
+  t.ms = Date.now() - start
+  return t
+}
+
+function traffic (msg) {
+  const b = beeOf(msg)
+  const t = trafficOf(b)
+  t.atResult = b.trafficAtResult || null
+  if (msg.reset) {
+    b.traffic = newTraffic()
+    b.trafficAtResult = null
+  }
+  return t
+}
+
+// A TCP proxy holding each chunk `delay` ms each way.
+async function proxy (msg) {
+  const port = need(msg, 'port')
+  const host = msg.host || '127.0.0.1'
+  const delay = need(msg, 'delay')
+  const hold = (from, to) => {
+    from.on('data', (chunk) => setTimeout(() => to.destroyed || to.write(chunk), delay))
+    from.on('end', () => setTimeout(() => to.end(), delay))
+    from.on('error', () => to.destroy())
+    from.on('close', () => setTimeout(() => to.destroy(), delay))
+  }
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host)
+    client.setNoDelay(true)
+    upstream.setNoDelay(true)
+    hold(client, upstream)
+    hold(upstream, client)
+  })
+  state.servers.push(server)
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  return { port: server.address().port }
 }
 
 function checkNewName (msg) {
@@ -329,11 +457,27 @@ async function seenBee (msg) {
   return b
 }
 
-// Reads through bee.js's read(), at the bee's current version by default.
+// The bee itself in place of its checkouts, for read(): reads at the head,
+// as a plain db.get / db.createReadStream does.
+function headOnly (db) {
+  return {
+    checkout: () => ({
+      get: (key, opts) => db.get(key, opts),
+      createReadStream: (r, opts) => db.createReadStream(r, opts),
+      createDiffStream: (from, r, opts) => db.createDiffStream(from, r, opts),
+      close: async () => {}
+    })
+  }
+}
+
+// Reads through bee.js's read(), at the bee's current version by default
+// (`head: true`: on the bee itself rather than a checkout of it).
 async function beeRead (msg, r) {
   const b = await seenBee(msg)
   if (r.history === undefined && r.checkout === undefined) r.checkout = b.db.version
-  return { result: await read(b.db, r) }
+  const result = await read(msg.head ? headOnly(b.db) : b.db, r)
+  b.trafficAtResult = trafficOf(b)
+  return { result }
 }
 
 // Waits until a connection serves `b`'s core. Protomux rejects the channel
@@ -444,6 +588,8 @@ const COMMANDS = {
   waitPeer,
   download,
   blocks,
+  traffic,
+  proxy,
   close: async () => {
     await closeAll()
     return {}

@@ -9,6 +9,7 @@
 
 #include "btree/diff.h"
 #include "btree/history.h"
+#include "btree/internal/snapshot_access.h"
 #include "btree/iterator.h"
 #include "tests/util/fault_env.h"
 
@@ -46,7 +47,7 @@ std::vector<Entry> Scan(const Snapshot& snap, RangeOptions options = {}) {
 
 // The cache may pass its budget by at most the entry it just took.
 void CheckWithinBudget(const Bee& bee) {
-  const auto& cache = bee.GetSnapshot().value().cache();
+  const auto& cache = internal::CacheOf(bee.GetSnapshot().value());
   CHECK(cache.usage() <= cache.budget() + 16 * 1024);
 }
 
@@ -127,8 +128,8 @@ TEST_CASE(
   }
   CheckWithinBudget(*tiny);
   // It did evict: the tree does not fit.
-  CHECK(a.cache().cached_blocks() < tiny->core().length() / 4);
-  CHECK(b.cache().cached_blocks() > tiny->core().length() / 2);
+  CHECK(internal::CacheOf(a).cached_blocks() < tiny->core().length() / 4);
+  CHECK(internal::CacheOf(b).cached_blocks() > tiny->core().length() / 2);
 
   // Diff and history across the evictions.
   const std::vector<uint64_t> ends = tiny->Boundaries();
@@ -196,7 +197,7 @@ TEST_CASE(
     i++;
   }
   CHECK(i == 3000);
-  CHECK(snap.cache().cached_blocks() < 3000 / 4);
+  CHECK(internal::CacheOf(snap).cached_blocks() < 3000 / 4);
 }
 
 TEST_CASE("the cache frees evicted blocks once no reader can see them",
@@ -223,13 +224,13 @@ TEST_CASE("the cache frees evicted blocks once no reader can see them",
       auto v = it.NextView();
       REQUIRE(v.ok());
       if (!v->has_value()) break;
-      peak = std::max(peak, snap.cache().usage());
-      waiting = std::max(waiting, snap.cache().retired_objects());
+      peak = std::max(peak, internal::CacheOf(snap).usage());
+      waiting = std::max(waiting, internal::CacheOf(snap).retired_objects());
     }
     for (int j = 0; j < 4000; j += 3) {
       REQUIRE(snap.Get("k" + std::to_string(j)).ok());
-      peak = std::max(peak, snap.cache().usage());
-      waiting = std::max(waiting, snap.cache().retired_objects());
+      peak = std::max(peak, internal::CacheOf(snap).usage());
+      waiting = std::max(waiting, internal::CacheOf(snap).retired_objects());
     }
   }
   CHECK(peak <= kTinyBudget + 16 * 1024);
@@ -241,14 +242,14 @@ TEST_CASE("the cache frees evicted blocks once no reader can see them",
     for (int i = 0; i < 4000; i += 2) {
       REQUIRE(batch->Put("k" + std::to_string(i), "new").ok());
     }
-    CHECK(snap.cache().retired_objects() > 256);
+    CHECK(internal::CacheOf(snap).retired_objects() > 256);
     REQUIRE(batch->Flush().ok());
   }
   // The next read that loads a block frees them.
   RangeOptions some;
   some.limit = 50;
   Scan(bee->GetSnapshot().value(), some);
-  CHECK(snap.cache().retired_objects() <= 256);
+  CHECK(internal::CacheOf(snap).retired_objects() <= 256);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "btree/history.h"
+#include "btree/internal/snapshot_access.h"
 #include "btree/iterator.h"
 #include "tests/util/fault_env.h"
 
@@ -127,7 +128,8 @@ TEST_CASE("concurrent readers and a writer under a tiny cache budget",
                          std::nullopt, options)
                  .value();
   ReadWhileWriting(bee.get());
-  CHECK(bee->GetSnapshot().value().cache().usage() <= (8 << 10) + 16 * 1024);
+  CHECK(internal::CacheOf(bee->GetSnapshot().value()).usage() <=
+        (8 << 10) + 16 * 1024);
 }
 
 TEST_CASE("concurrent live history sees every new block in order",

@@ -9,7 +9,8 @@
 #include <random>
 #include <sstream>
 
-#include "btree/version_root.h"
+#include "btree/internal/snapshot_access.h"
+#include "btree/internal/version_root.h"
 #include "encoding/block_codec.h"
 #include "tests/util/bee_replay.h"
 #include "tests/util/drain.h"
@@ -131,7 +132,8 @@ TEST_CASE("scenario A's recorded lookups and roots, on hyperbee's blocks",
   for (const char* name : {"get_k", "get_b", "get_c", "get_nv"}) {
     CAPTURE(name);
     const json& want = reads[name];
-    auto got = Lookup(snap.cache(), snap.root(), std::string(name + 4));
+    auto got = Lookup(internal::CacheOf(snap), internal::RootOf(snap),
+                      std::string(name + 4));
     REQUIRE(got.ok());
     if (want.is_null()) {
       CHECK_FALSE(got->has_value());
@@ -146,7 +148,7 @@ TEST_CASE("scenario A's recorded lookups and roots, on hyperbee's blocks",
       CHECK((*got)->value == want["value"].get<std::string>());
     }
   }
-  const internal::BlockCache& cache = snap.cache();
+  const internal::BlockCache& cache = internal::CacheOf(snap);
   for (uint64_t v : {uint64_t{0}, uint64_t{1}})
     CHECK_FALSE(RootOfVersion(cache, v)->has_value());
   CHECK(*RootOfVersion(cache, 46) == internal::NodeRef{45, 0});
@@ -179,7 +181,7 @@ void CheckEveryVersion(const std::string& name) {
     rev.reverse = true;
     REQUIRE(test::Drain(RangeIterator(*snap, rev)) == ModelRange(state, rev));
     for (const std::string& key : raw.keys) {
-      auto got = Lookup(snap->cache(), snap->root(), key);
+      auto got = Lookup(internal::CacheOf(*snap), internal::RootOf(*snap), key);
       REQUIRE(got.ok());
       auto it = state.find(key);
       if (it == state.end()) {

@@ -1,6 +1,7 @@
 #include "encoding/varint.h"
 
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include "encoding/bytes.h"
 
@@ -68,6 +69,27 @@ TEST_CASE("hex decode rejects bad input with a clear message", "[encoding]") {
   auto bad = HexDecode("zz");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().message().find("position 0") != std::string::npos);
+  // Every byte value: hex digits decode, anything else is named by its
+  // position, wherever it is.
+  for (int c = 0; c < 256; c++) {
+    const char ch = static_cast<char>(c);
+    const bool digit = std::isxdigit(c) != 0;
+    for (size_t at = 0; at < 6; at++) {
+      std::string hex = "a1B2c3";
+      hex[at] = ch;
+      CAPTURE(c, at);
+      auto got = HexDecode(hex);
+      REQUIRE(got.ok() == digit);
+      if (digit) {
+        std::string lower = hex;
+        for (char& x : lower) x = static_cast<char>(std::tolower(x));
+        CHECK(HexEncode(got.value()) == lower);
+      } else {
+        CHECK(got.status().message() ==
+              "invalid hex character at position " + std::to_string(at));
+      }
+    }
+  }
   auto fixed = HexDecodeFixed<4>("0102", "seed");
   REQUIRE_FALSE(fixed.ok());
   CHECK(fixed.status().message().find("seed") != std::string::npos);

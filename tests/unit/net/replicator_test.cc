@@ -148,6 +148,45 @@ TEST_CASE("replicator: a reader downloads a whole log, every block verified") {
   CHECK(link.to_b.sent[1] == MessageType::kRange);
 }
 
+TEST_CASE(
+    "replicator: single blocks are downloaded on demand, each wave one "
+    "round trip") {
+  auto writer = Writer(200);
+  Replica replica(*writer);
+  Link link(writer.get(), replica.core.get());
+  link.b->Download(0, 0);  // the signed length only
+  link.Open();
+  REQUIRE(link.error_b.ok());
+  REQUIRE(replica.core->length() == 200);
+  CHECK(replica.core->held_blocks() == 0);
+  CHECK(link.b->stats().round_trips == 0);  // the first contact is not one
+
+  const std::vector<uint64_t> wave = {150, 3, 77};
+  link.b->DownloadBlocks(wave);
+  CHECK(link.b->blocks_wanted() == 3);
+  link.Run();
+  REQUIRE(link.error_b.ok());
+  for (uint64_t b : wave) CHECK(replica.core->Has(b));
+  CHECK(replica.core->held_blocks() == 3);
+  CHECK(link.b->blocks_wanted() == 0);
+  CHECK(link.b->stats().blocks_received == 3);
+  CHECK(link.b->stats().round_trips == 1);
+
+  // A second wave, one held already: one more round trip, one block.
+  const std::vector<uint64_t> second = {3, 4};
+  link.b->DownloadBlocks(second);
+  link.Run();
+  CHECK(replica.core->Has(4));
+  CHECK(link.b->stats().blocks_received == 4);
+  CHECK(link.b->stats().round_trips == 2);
+  // Only held blocks: nothing is sent.
+  link.b->DownloadBlocks(second);
+  link.Run();
+  CHECK(link.b->stats().round_trips == 2);
+  RequireSameBlocks(*writer, *replica.core, 0);
+  CHECK(replica.core->Get(150).value() == writer->Get(150).value());
+}
+
 TEST_CASE("replicator: requests in flight never exceed the limit") {
   auto writer = Writer(100);
   Replica replica(*writer);

@@ -293,7 +293,7 @@ TEST_CASE("export and import: verified, refused on any mismatch, no leftovers",
       {"missing block", pub, sig, exported.substr(exported.find('\n') + 1),
        "expected seq 0"},
       {"not NDJSON", pub, sig, "hello\n", "line 1"},
-      {"short signature", pub, "abcd", exported, "--signature"},
+      {"short signature", pub, "abcd", exported, "68-byte signature"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);

@@ -1,7 +1,7 @@
 // Where a version's tree starts, and a plain B-tree point lookup over the
 // immutable decoded blocks (FORMAT.md §1.4-1.6, §10.1).
-#ifndef BEE_BTREE_VERSION_ROOT_H_
-#define BEE_BTREE_VERSION_ROOT_H_
+#ifndef BEE_BTREE_INTERNAL_VERSION_ROOT_H_
+#define BEE_BTREE_INTERNAL_VERSION_ROOT_H_
 
 #include <cstdint>
 #include <optional>
@@ -34,4 +34,4 @@ Result<Entry> EntryAt(const internal::BlockCache& cache, uint64_t seq);
 
 }  // namespace bee::btree
 
-#endif  // BEE_BTREE_VERSION_ROOT_H_
+#endif  // BEE_BTREE_INTERNAL_VERSION_ROOT_H_
