@@ -470,6 +470,8 @@ void Writer::Compact(size_t b) {
   while (j < levels.size()) {
     ChildRef* e = levels[j];
     if (e != nullptr && e->seq == p.seq) {
+      e->visit_offset = e->offset;
+      e->compacted = true;
       e->offset = j++;
     } else if (j == levels.size() - 1) {
       levels.pop_back();
@@ -492,13 +494,18 @@ FlatBlock Writer::EncodeBlock(size_t b, std::vector<uint64_t>* words,
     if (block.value) value = *block.value;
   } else {
     // The levels' numbers side by side, then views over them.
+    // hyperbee compacts and encodes one block after the other, so a
+    // reference to a later block of the batch carries that block's offset
+    // from before its compaction (the level may since have moved or gone;
+    // such a reference is never reached from the final root).
     const Pending& p = pending_[b];
     words->clear();
     for (const ChildRef* ref : p.levels) {
       for (const KeyRef& k : ref->node->keys) words->push_back(k.seq);
       for (const ChildRef* c : ref->node->children) {
         words->push_back(c->seq);
-        words->push_back(c->offset);
+        words->push_back(c->compacted && c->seq > p.seq ? c->visit_offset
+                                                         : c->offset);
       }
     }
     views->clear();
@@ -520,7 +527,9 @@ FlatBlock Writer::EncodeBlock(size_t b, std::vector<uint64_t>* words,
 void Writer::EncodeBlocks(EncodedBatch* out, bool parallel) {
   const size_t n = pending_.size();
   // Compaction first: it sets the offsets that later blocks' references
-  // carry, so every block must be compacted before any is encoded.
+  // carry, so every block must be compacted before any is encoded (each
+  // reference keeps its offset from before compaction for the earlier
+  // blocks that name it, see EncodeBlock).
   if (!separate_) {
     for (size_t b = 0; b + 1 < n; b++) Compact(b);
   }

@@ -37,10 +37,15 @@ namespace bee::btree::internal {
 struct WNode;
 
 // Level `offset` of block `seq`, and the node once it is in memory.
+// `visit_offset` keeps the offset the level had before its block was
+// compacted: a block encoded before that compaction (an earlier block of the
+// same batch, §8.3) carries it.
 struct ChildRef {
   uint64_t seq = 0;
   uint64_t offset = 0;
   WNode* node = nullptr;
+  bool compacted = false;
+  uint64_t visit_offset = 0;
 };
 
 // A key of a node: the seq of the block that holds it; its bytes are

@@ -10,6 +10,7 @@
 #include "btree/diff.h"
 #include "btree/history.h"
 #include "btree/iterator.h"
+#include "encoding/block_codec.h"
 #include "log/proof.h"
 #include "tests/util/fault_env.h"
 #include "tests/util/node_runner.h"
@@ -287,6 +288,55 @@ TEST_CASE("random workloads write what hyperbee writes and read as it reads",
       CHECK(OurRead(*imported, program["reads"][i]) == (*js)["reads"][i]);
     }
   }
+}
+
+// A root collapse inside a batch leaves the collapsed child's old reference
+// in an earlier block of the batch, still holding that block's seq, so the
+// earlier block encodes the node as it ends the batch, with references to
+// later blocks. hyperbee compacts and encodes one block after the other, so
+// those references carry the later blocks' offsets from before their
+// compaction (here (D,1) where D keeps one level at offset 0).
+TEST_CASE("a block names later blocks of its batch by their offsets before "
+          "compaction",
+          "[interop]") {
+  auto put = [](const std::string& k) {
+    return json{{"put", {{"key", HexEncode(k)},
+                         {"value", HexEncode("v")},
+                         {"cas", nullptr}}}};
+  };
+  json ops = json::array();
+  char key[8];
+  // 49 ascending keys: a root with one key over two internal nodes of four
+  // keys, over ten leaves of four keys.
+  for (int i = 0; i < 49; i++) {
+    std::snprintf(key, sizeof(key), "k%02d", i);
+    ops.push_back(put(key));
+  }
+  // In one batch: a put into the first leaf (block S: root, A, leaf), a
+  // delete that merges two leaves under A, then A with its sibling, and
+  // collapses the root into A (block D), and a put under the old sibling.
+  ops.push_back(
+      {{"batch",
+        {put("k01a"),
+         {{"del", {{"key", HexEncode("k11")}, {"cas", nullptr}}}},
+         put("k46a")}}});
+  json program = {
+      {"seed", std::string(64, '5')}, {"metadata", nullptr}, {"ops", ops}};
+  auto js = test::RunNodeScript("bee.js", program);
+  REQUIRE(js.ok());
+  auto ours = Replay(program);
+  CheckSameLog(*ours, *js);
+  // Block S (the batch's first, seq 50) keeps the leaf at level 0 and A at
+  // level 1, naming D (seq 51, one level left) at offset 1; the final block
+  // names it at offset 0.
+  NodeBlock s = DecodeNodeBlock(ours->core().Get(50).value()).value();
+  REQUIRE(s.levels.size() == 2);
+  CHECK(s.levels[1].children ==
+        std::vector<uint64_t>{50, 0, 51, 1, 24, 1, 29, 1, 34, 1, 39, 1, 44,
+                              1, 49, 3, 52, 1});
+  CHECK(DecodeNodeBlock(ours->core().Get(51).value())->levels.size() == 1);
+  NodeBlock last = DecodeNodeBlock(ours->core().Get(52).value()).value();
+  CHECK(last.levels[0].children[3] == 0);
 }
 
 TEST_CASE("a JS feed with a wrong signature is refused on import",
