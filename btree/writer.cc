@@ -505,7 +505,7 @@ FlatBlock Writer::EncodeBlock(size_t b, std::vector<uint64_t>* words,
       for (const ChildRef* c : ref->node->children) {
         words->push_back(c->seq);
         words->push_back(c->compacted && c->seq > p.seq ? c->visit_offset
-                                                         : c->offset);
+                                                        : c->offset);
       }
     }
     views->clear();

@@ -296,13 +296,14 @@ TEST_CASE("random workloads write what hyperbee writes and read as it reads",
 // later blocks. hyperbee compacts and encodes one block after the other, so
 // those references carry the later blocks' offsets from before their
 // compaction (here (D,1) where D keeps one level at offset 0).
-TEST_CASE("a block names later blocks of its batch by their offsets before "
-          "compaction",
-          "[interop]") {
+TEST_CASE(
+    "a block names later blocks of its batch by their offsets before "
+    "compaction",
+    "[interop]") {
   auto put = [](const std::string& k) {
-    return json{{"put", {{"key", HexEncode(k)},
-                         {"value", HexEncode("v")},
-                         {"cas", nullptr}}}};
+    return json{
+        {"put",
+         {{"key", HexEncode(k)}, {"value", HexEncode("v")}, {"cas", nullptr}}}};
   };
   json ops = json::array();
   char key[8];
@@ -315,11 +316,10 @@ TEST_CASE("a block names later blocks of its batch by their offsets before "
   // In one batch: a put into the first leaf (block S: root, A, leaf), a
   // delete that merges two leaves under A, then A with its sibling, and
   // collapses the root into A (block D), and a put under the old sibling.
-  ops.push_back(
-      {{"batch",
-        {put("k01a"),
-         {{"del", {{"key", HexEncode("k11")}, {"cas", nullptr}}}},
-         put("k46a")}}});
+  ops.push_back({{"batch",
+                  {put("k01a"),
+                   {{"del", {{"key", HexEncode("k11")}, {"cas", nullptr}}}},
+                   put("k46a")}}});
   json program = {
       {"seed", std::string(64, '5')}, {"metadata", nullptr}, {"ops", ops}};
   auto js = test::RunNodeScript("bee.js", program);
@@ -331,9 +331,9 @@ TEST_CASE("a block names later blocks of its batch by their offsets before "
   // names it at offset 0.
   NodeBlock s = DecodeNodeBlock(ours->core().Get(50).value()).value();
   REQUIRE(s.levels.size() == 2);
-  CHECK(s.levels[1].children ==
-        std::vector<uint64_t>{50, 0, 51, 1, 24, 1, 29, 1, 34, 1, 39, 1, 44,
-                              1, 49, 3, 52, 1});
+  CHECK(s.levels[1].children == std::vector<uint64_t>{50, 0, 51, 1, 24, 1, 29,
+                                                      1, 34, 1, 39, 1, 44, 1,
+                                                      49, 3, 52, 1});
   CHECK(DecodeNodeBlock(ours->core().Get(51).value())->levels.size() == 1);
   NodeBlock last = DecodeNodeBlock(ours->core().Get(52).value()).value();
   CHECK(last.levels[0].children[3] == 0);
