@@ -676,7 +676,10 @@ Result<std::vector<ApplyLine>> ParseApply(std::string_view text,
   return lines;
 }
 
-Status Apply(const std::string& dir, const std::string& file, const Io& io) {
+// no_sync: appends are not fsynced one by one; Close makes the whole run
+// durable once, before the command reports success.
+Status Apply(const std::string& dir, const std::string& file, bool no_sync,
+             const Io& io) {
   Progress progress(&io.err, !io.quiet, io.terminal, "reading");
   size_t size = 0;
   BEE_ASSIGN_OR_RETURN(std::string text, ReadInput(file, io.in, &size));
@@ -686,7 +689,9 @@ Status Apply(const std::string& dir, const std::string& file, const Io& io) {
   text = std::string();
   progress.Finish();  // a warning from the open starts on a clean line
   BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs, true).status());
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, true, io.err,
+                                           no_sync ? log::Durability::kNoSync
+                                                   : log::Durability::kSync));
   BEE_ASSIGN_OR_RETURN(Space root, SpaceFor(bee.get(), io, {}, true));
   size_t total = 0;
   for (const ApplyLine& line : lines) total += line.ops.size();
@@ -1546,11 +1551,16 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       "apply", "Apply NDJSON put/del/batch operations from FILE or -");
   a->add_option("DIR", dir, "Store directory")->required();
   a->add_option("FILE", file, "NDJSON file, or - for stdin")->required();
+  bool no_sync = false;
+  a->add_flag("--no-sync", no_sync,
+              "Sync once at the end instead of after every append (faster; "
+              "a power loss during the command can leave the store needing "
+              "`bee repair`, which keeps what verifies)");
   AddQuiet(a, &io);
   AddKeyOptions(a, &io, &k);
   a->callback([&] {
     ResolveEncodings(k, a, &io);
-    action = [&] { return Apply(dir, file, io); };
+    action = [&] { return Apply(dir, file, no_sync, io); };
   });
 
   Bounds bounds, diff_bounds;

@@ -6,9 +6,11 @@ namespace bee::tools {
 
 Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
                                               bool writable,
-                                              std::ostream& warnings) {
+                                              std::ostream& warnings,
+                                              log::Durability durability) {
   btree::BeeOptions options;
   options.core.read_only = !writable;
+  options.core.durability = durability;
   auto bee = btree::Bee::Open(dir, options);
   if (!bee.ok()) return bee.status().WithContext("cannot open store");
   if (const auto& damage = (*bee)->head_damage()) {

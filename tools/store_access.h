@@ -15,9 +15,11 @@ namespace bee::tools {
 // Opens DIR read-only (readers never take the writer lock) or writable.
 // A damaged head slot the open went past is printed to `warnings` as
 // "warning: ..." (a read-only open succeeds despite possible loss).
-Result<std::unique_ptr<btree::Bee>> OpenStore(const std::string& dir,
-                                              bool writable,
-                                              std::ostream& warnings);
+// `durability` applies to a writable open's appends (kNoSync: the caller
+// makes its work durable with Bee::Close, which syncs).
+Result<std::unique_ptr<btree::Bee>> OpenStore(
+    const std::string& dir, bool writable, std::ostream& warnings,
+    log::Durability durability = log::Durability::kSync);
 
 // Parses a version argument; 0 and 1 are the empty tree.
 Result<btree::Snapshot> SnapshotFor(const btree::Bee& bee,
