@@ -20,12 +20,14 @@
 #include <vector>
 
 #include "btree/bee.h"
+#include "btree/iterator.h"
 #include "encoding/bytes.h"
 #include "log/core.h"
 #include "net/connection.h"
 #include "net/event_loop.h"
 #include "net/transport.h"
 #include "remote/hyperbee_extension.h"
+#include "remote/remote_store.h"
 #include "remote/server.h"
 #include "tests/util/js_peer_ops.h"
 #include "tests/util/node_process.h"
@@ -302,6 +304,67 @@ uint32_t EnvOr(const char* name, uint32_t fallback) {
   return v == nullptr ? fallback : static_cast<uint32_t>(std::atoi(v));
 }
 
+// One cold read by a fresh bee reader (RemoteBee, a temporary cache)
+// connected to `port`, timed from after the open (it holds the signed
+// length) to the answer, as ColdJsRead times JS's; with its stats.
+struct BeeRead {
+  remote::RemoteStats used;
+  int ms = 0;
+};
+
+BeeRead ColdBeeRead(int port, bool bee_read, bool hints, uint32_t key,
+                    bool range) {
+  remote::RemoteOptions options;
+  options.bee_read = bee_read;
+  options.hyperbee_hints = hints;
+  auto r = remote::RemoteBee::Open("bee://127.0.0.1:" + std::to_string(port) +
+                                       "/" + kRecordedCoreKey,
+                                   options)
+               .value();
+  const remote::RemoteStats before = r->stats();
+  const auto start = std::chrono::steady_clock::now();
+  btree::Snapshot snap = r->bee().GetSnapshot().value();
+  remote::ReadHint hint;
+  hint.version = snap.version();
+  if (range) {
+    hint.kind = remote::ReadHint::Kind::kRange;
+    hint.range.gte = RecKey(key);
+    hint.range.limit = 100;
+    r->Hint(hint);
+    btree::RangeIterator it(snap, hint.range);
+    size_t n = 0;
+    while (auto e = it.Next().value()) n++;
+    CHECK(n == 100);
+  } else {
+    hint.kind = remote::ReadHint::Kind::kGet;
+    hint.key = RecKey(key);
+    r->Hint(hint);
+    auto e = snap.Get(RecKey(key)).value();
+    REQUIRE(e.has_value());
+    CHECK(e->value == RecValue(key));
+  }
+  BeeRead read;
+  read.ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count());
+  read.used = r->stats();
+  read.used.blocks -= before.blocks;
+  read.used.bytes -= before.bytes;
+  read.used.round_trips -= before.round_trips;
+  CHECK(r->Close().ok());
+  return read;
+}
+
+std::string Line(const char* what, const BeeRead& r) {
+  char line[256];
+  std::snprintf(
+      line, sizeof line, "%-44s roundTrips %3d blocks %4d bytes %7d ms %5d",
+      what, static_cast<int>(r.used.round_trips),
+      static_cast<int>(r.used.blocks), static_cast<int>(r.used.bytes), r.ms);
+  return line;
+}
+
 TEST_CASE("hyperbee extension interop: measure", "[.measure]") {
   if (SkipWithoutNode()) return;
   const uint32_t keys = EnvOr("BEE_MEASURE_KEYS", 100000);
@@ -341,8 +404,28 @@ TEST_CASE("hyperbee extension interop: measure", "[.measure]") {
   };
   std::string report = "keys " + std::to_string(keys) + ", delay " +
                        std::to_string(delay) + " ms each way\n";
+  struct BeeCase {
+    const char* name;
+    int port;
+    bool bee_read, hints;
+  };
+  const BeeCase bee_cases[] = {
+      {"bee reader, bee/read, bee serve", bee_on, true, true},
+      {"bee reader, hyperbee hints, bee serve", bee_on, false, true},
+      {"bee reader, hyperbee hints, JS server", js_server, false, true},
+      {"bee reader, no hints, JS server", js_server, false, false},
+  };
   for (uint32_t run = 0; run < runs; run++) {
     const uint32_t key = (run * 7919 + 12345) % keys;
+    for (const BeeCase& c : bee_cases) {
+      for (bool range : {false, true}) {
+        const BeeRead r = ColdBeeRead(c.port, c.bee_read, c.hints, key, range);
+        report +=
+            Line((std::string(range ? "range, " : "get, ") + c.name).c_str(),
+                 r) +
+            "\n";
+      }
+    }
     for (const Case& c : cases) {
       const JsRead get = ColdJsRead(c.port, c.extension, GetCommand(key));
       CheckEntry(get.result, key);
