@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,53 @@ TEST_CASE(
         std::string::npos);
   // What was verified before stays, unchanged.
   RequireSameBlocks(*Writer(10), *replica.core, 10);
+}
+
+TEST_CASE(
+    "replicator: a replayed signature or upgrade is refused and the reader "
+    "keeps the length it verified") {
+  for (bool whole_proof : {false, true}) {
+    INFO((whole_proof ? "the first upgrade replayed whole"
+                      : "the first signature replayed"));
+    auto writer = Writer(10);
+    Replica replica(*writer);
+    Link link(writer.get(), replica.core.get());
+    std::optional<log::Proof> first;  // the upgrade to length 10
+    link.to_b.tamper = [&](Message* m) {
+      auto* p = std::get_if<log::Proof>(m);
+      if (!p || !p->upgrade) return false;
+      if (!first) {
+        first = *p;
+        return false;
+      }
+      if (whole_proof) {
+        const uint64_t id = p->request;
+        *p = *first;
+        p->request = id;
+      } else {
+        p->upgrade->signature = first->upgrade->signature;
+      }
+      return true;
+    };
+    link.b->Download(0, ChannelReplicator::kLive);
+    link.Open();
+    REQUIRE(replica.core->length() == 10);
+    const std::string signature = replica.core->signature();
+    REQUIRE(writer->Append(std::vector<std::string>{"more", "x"}).ok());
+    link.a->OnLocalChange();
+    link.Run();
+    CHECK(link.to_b.tampered == 1);
+    REQUIRE_FALSE(link.error_b.ok());
+    INFO(link.error_b.ToString());
+    CHECK(link.error_b.ToString().find("does not verify") !=
+          std::string::npos);
+    CHECK(link.error_b.ToString().find(whole_proof ? "upgrade starts at 0"
+                                                   : "signature") !=
+          std::string::npos);
+    CHECK(replica.core->length() == 10);
+    CHECK(replica.core->signature() == signature);
+    CHECK(replica.core->Verify().value().ok());
+  }
 }
 
 TEST_CASE("replicator: a reader that knows only the key gets the manifest") {
