@@ -5,6 +5,7 @@
 // storing anything it sent.
 #include "net/replicator.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
@@ -186,6 +187,38 @@ TEST_CASE(
   CHECK(link.b->stats().round_trips == 2);
   RequireSameBlocks(*writer, *replica.core, 0);
   CHECK(replica.core->Get(150).value() == writer->Get(150).value());
+}
+
+TEST_CASE(
+    "replicator: listed blocks (hints) never hold back a block a read "
+    "waits for") {
+  auto writer = Writer(200);
+  Replica replica(*writer);
+  ChannelReplicator::Options options;
+  options.max_inflight = 4;
+  Link link(writer.get(), replica.core.get(), options);
+  link.b->Download(0, 0);
+  link.Open();
+  REQUIRE(replica.core->length() == 200);
+  std::vector<uint64_t> order;  // blocks requested, in order
+  link.to_a.tamper = [&](Message* m) {
+    if (auto* r = std::get_if<log::ProofRequest>(m); r && r->block) {
+      order.push_back(r->block->index);
+    }
+    return false;
+  };
+  // A long list (a hint's, or a lying server's) fills every slot ...
+  std::vector<uint64_t> listed;
+  for (uint64_t i = 10; i < 110; i++) listed.push_back(i);
+  CHECK(link.b->RequestBlocks(listed) == listed.size());
+  // ... then a read needs block 150: it takes the first slot that frees.
+  const std::vector<uint64_t> wanted = {150};
+  link.b->DownloadBlocks(wanted);
+  link.Run();
+  REQUIRE(link.error_b.ok());
+  CHECK(replica.core->held_blocks() == 101);
+  const auto at = std::find(order.begin(), order.end(), 150) - order.begin();
+  CHECK(at == 4);
 }
 
 TEST_CASE("replicator: requests in flight never exceed the limit") {
