@@ -97,13 +97,7 @@ void Connection::Start() {
     }
     if (handlers_.on_close) handlers_.on_close(why);
   };
-  th.on_drain = [this]() {
-    WriteWire();
-    if (reading_paused_ && wire_.empty()) {
-      reading_paused_ = false;
-      transport_->ResumeReading();
-    }
-  };
+  th.on_drain = [this]() { WriteWire(); };
   transport_->Start(std::move(th));
   Status s = session_->Start(&wire_);
   if (!s.ok()) return Fail(s);
@@ -275,29 +269,32 @@ void Connection::Flush() {
 }
 
 void Connection::WriteWire() {
-  if (closed_ || wire_.empty()) return;
-  // Hand the transport what its queue takes; keep the rest and stop
-  // reading (so the peer's requests wait) until it drains.
-  size_t room = transport_->queue_limit() -
-                std::min(transport_->queue_limit(), transport_->queued_bytes());
-  if (room == 0) {
-    if (!reading_paused_) {
-      reading_paused_ = true;
-      transport_->PauseReading();
+  if (closed_) return;
+  // Hand the transport what its queue takes, piece after piece: TCP may
+  // send a piece at once, which leaves room for the next and no drain to
+  // wait for. Keep what does not fit and stop reading (so the peer's
+  // requests wait) until the queue drains; it is full then, so it will.
+  while (!wire_.empty()) {
+    const size_t room =
+        transport_->queue_limit() -
+        std::min(transport_->queue_limit(), transport_->queued_bytes());
+    if (room == 0) break;
+    const size_t n = std::min(room, wire_.size());
+    Status s = transport_->Write(std::string_view(wire_).substr(0, n));
+    if (!s.ok()) {
+      if (s.IsBusy()) break;
+      return Fail(s);
     }
-    return;
+    bytes_sent_ += n;
+    wire_.erase(0, n);
   }
-  const size_t n = std::min(room, wire_.size());
-  Status s = transport_->Write(std::string_view(wire_).substr(0, n));
-  if (!s.ok()) {
-    if (s.IsBusy()) return;
-    return Fail(s);
-  }
-  bytes_sent_ += n;
-  wire_.erase(0, n);
-  if (!wire_.empty() && !reading_paused_) {
-    reading_paused_ = true;
-    transport_->PauseReading();
+  if (reading_paused_ != !wire_.empty()) {
+    reading_paused_ = !wire_.empty();
+    if (reading_paused_) {
+      transport_->PauseReading();
+    } else {
+      transport_->ResumeReading();
+    }
   }
 }
 

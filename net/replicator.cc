@@ -440,7 +440,14 @@ void ChannelReplicator::PumpListed() {
 }
 
 void ChannelReplicator::Pump() {
+  PumpDownload();
+  // Listed blocks (a hint's, best effort) take only the slots the download
+  // and the blocks reads wait for leave: a long list, or a lying server's
+  // thousands, never delays a read's own requests.
   PumpListed();
+}
+
+void ChannelReplicator::PumpDownload() {
   if (!opened_ || !downloading_ || !remote_.synced || !download_status_.ok() ||
       !remote_.uploading) {
     return;

@@ -167,8 +167,9 @@ class ChannelReplicator {
   // held, not requested or queued already and announced by the peer, all at
   // once (one wave), besides the Download range (which it leaves alone). Those
   // past max_inflight wait in a queue of at most kMaxListedQueue blocks
-  // and go out as answers free slots; the rest are skipped (counted in
-  // stats). Best effort, for hints (remote/hyperbee_extension.h): a block
+  // and go out as answers free slots, after what the Download range and
+  // DownloadBlocks need (a list never holds back a block a read waits
+  // for); the rest are skipped (counted in stats). Best effort, for hints (remote/hyperbee_extension.h): a block
   // the peer then refuses is not reported in download_status. Returns the
   // number requested or queued. Ignored before the log exists.
   static constexpr size_t kMaxListedQueue = 8192;
@@ -215,8 +216,11 @@ class ChannelReplicator {
 
   void SendSync();
   void SendAvailability(uint64_t start, uint64_t length);
-  // Sends the requests the download needs, up to max_inflight.
+  // Sends the requests the download needs, then queued RequestBlocks
+  // requests, up to max_inflight.
   void Pump();
+  // Pump's part for the Download range and DownloadBlocks.
+  void PumpDownload();
   // Sends queued RequestBlocks requests, up to max_inflight.
   void PumpListed();
   // The block can be requested now: below our length, not held or in

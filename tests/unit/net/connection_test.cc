@@ -5,6 +5,8 @@
 #include "net/connection.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "log/env.h"
 #include "net/protomux.h"
 #include "net/secure_session.h"
+#include "net/transport.h"
 #include "tests/util/fault_transport.h"
 
 namespace bee::net {
@@ -168,6 +171,77 @@ TEST_CASE("connection: extension messages travel both ways by name") {
   REQUIRE(at_reader.size() == 1);
   CHECK(at_reader[0].name == "ours");
   CHECK(at_reader[0].message == "back");
+}
+
+TEST_CASE(
+    "connection: a message over the transport's queue bound goes out whole "
+    "over TCP, and the connection goes on reading after it") {
+  auto writer = Writer(5);
+  auto loop = EventLoop::Create().value();
+  // A small queue bound: the 2 MB answer goes out in many pieces, and on
+  // loopback TCP most leave at once (no drain follows them).
+  TransportOptions small;
+  small.max_queued_bytes = 64 << 10;
+  std::unique_ptr<Connection> server;
+  auto listener =
+      Listener::Listen(
+          loop.get(), "127.0.0.1:0", small,
+          [&](std::unique_ptr<Transport> t) {
+            server = Connection::Create(loop.get(), std::move(t), false, {},
+                                        {})
+                         .value();
+            server->ServeWith(
+                [&](const Hash32& dk) -> Core* {
+                  return dk == writer->discovery_key() ? writer.get()
+                                                       : nullptr;
+                },
+                [](ChannelReplicator* ch) {
+                  ch->set_extension_handler([ch](const Extension& e) {
+                    ch->SendExtension("reply", e.message == "big"
+                                                   ? std::string(2 << 20, 'b')
+                                                   : "pong");
+                  });
+                });
+            server->Start();
+          })
+          .value();
+  Status closed;
+  ConnectionHandlers rh;
+  rh.on_close = [&](const Status& why) { closed = why; };
+  auto reader =
+      Connection::Create(loop.get(),
+                         Connect(loop.get(), listener->address(), {}).value(),
+                         true, {}, std::move(rh))
+          .value();
+  std::unique_ptr<log::Env> env = log::NewMemEnv();
+  std::unique_ptr<Core> replica;
+  ChannelReplicator* channel = reader->ReplicateKey(
+      writer->key(), [&](std::string_view manifest) -> Result<Core*> {
+        log::CoreOptions options;
+        options.env = env.get();
+        BEE_ASSIGN_OR_RETURN(replica, Core::CreateReplica("/r", writer->key(),
+                                                          manifest, options));
+        return replica.get();
+      });
+  std::vector<std::string> replies;
+  channel->set_extension_handler(
+      [&](const Extension& e) { replies.push_back(e.message); });
+  channel->Download(0, ChannelReplicator::kPeerLength);
+  reader->Start();
+  auto run_until = [&](const std::function<bool()>& pred) {
+    return loop->RunUntil([&] { return pred() || !closed.ok(); },
+                          std::chrono::seconds(20));
+  };
+  REQUIRE(run_until([&] { return channel->done(); }).ok());
+  channel->SendExtension("ask", "big");
+  REQUIRE(run_until([&] { return replies.size() == 1; }).ok());
+  CHECK(replies[0].size() == size_t{2} << 20);
+  // The server read this only if it went on reading after the big answer.
+  channel->SendExtension("ask", "ping");
+  REQUIRE(run_until([&] { return replies.size() == 2; }).ok());
+  CHECK(replies[1] == "pong");
+  CHECK(closed.ok());
+  server.reset();
 }
 
 TEST_CASE(

@@ -5,10 +5,12 @@
 // storing anything it sent.
 #include "net/replicator.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -187,6 +189,38 @@ TEST_CASE(
   CHECK(replica.core->Get(150).value() == writer->Get(150).value());
 }
 
+TEST_CASE(
+    "replicator: listed blocks (hints) never hold back a block a read "
+    "waits for") {
+  auto writer = Writer(200);
+  Replica replica(*writer);
+  ChannelReplicator::Options options;
+  options.max_inflight = 4;
+  Link link(writer.get(), replica.core.get(), options);
+  link.b->Download(0, 0);
+  link.Open();
+  REQUIRE(replica.core->length() == 200);
+  std::vector<uint64_t> order;  // blocks requested, in order
+  link.to_a.tamper = [&](Message* m) {
+    if (auto* r = std::get_if<log::ProofRequest>(m); r && r->block) {
+      order.push_back(r->block->index);
+    }
+    return false;
+  };
+  // A long list (a hint's, or a lying server's) fills every slot ...
+  std::vector<uint64_t> listed;
+  for (uint64_t i = 10; i < 110; i++) listed.push_back(i);
+  CHECK(link.b->RequestBlocks(listed) == listed.size());
+  // ... then a read needs block 150: it takes the first slot that frees.
+  const std::vector<uint64_t> wanted = {150};
+  link.b->DownloadBlocks(wanted);
+  link.Run();
+  REQUIRE(link.error_b.ok());
+  CHECK(replica.core->held_blocks() == 101);
+  const auto at = std::find(order.begin(), order.end(), 150) - order.begin();
+  CHECK(at == 4);
+}
+
 TEST_CASE("replicator: requests in flight never exceed the limit") {
   auto writer = Writer(100);
   Replica replica(*writer);
@@ -248,6 +282,53 @@ TEST_CASE(
         std::string::npos);
   // What was verified before stays, unchanged.
   RequireSameBlocks(*Writer(10), *replica.core, 10);
+}
+
+TEST_CASE(
+    "replicator: a replayed signature or upgrade is refused and the reader "
+    "keeps the length it verified") {
+  for (bool whole_proof : {false, true}) {
+    INFO((whole_proof ? "the first upgrade replayed whole"
+                      : "the first signature replayed"));
+    auto writer = Writer(10);
+    Replica replica(*writer);
+    Link link(writer.get(), replica.core.get());
+    std::optional<log::Proof> first;  // the upgrade to length 10
+    link.to_b.tamper = [&](Message* m) {
+      auto* p = std::get_if<log::Proof>(m);
+      if (!p || !p->upgrade) return false;
+      if (!first) {
+        first = *p;
+        return false;
+      }
+      if (whole_proof) {
+        const uint64_t id = p->request;
+        *p = *first;
+        p->request = id;
+      } else {
+        p->upgrade->signature = first->upgrade->signature;
+      }
+      return true;
+    };
+    link.b->Download(0, ChannelReplicator::kLive);
+    link.Open();
+    REQUIRE(replica.core->length() == 10);
+    const std::string signature = replica.core->signature();
+    REQUIRE(writer->Append(std::vector<std::string>{"more", "x"}).ok());
+    link.a->OnLocalChange();
+    link.Run();
+    CHECK(link.to_b.tampered == 1);
+    REQUIRE_FALSE(link.error_b.ok());
+    INFO(link.error_b.ToString());
+    CHECK(link.error_b.ToString().find("does not verify") !=
+          std::string::npos);
+    CHECK(link.error_b.ToString().find(whole_proof ? "upgrade starts at 0"
+                                                   : "signature") !=
+          std::string::npos);
+    CHECK(replica.core->length() == 10);
+    CHECK(replica.core->signature() == signature);
+    CHECK(replica.core->Verify().value().ok());
+  }
 }
 
 TEST_CASE("replicator: a reader that knows only the key gets the manifest") {
