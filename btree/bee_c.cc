@@ -1,6 +1,6 @@
-// The C API (btree/bee_c.h) over the C++ one: each handle wraps the C++
-// object, each call checks its arguments, runs the C++ call and turns its
-// Status into a code and a malloc'd message "<function>: <Code>: <text>".
+// The C API (btree/bee_c.h) over the C++ one: stores, batches, snapshots,
+// range, diff and history iterators (btree/internal/bee_c_impl.h says how
+// each call is made; subs and watches are in bee_c_sub.cc, bee_c_watch.cc).
 #include "btree/bee_c.h"
 
 #include <cstdlib>
@@ -16,6 +16,7 @@
 #include "btree/bee.h"
 #include "btree/diff.h"
 #include "btree/history.h"
+#include "btree/internal/bee_c_impl.h"
 #include "btree/iterator.h"
 #include "btree/version.h"
 
@@ -33,34 +34,27 @@ using bee::btree::HistoryOptions;
 using bee::btree::RangeIterator;
 using bee::btree::RangeOptions;
 using bee::btree::Snapshot;
-
-struct bee_t {
-  std::unique_ptr<Bee> bee;      // null once closed
-  bee_batch_t* batch = nullptr;  // the open batch, if any
-};
+using bee::btree::capi::Bytes;
+using bee::btree::capi::CheckGet;
+using bee::btree::capi::CheckNext;
+using bee::btree::capi::FromStatus;
+using bee::btree::capi::Invalid;
+using bee::btree::capi::kOk;
+using bee::btree::capi::NotNull;
+using bee::btree::capi::OpenStore;
+using bee::btree::capi::ReturnValue;
+using bee::btree::capi::SetError;
+using bee::btree::capi::ToDiffEntry;
+using bee::btree::capi::ToDiffOptions;
+using bee::btree::capi::ToEntry;
 
 struct bee_batch_t {
   bee_t* db = nullptr;           // null once the batch is closed
   std::unique_ptr<Batch> batch;  // null once flushed or detached
 };
 
-struct bee_snapshot_t {
-  Snapshot snapshot;
-};
-
-struct bee_range_options_t {
-  RangeOptions options;
-};
-
 struct bee_history_options_t {
   HistoryOptions options;
-};
-
-struct bee_iterator_t {
-  bee_iterator_t(Snapshot snapshot, RangeOptions options)
-      : it(std::move(snapshot), std::move(options)) {}
-  RangeIterator it;
-  bool finished = false;  // reached its end or failed
 };
 
 struct bee_diff_t {
@@ -79,10 +73,7 @@ struct bee_history_t {
   bool finished = false;
 };
 
-namespace {
-
-// Every call returns this when its arguments are fine.
-constexpr int kOk = BEE_OK;
+namespace bee::btree::capi {
 
 int SetError(char** errptr, const char* fn, int code, std::string_view text) {
   if (errptr != nullptr) {
@@ -106,13 +97,11 @@ int FromStatus(char** errptr, const char* fn, const Status& s) {
   return SetError(errptr, fn, static_cast<int>(s.code()), s.message());
 }
 
-// BEE_INVALID_ARGUMENT naming `name` when `p` is NULL.
 int NotNull(char** errptr, const char* fn, const void* p, const char* name) {
   if (p != nullptr) return kOk;
   return Invalid(errptr, fn, std::string(name) + " is NULL");
 }
 
-// Bytes given as pointer and length: NULL only with length 0.
 int Bytes(char** errptr, const char* fn, const char* p, size_t n,
           const char* name, std::string_view* out) {
   if (p == nullptr && n != 0) {
@@ -124,12 +113,13 @@ int Bytes(char** errptr, const char* fn, const char* p, size_t n,
   return kOk;
 }
 
-// The store behind `db`, or an error for a NULL or closed handle.
 int OpenStore(char** errptr, const char* fn, const bee_t* db) {
   if (int code = NotNull(errptr, fn, db, "db"); code != kOk) return code;
   if (db->bee == nullptr) return Invalid(errptr, fn, "the store is closed");
   return kOk;
 }
+
+namespace {
 
 int CheckReadOutputs(char** errptr, const char* fn, char** value,
                      size_t* value_len, int* found) {
@@ -140,7 +130,8 @@ int CheckReadOutputs(char** errptr, const char* fn, char** value,
   return NotNull(errptr, fn, found, "found");
 }
 
-// Hands the entry `r` read to the caller of a *_get call.
+}  // namespace
+
 int ReturnValue(char** errptr, const char* fn,
                 const Result<std::optional<Entry>>& r, char** value,
                 size_t* value_len, int* found) {
@@ -161,7 +152,6 @@ int ReturnValue(char** errptr, const char* fn,
   return kOk;
 }
 
-// The arguments of a *_get call, checked; `key` is set from them.
 int CheckGet(char** errptr, const char* fn, const char* key, size_t key_len,
              char** value, size_t* value_len, int* found,
              std::string_view* key_view) {
@@ -193,7 +183,29 @@ bee_entry_t ToEntry(const Entry& entry) {
   return ToEntry(entry.seq, entry.key, value);
 }
 
-// The checks every *_next call starts with.
+bee_diff_entry_t ToDiffEntry(const DiffEntry& d) {
+  bee_diff_entry_t entry{};
+  entry.has_left = d.left.has_value() ? 1 : 0;
+  if (d.left.has_value()) entry.left = ToEntry(*d.left);
+  entry.has_right = d.right.has_value() ? 1 : 0;
+  if (d.right.has_value()) entry.right = ToEntry(*d.right);
+  return entry;
+}
+
+int ToDiffOptions(char** errptr, const char* fn,
+                  const bee_range_options_t* options, DiffOptions* out) {
+  *out = DiffOptions{};
+  if (options == nullptr) return kOk;
+  const RangeOptions& r = options->options;
+  if (r.reverse) return Invalid(errptr, fn, "a diff has no reverse order");
+  out->gt = r.gt;
+  out->gte = r.gte;
+  out->lt = r.lt;
+  out->lte = r.lte;
+  out->limit = r.limit;
+  return kOk;
+}
+
 int CheckNext(char** errptr, const char* fn, const void* handle,
               const char* name, bool finished, const void* entry,
               int* has_entry) {
@@ -210,6 +222,10 @@ int CheckNext(char** errptr, const char* fn, const void* handle,
   }
   return kOk;
 }
+
+}  // namespace bee::btree::capi
+
+namespace {
 
 int SetKey(char** errptr, const char* fn, bee_range_options_t* options,
            const char* key, size_t key_len, std::optional<std::string>* bound) {
@@ -315,6 +331,7 @@ int bee_open(const char* dir, int flags, bee_t** db, char** errptr) {
   if (!opened.ok()) return FromStatus(errptr, fn, opened.status());
   *db = new bee_t;
   (*db)->bee = std::move(opened).value();
+  (*db)->read_only = read_only;
   return kOk;
 }
 
@@ -387,6 +404,16 @@ int bee_put(bee_t* db, const char* key, size_t key_len, const char* value,
   return FromStatus(errptr, fn, db->bee->Put(k, v).status());
 }
 
+int bee_put_null(bee_t* db, const char* key, size_t key_len, char** errptr) {
+  const char* fn = "bee_put_null";
+  std::string_view k;
+  if (int code = OpenStore(errptr, fn, db); code != kOk) return code;
+  if (int code = Bytes(errptr, fn, key, key_len, "key", &k); code != kOk) {
+    return code;
+  }
+  return FromStatus(errptr, fn, db->bee->Put(k, std::nullopt).status());
+}
+
 int bee_del(bee_t* db, const char* key, size_t key_len, char** errptr) {
   const char* fn = "bee_del";
   std::string_view k;
@@ -430,6 +457,17 @@ int bee_batch_put(bee_batch_t* batch, const char* key, size_t key_len,
     return code;
   }
   return FromStatus(errptr, fn, batch->batch->Put(k, v).status());
+}
+
+int bee_batch_put_null(bee_batch_t* batch, const char* key, size_t key_len,
+                       char** errptr) {
+  const char* fn = "bee_batch_put_null";
+  std::string_view k;
+  if (int code = BatchWrite(errptr, fn, batch); code != kOk) return code;
+  if (int code = Bytes(errptr, fn, key, key_len, "key", &k); code != kOk) {
+    return code;
+  }
+  return FromStatus(errptr, fn, batch->batch->Put(k, std::nullopt).status());
 }
 
 int bee_batch_del(bee_batch_t* batch, const char* key, size_t key_len,
@@ -616,7 +654,12 @@ int bee_iterator_next(bee_iterator_t* iterator, bee_entry_t* entry,
     return FromStatus(errptr, fn, next.status());
   }
   const bee::btree::EntryView& view = **next;
-  *entry = ToEntry(view.seq, view.key, view.value);
+  std::string_view key = view.key;
+  // As SubDb::Strip: a sub's range holds only keys under its prefix.
+  if (key.starts_with(iterator->prefix)) {
+    key.remove_prefix(iterator->prefix.size());
+  }
+  *entry = ToEntry(view.seq, key, view.value);
   *has_entry = 1;
   return kOk;
 }
@@ -634,16 +677,8 @@ int bee_diff_create(const bee_snapshot_t* left, const bee_snapshot_t* right,
     return code;
   }
   DiffOptions d;
-  if (options != nullptr) {
-    const RangeOptions& r = options->options;
-    if (r.reverse) {
-      return Invalid(errptr, fn, "a diff has no reverse order");
-    }
-    d.gt = r.gt;
-    d.gte = r.gte;
-    d.lt = r.lt;
-    d.lte = r.lte;
-    d.limit = r.limit;
+  if (int code = ToDiffOptions(errptr, fn, options, &d); code != kOk) {
+    return code;
   }
   *diff = new bee_diff_t(left->snapshot, right->snapshot, std::move(d));
   return kOk;
@@ -664,12 +699,7 @@ int bee_diff_next(bee_diff_t* diff, bee_diff_entry_t* entry, int* has_entry,
     return FromStatus(errptr, fn, next.status());
   }
   diff->current = std::move(**next);
-  const DiffEntry& d = *diff->current;
-  *entry = bee_diff_entry_t{};
-  entry->has_left = d.left.has_value() ? 1 : 0;
-  if (d.left.has_value()) entry->left = ToEntry(*d.left);
-  entry->has_right = d.right.has_value() ? 1 : 0;
-  if (d.right.has_value()) entry->right = ToEntry(*d.right);
+  *entry = ToDiffEntry(*diff->current);
   *has_entry = 1;
   return kOk;
 }

@@ -1,10 +1,12 @@
-// Library version of bee.
+/// @file
+/// Library version of bee.
 #ifndef BEE_BTREE_VERSION_H_
 #define BEE_BTREE_VERSION_H_
 
 namespace bee::btree {
 
-// The version of this library, "major.minor.patch".
+/// The version of this library, "major.minor.patch" (the CMake project's
+/// version); static storage, any thread.
 const char* LibraryVersion();
 
 }  // namespace bee::btree

@@ -1,8 +1,9 @@
 # Install rules: the libraries a consumer links (bee::bee, the static
 # libraries; bee::shared, libbee.so with the C API), the headers they need,
-# the `bee` and `bee-dump` tools, a CMake package (find_package(bee CONFIG))
-# and pkg-config files (bee: the C++ API; bee_c: the C API in libbee.so).
-# tests/consumer/ builds programs against the result.
+# the `bee` and `bee-dump` tools, a CMake package (find_package(bee CONFIG)),
+# pkg-config files (bee: the C++ API; bee_c: the C API in libbee.so) and the
+# Python package (python/bee, over libbee.so). tests/consumer/ builds
+# programs against the result and imports the Python package from it.
 include(CMakePackageConfigHelpers)
 
 set(BEE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/bee)
@@ -66,3 +67,30 @@ foreach(pc bee bee_c)
   install(FILES ${PROJECT_BINARY_DIR}/${pc}.pc
           DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 endforeach()
+
+# The Python binding (python/bee), with libbee.so: installed into
+# BEE_PYTHON_INSTALL_DIR/bee (relative to the prefix, or absolute) with a
+# generated _paths.py that names the installed libbee.so, relative to the
+# package when both paths are relative (so `cmake --install --prefix DIR`
+# works too). Then `PYTHONPATH=PREFIX/lib/python3/dist-packages python3 -c
+# "import bee"` needs no BEE_LIBRARY. The default is Debian's directory for
+# Python 3 packages, on the path of the system's python3 for prefix /usr.
+if(TARGET bee_shared)
+  set(BEE_PYTHON_INSTALL_DIR lib/python3/dist-packages CACHE STRING
+      "Where cmake --install puts the Python package bee (relative to the prefix, or absolute)")
+  set(bee_py_dir ${BEE_PYTHON_INSTALL_DIR}/bee)
+  if(IS_ABSOLUTE "${bee_py_dir}" OR IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+    set(bee_py_libdir ${CMAKE_INSTALL_FULL_LIBDIR})
+  else()
+    file(RELATIVE_PATH bee_py_libdir /p/${bee_py_dir} /p/${CMAKE_INSTALL_LIBDIR})
+    string(REGEX REPLACE "/$" "" bee_py_libdir "${bee_py_libdir}")
+  endif()
+  set(BEE_PY_LIBRARY "${bee_py_libdir}/$<TARGET_SONAME_FILE_NAME:bee_shared>")
+  configure_file(${PROJECT_SOURCE_DIR}/cmake/bee_paths.py.in
+                 ${PROJECT_BINARY_DIR}/bee_paths.py.in @ONLY)
+  file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/python/bee/_paths.py
+       INPUT ${PROJECT_BINARY_DIR}/bee_paths.py.in)
+  install(FILES ${PROJECT_SOURCE_DIR}/python/bee/__init__.py
+                ${PROJECT_BINARY_DIR}/python/bee/_paths.py
+          DESTINATION ${bee_py_dir} COMPONENT python)
+endif()

@@ -20,6 +20,16 @@
 // query whose blocks are all cached makes no round trip. Offline, nothing
 // is sent: a read needing a block the cache lacks fails naming it.
 //
+// Following: the replica keeps the peer's newest signed length. The peer
+// announces each one (a bee server: as soon as it signs or sees it); the
+// connection's thread verifies it and publishes it, which grows
+// bee().version() and wakes Core::WaitForAppend, so a btree::Watcher or a
+// live btree::HistoryIterator on bee() sees new versions as a local one
+// does, without polling the peer, and fetches the blocks they read on
+// demand. A failure (the peer went away, or moved to a new fork: a replica
+// does not follow a truncation) does not wake those waits: a follower
+// calls Next with a bounded timeout and checks status() between calls.
+//
 // Threads: one thread of its own runs the connection (an EventLoop). The
 // Bee may be read from any threads at once (reads block while their blocks
 // are fetched); it must not be used after Close or destruction.

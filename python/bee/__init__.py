@@ -20,21 +20,31 @@ message.
             print(left, right)
         for change in db.history(reverse=True, limit=5):
             print(change.type, change.seq, change.key)
+        db[b"flag"] = None                   # a put without a value
+        users = db.sub("users")              # hyperbee's sub(): "users\0"
+        users["alice"] = "1"
+        with db.watch(gte=b"a", lt=b"b") as w:
+            event = w.next(timeout=1.0)      # None when nothing changed
 
-The library is found at $BEE_LIBRARY, else as libbee.so next to this
+The library is found at $BEE_LIBRARY, else where `cmake --install` put it
+(bee/_paths.py, written by the install), else as libbee.so next to this
 package, else by the system's loader (ctypes.util.find_library("bee")).
 
 Thread safety: as the C API's: one writer at a time, any number of
-readers; do not share one iterator between threads.
+readers; do not share one iterator or watch between threads (but
+Watch.cancel may be called from any thread).
 """
 
 import collections
 import ctypes
 import ctypes.util
+import math
 import os
+import time
 
 __all__ = [
-    "open", "Bee", "Snapshot", "Batch", "Entry", "Change", "Error",
+    "open", "Bee", "Snapshot", "Batch", "Sub", "Watch", "Entry", "Change",
+    "WatchEvent", "Error",
     "InvalidArgumentError", "IOError", "CorruptionError",
     "VerificationFailedError", "NotSupportedError", "UnavailableError",
     "NotFoundError", "BusyError", "library_version",
@@ -95,7 +105,15 @@ and its value (bytes, or None for an entry written without a value)."""
 
 Change = collections.namedtuple("Change", "type seq key value")
 Change.__doc__ = """One put or delete of the history: type is "put" or
-"del"; value is None for a delete."""
+"del"; value is None for a delete (and for a put without a value)."""
+
+WatchEvent = collections.namedtuple(
+    "WatchEvent", "version previous_version truncated changes")
+WatchEvent.__doc__ = """A version whose writes changed a watched range:
+`changes` lists (new, old) per changed key, in key order, each an Entry (at
+`version`, and at `previous_version`) or None where the key is absent;
+`truncated` is True when the store was truncated since previous_version
+(then `changes` is empty)."""
 
 _CREATE_IF_MISSING = 1
 _READ_ONLY = 2
@@ -124,9 +142,28 @@ class _HistoryEntry(ctypes.Structure):
     _fields_ = [("type", ctypes.c_int), ("entry", _Entry)]
 
 
+class _WatchEvent(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint64),
+                ("previous_version", ctypes.c_uint64),
+                ("truncated", ctypes.c_int), ("changes", ctypes.c_size_t)]
+
+
+def _installed_library():
+    """The libbee.so `cmake --install` put beside this package, as its
+    generated _paths.py names it; None when not installed so."""
+    try:
+        from . import _paths
+    except ImportError:
+        return None
+    return _paths.library()
+
+
 def _find_library():
     path = os.environ.get("BEE_LIBRARY")
     if path:
+        return path
+    path = _installed_library()
+    if path and os.path.exists(path):
         return path
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "libbee.so")
@@ -139,8 +176,8 @@ def _load():
     path = _find_library()
     if not path:
         raise ImportError(
-            "bee: libbee.so not found: set BEE_LIBRARY to its path, or put "
-            "it next to the bee package")
+            "bee: libbee.so not found: set BEE_LIBRARY to its path, install "
+            "bee with cmake --install, or put it next to the bee package")
     try:
         lib = ctypes.CDLL(path)
     except OSError as e:
@@ -165,9 +202,11 @@ def _load():
         "bee_length": (I, [P, UP, PP]),
         "bee_get": (I, [P, B, N, PP, NP, IP, PP]),
         "bee_put": (I, [P, B, N, B, N, PP]),
+        "bee_put_null": (I, [P, B, N, PP]),
         "bee_del": (I, [P, B, N, PP]),
         "bee_batch_create": (I, [P, PP, PP]),
         "bee_batch_put": (I, [P, B, N, B, N, PP]),
+        "bee_batch_put_null": (I, [P, B, N, PP]),
         "bee_batch_del": (I, [P, B, N, PP]),
         "bee_batch_get": (I, [P, B, N, PP, NP, IP, PP]),
         "bee_batch_flush": (I, [P, PP]),
@@ -202,6 +241,22 @@ def _load():
         "bee_history_create": (I, [P, P, PP, PP]),
         "bee_history_next": (I, [P, ctypes.POINTER(_HistoryEntry), IP, PP]),
         "bee_history_destroy": (None, [P]),
+        "bee_sub_create": (I, [P, B, N, B, N, PP, PP]),
+        "bee_sub_create_sub": (I, [P, B, N, B, N, PP, PP]),
+        "bee_sub_prefix": (I, [P, PP, NP, PP]),
+        "bee_sub_get": (I, [P, B, N, PP, NP, IP, PP]),
+        "bee_sub_put": (I, [P, B, N, B, N, PP]),
+        "bee_sub_put_null": (I, [P, B, N, PP]),
+        "bee_sub_del": (I, [P, B, N, PP]),
+        "bee_sub_iterator_create": (I, [P, P, P, PP, PP]),
+        "bee_sub_destroy": (None, [P]),
+        "bee_wait_version": (I, [P, U, S, UP, PP]),
+        "bee_refresh": (I, [P, IP, PP]),
+        "bee_watch_create": (I, [P, P, PP, PP]),
+        "bee_watch_next": (I, [P, S, ctypes.POINTER(_WatchEvent), IP, PP]),
+        "bee_watch_change": (I, [P, N, ctypes.POINTER(_DiffEntry), PP]),
+        "bee_watch_cancel": (None, [P]),
+        "bee_watch_destroy": (None, [P]),
     }
     for name, (restype, argtypes) in signatures.items():
         fn = getattr(lib, name)
@@ -235,6 +290,39 @@ def _bytes(value, what):
         return bytes(value)
     raise TypeError("bee: %s must be bytes or str, not %s"
                     % (what, type(value).__name__))
+
+
+def _write(put, put_null, handle, key, value):
+    """A put through `put`, or through `put_null` when value is None."""
+    k = _bytes(key, "key")
+    if value is None:
+        _call(put_null, handle, k, len(k))
+    else:
+        v = _bytes(value, "value")
+        _call(put, handle, k, len(k), v, len(v))
+
+
+def _deadline(timeout):
+    """The monotonic time a wait of `timeout` seconds ends (None: never)."""
+    if timeout is None:
+        return None
+    if timeout < 0:
+        raise ValueError("bee: timeout must not be negative, not %r"
+                         % (timeout,))
+    return time.monotonic() + timeout
+
+
+def _milliseconds(deadline):
+    """The time left until `deadline` (None: no limit) as the C API's
+    milliseconds, at most an hour a call (callers loop for longer)."""
+    if deadline is None:
+        return 3600 * 1000
+    left = max(0.0, deadline - time.monotonic())
+    return min(math.ceil(left * 1000), 3600 * 1000)
+
+
+def _past(deadline):
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def _read(fn, handle, key):
@@ -439,8 +527,9 @@ class Batch(_Handle):
         _Handle.__init__(self, handle, _lib.bee_batch_destroy)
 
     def put(self, key, value):
-        k, v = _bytes(key, "key"), _bytes(value, "value")
-        _call(_lib.bee_batch_put, self._live, k, len(k), v, len(v))
+        """As Bee.put, pending until flush."""
+        _write(_lib.bee_batch_put, _lib.bee_batch_put_null, self._live, key,
+               value)
 
     def delete(self, key):
         k = _bytes(key, "key")
@@ -493,9 +582,10 @@ class Bee(_Reader, _Handle):
         return _read(_lib.bee_get, self._live, key)
 
     def put(self, key, value):
-        """Appends one block setting key to value."""
-        k, v = _bytes(key, "key"), _bytes(value, "value")
-        _call(_lib.bee_put, self._live, k, len(k), v, len(v))
+        """Appends one block setting key to value; value None is
+        hyperbee's put of null: the key exists, without a value (get
+        returns None, `key in db` is True)."""
+        _write(_lib.bee_put, _lib.bee_put_null, self._live, key, value)
 
     def delete(self, key):
         """Appends one block deleting key; nothing when it is absent."""
@@ -547,6 +637,45 @@ class Bee(_Reader, _Handle):
         finally:
             _lib.bee_range_options_destroy(options)
 
+    def sub(self, name, sep=None):
+        """The sub-database `name`, laid out as hyperbee's sub(): its keys
+        are stored under name + sep (sep defaults to the byte 0x00)."""
+        return Sub._make(_lib.bee_sub_create, self._live, self, name, sep)
+
+    def wait(self, after=None, timeout=None):
+        """Waits until the version is past `after` (default: the current
+        one) or `timeout` seconds pass (None: no limit), and returns the
+        version then. A read-only store refreshes from its writer (another
+        process) while it waits."""
+        deadline = _deadline(timeout)
+        if after is None:
+            after = self.version
+        v = ctypes.c_uint64()
+        while True:
+            _call(_lib.bee_wait_version, self._live, int(after),
+                  _milliseconds(deadline), ctypes.byref(v))
+            if v.value > after or _past(deadline):
+                return v.value
+
+    def refresh(self):
+        """For a store opened read_only: reads the newest version its
+        writer signed; returns whether the version changed."""
+        changed = ctypes.c_int()
+        _call(_lib.bee_refresh, self._live, ctypes.byref(changed))
+        return bool(changed.value)
+
+    def watch(self, gt=None, gte=None, lt=None, lte=None):
+        """A Watch of the keys within the bounds, from the current version
+        on, as hyperbee's watch()."""
+        options = _range_options(gt, gte, lt, lte, False, None)
+        try:
+            handle = ctypes.c_void_p()
+            _call(_lib.bee_watch_create, self._live, options,
+                  ctypes.byref(handle))
+        finally:
+            _lib.bee_range_options_destroy(options)
+        return Watch(handle, self)
+
     @property
     def version(self):
         """max(1, length), as hyperbee's."""
@@ -575,6 +704,162 @@ class Bee(_Reader, _Handle):
             self.close()
         finally:
             self._free()
+        return False
+
+
+class Sub(_Handle):
+    """A sub-database (Bee.sub, Sub.sub): the keys under one prefix, read
+    and written with keys relative to it, as hyperbee's sub(). It keeps its
+    Bee open (referenced); once the Bee is closed, its calls raise
+    InvalidArgumentError."""
+
+    _closed_message = "the sub is freed"
+
+    def __init__(self, handle, db):
+        _Handle.__init__(self, handle, _lib.bee_sub_destroy)
+        self._db = db
+
+    @classmethod
+    def _make(cls, create, parent, db, name, sep):
+        n = _bytes(name, "name")
+        s = None if sep is None else _bytes(sep, "sep")
+        handle = ctypes.c_void_p()
+        _call(create, parent, n, len(n), s, 0 if s is None else len(s),
+              ctypes.byref(handle))
+        return cls(handle, db)
+
+    def sub(self, name, sep=None):
+        """A nested sub-database (sep defaults to 0x00, not to this sub's
+        separator, as in hyperbee)."""
+        return Sub._make(_lib.bee_sub_create_sub, self._live, self._db, name,
+                         sep)
+
+    @property
+    def prefix(self):
+        """The bytes every key of this sub is stored under."""
+        p = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        _call(_lib.bee_sub_prefix, self._live, ctypes.byref(p),
+              ctypes.byref(n))
+        return ctypes.string_at(p.value, n.value) if n.value else b""
+
+    def _get(self, key):
+        return _read(_lib.bee_sub_get, self._live, key)
+
+    def get(self, key, default=None):
+        """As Bee.get, for a key of this sub."""
+        found, value = self._get(key)
+        return value if found else default
+
+    def __getitem__(self, key):
+        found, value = self._get(key)
+        if not found:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key):
+        return self._get(key)[0]
+
+    def put(self, key, value):
+        """As Bee.put, for a key of this sub (value None: no value)."""
+        _write(_lib.bee_sub_put, _lib.bee_sub_put_null, self._live, key,
+               value)
+
+    def delete(self, key):
+        """As Bee.delete, for a key of this sub."""
+        k = _bytes(key, "key")
+        _call(_lib.bee_sub_del, self._live, k, len(k))
+
+    def __setitem__(self, key, value):
+        self.put(key, value)
+
+    def __delitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        self.delete(key)
+
+    def __iter__(self):
+        """The keys, in order (relative to the sub)."""
+        return (key for key, _ in self.range())
+
+    def range(self, gt=None, gte=None, lt=None, lte=None, reverse=False,
+              limit=None):
+        """As Bee.range, over this sub's keys (bounds and keys relative to
+        it). As in hyperbee, a sub's range includes its nested subs' keys,
+        and not the empty key."""
+        return (e[1:] for e in self.entries(gt, gte, lt, lte, reverse, limit))
+
+    def entries(self, gt=None, gte=None, lt=None, lte=None, reverse=False,
+                limit=None):
+        """As range, yielding Entry(seq, key, value)."""
+        options = _range_options(gt, gte, lt, lte, reverse, limit)
+        try:
+            return _iterate(_lib.bee_sub_iterator_create,
+                            _lib.bee_iterator_next, _lib.bee_iterator_destroy,
+                            _Entry, _Entry.to_entry,
+                            (self._live, None, options))
+        finally:
+            _lib.bee_range_options_destroy(options)
+
+
+class Watch(_Handle):
+    """Yields a WatchEvent for each new version whose writes change the
+    watched keys (Bee.watch): `next(timeout)`, or iterate (until cancel()).
+    A context manager: freed at the end of the block. A read-only store's
+    watch follows its writer (another process)."""
+
+    _closed_message = "the watch is closed"
+
+    def __init__(self, handle, db):
+        _Handle.__init__(self, handle, _lib.bee_watch_destroy)
+        self._db = db
+        self._cancelled = False
+
+    def next(self, timeout=None):
+        """The next WatchEvent, or None when `timeout` seconds (None: no
+        limit) pass first or cancel() was called."""
+        deadline = _deadline(timeout)
+        event = _WatchEvent()
+        has = ctypes.c_int()
+        while True:
+            _call(_lib.bee_watch_next, self._live, _milliseconds(deadline),
+                  ctypes.byref(event), ctypes.byref(has))
+            if has.value:
+                return self._event(event)
+            if self._cancelled or _past(deadline):
+                return None
+
+    def _event(self, event):
+        changes = []
+        d = _DiffEntry()
+        for i in range(event.changes):
+            _call(_lib.bee_watch_change, self._live, i, ctypes.byref(d))
+            changes.append(_pair(d))
+        return WatchEvent(event.version, event.previous_version,
+                          bool(event.truncated), changes)
+
+    def __iter__(self):
+        while True:
+            event = self.next()
+            if event is None:
+                return
+            yield event
+
+    def cancel(self):
+        """Makes a waiting next() return None soon, and every later one at
+        once; may be called from another thread (not after close())."""
+        self._cancelled = True
+        if self._handle is not None:
+            _lib.bee_watch_cancel(self._handle)
+
+    def close(self):
+        self._free()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._free()
         return False
 
 

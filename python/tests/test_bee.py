@@ -9,9 +9,11 @@ libbee.so (tests/CMakeLists.txt); by hand:
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 import bee
@@ -203,6 +205,192 @@ class DiffHistoryTest(StoreTest):
                              [1, 2])
 
 
+class NullValueTest(StoreTest):
+    def test_put_of_none_is_a_key_without_a_value(self):
+        with bee.open(self.path) as db:
+            db[b"null"] = None
+            db.put(b"empty", b"")
+            with db.batch() as b:
+                b[b"batched"] = None
+                self.assertIsNone(b.get(b"batched", b"absent"))
+            self.assertIn(b"null", db)
+            self.assertIsNone(db[b"null"])
+            self.assertIsNone(db.get(b"null", b"absent"))
+            self.assertEqual(db[b"empty"], b"")
+            self.assertEqual(list(db.range()), [
+                (b"batched", None), (b"empty", b""), (b"null", None)])
+            self.assertEqual([(c.type, c.value) for c in db.history()], [
+                ("put", None), ("put", b""), ("put", None)])
+
+
+class SubTest(StoreTest):
+    def test_keys_are_stored_under_hyperbees_prefixes(self):
+        with bee.open(self.path) as db:
+            users = db.sub("users")
+            admins = users.sub(b"admins")
+            dashed = db.sub("c", sep=b"-")
+            users["alice"] = "1"
+            admins["root"] = b"2"
+            dashed[b"k"] = b"3"
+            users[b"nobody"] = None
+            db[b"users"] = b"root key"
+            self.assertEqual(users.prefix, b"users\x00")
+            self.assertEqual(admins.prefix, b"users\x00admins\x00")
+            self.assertEqual(list(db), [b"c-k", b"users",
+                                        b"users\x00admins\x00root",
+                                        b"users\x00alice",
+                                        b"users\x00nobody"])
+            self.assertEqual(users[b"alice"], b"1")
+            self.assertIsNone(users[b"nobody"])
+            self.assertIn(b"nobody", users)
+            self.assertNotIn(b"root", users)
+            self.assertEqual(admins.get(b"root"), b"2")
+            self.assertEqual(dashed[b"k"], b"3")
+            # A sub's range includes its nested subs' keys, as hyperbee's.
+            self.assertEqual(list(users), [b"admins\x00root", b"alice",
+                                           b"nobody"])
+            self.assertEqual(list(admins.range()), [(b"root", b"2")])
+            self.assertEqual(list(users.range(gte=b"b", reverse=True)),
+                             [(b"nobody", None)])
+            self.assertEqual([e.seq for e in users.entries(limit=1)], [2])
+            del users[b"alice"]
+            self.assertNotIn(b"alice", users)
+            with self.assertRaises(KeyError):
+                del users[b"alice"]
+            self.assertEqual(db[b"users"], b"root key")
+
+    def test_a_sub_keeps_its_store_open_until_it_is_closed(self):
+        users = bee.open(self.path).sub("users")  # no other reference
+        users["a"] = "1"
+        self.assertEqual(users["a"], b"1")
+        del users  # frees the sub, then its store
+        with bee.open(self.path, create=False) as db:  # not locked
+            self.assertEqual(db[b"users\x00a"], b"1")
+        db = bee.open(self.path + "2")
+        sub = db.sub("s")
+        db.close()
+        with self.assertRaisesRegex(bee.InvalidArgumentError,
+                                    "bee_sub_put: InvalidArgument: the "
+                                    "store is closed"):
+            sub["a"] = "1"
+        with self.assertRaisesRegex(bee.InvalidArgumentError,
+                                    "the store is closed"):
+            sub.sub("t")
+        self.assertEqual(sub.prefix, b"s\x00")
+
+    def test_bad_names(self):
+        with bee.open(self.path) as db:
+            with self.assertRaisesRegex(TypeError, "name must be bytes"):
+                db.sub(3)
+            with self.assertRaisesRegex(TypeError, "sep must be bytes"):
+                db.sub("a", sep=3)
+
+
+class WaitWatchTest(StoreTest):
+    # Waits that must end get a minute: one that times out instead fails
+    # the checks after it; none of the checks depends on timing.
+    LONG = 60.0
+
+    def test_wait(self):
+        with bee.open(self.path) as db:
+            db[b"a"] = b"1"  # version 2
+            self.assertEqual(db.wait(after=1), 2)
+            self.assertEqual(db.wait(timeout=0), 2)
+            writer = threading.Thread(target=db.put, args=(b"b", b"2"))
+            writer.start()
+            self.assertEqual(db.wait(after=2, timeout=self.LONG), 3)
+            writer.join()
+            with self.assertRaisesRegex(ValueError, "must not be negative"):
+                db.wait(timeout=-1)
+            with db.watch() as w, self.assertRaises(ValueError):
+                w.next(timeout=-0.5)
+            with self.assertRaises(bee.InvalidArgumentError):
+                db.refresh()  # not read-only
+
+    def test_a_reader_follows_the_writer(self):
+        with bee.open(self.path) as db, \
+                bee.open(self.path, read_only=True) as reader:
+            db[b"a"] = b"1"
+            self.assertEqual(reader.version, 1)
+            self.assertTrue(reader.refresh())
+            self.assertFalse(reader.refresh())
+            self.assertEqual(reader[b"a"], b"1")
+            writer = threading.Thread(target=db.put, args=(b"b", b"2"))
+            writer.start()
+            self.assertEqual(reader.wait(after=2, timeout=self.LONG), 3)
+            writer.join()
+            with reader.watch() as w:
+                db[b"c"] = b"3"
+                event = w.next(timeout=self.LONG)
+            self.assertEqual(event.version, 4)
+            self.assertEqual([(n.key, o) for n, o in event.changes],
+                             [(b"c", None)])
+
+    def test_watch(self):
+        with bee.open(self.path) as db:
+            db[b"b"] = b"1"  # version 2
+            with db.watch(gte=b"b", lt=b"c") as w:
+                self.assertIsNone(w.next(timeout=0))
+                db[b"a"] = b"x"  # outside the range: skipped
+                db[b"b"] = b"2"
+                event = w.next(timeout=self.LONG)
+                self.assertEqual(event.previous_version, 2)
+                self.assertEqual(event.version, 4)
+                self.assertFalse(event.truncated)
+                (new, old), = event.changes
+                self.assertEqual((new.key, new.value, old.value),
+                                 (b"b", b"2", b"1"))
+                del db[b"b"]
+                event = w.next(timeout=self.LONG)
+                self.assertEqual([(n, o.value) for n, o in event.changes],
+                                 [(None, b"2")])
+            with self.assertRaisesRegex(bee.InvalidArgumentError,
+                                        "the watch is closed"):
+                w.next(timeout=0)
+
+    def test_cancel_ends_iteration(self):
+        with bee.open(self.path) as db:
+            w = db.watch()
+            seen = []
+
+            def consume():
+                for event in w:
+                    seen.append(event.version)
+                    w.cancel()  # after the first
+
+            consumer = threading.Thread(target=consume)
+            consumer.start()
+            db[b"a"] = b"1"
+            consumer.join(self.LONG)
+            self.assertFalse(consumer.is_alive())
+            self.assertEqual(seen, [2])
+            self.assertIsNone(w.next())  # cancelled: at once
+            w.close()
+
+
+class InstalledPathsTest(StoreTest):
+    def test_the_installed_library_is_found_without_bee_library(self):
+        """A package installed by cmake --install finds libbee.so through
+        its generated _paths.py (here written by hand)."""
+        library = os.environ.get("BEE_LIBRARY")
+        if not library:
+            self.skipTest("BEE_LIBRARY is not set")
+        package = os.path.join(self._tmp.name, "site", "bee")
+        shutil.copytree(os.path.dirname(bee.__file__), package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        with open(os.path.join(package, "_paths.py"), "w") as f:
+            f.write("def library():\n    return %r\n" % library)
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(package))
+        del env["BEE_LIBRARY"]
+        code = ("import bee; print(bee._find_library()); "
+                "db = bee.open(%r); db['k'] = 'v'; print(db['k'])"
+                % self.path)
+        r = subprocess.run([sys.executable, "-c", code], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "%s\nb'v'\n" % library)
+
+
 class ReadmeTest(StoreTest):
     def test_the_readme_example_runs(self):
         readme = os.path.join(os.path.dirname(__file__), "..", "..",
@@ -217,7 +405,9 @@ class ReadmeTest(StoreTest):
         with contextlib.redirect_stdout(out):
             exec(compile(code, "README.md", "exec"), {})
         self.assertIn("b'apple' b'red'", out.getvalue())
-        self.assertTrue(out.getvalue().endswith("4 None\n"), out.getvalue())
+        self.assertIn("True None [b'alice']\n", out.getvalue())
+        self.assertIn("6 [(b'avocado', None)]\n", out.getvalue())
+        self.assertTrue(out.getvalue().endswith("6 None\n"), out.getvalue())
 
 
 class ErrorTest(StoreTest):

@@ -3,10 +3,14 @@
 # as a user would, then runs them (each opens a store, puts, gets back):
 #   1. find_package(bee CONFIG) + bee::bee (C++) and bee::shared (C);
 #   2. pkg-config bee (C++, static libraries) and bee_c (C, libbee.so);
-#   3. add_subdirectory(bee) + bee::bee.
+#   3. add_subdirectory(bee) + bee::bee;
+#   4. the installed Python package, imported with PYTHONPATH alone (no
+#      BEE_LIBRARY: it finds the installed libbee.so by its _paths.py),
+#      reads a store the C program wrote.
 # Also: every installed public header compiles on its own (bee_c.h as C99)
-# and reaches no internal/ header (none is installed), the package version is the project's, and an incompatible version request
-# fails. ctest runs it in non-sanitizer builds (tests/CMakeLists.txt).
+# and reaches no internal/ header (none is installed), the package version
+# is the project's, and an incompatible version request fails. ctest runs
+# it in non-sanitizer builds (tests/CMakeLists.txt).
 #
 # usage: run.sh BUILD_DIR SOURCE_DIR LIBDIR BUILD_TYPE VERSION [LAUNCHER]
 set -euo pipefail
@@ -32,7 +36,9 @@ for f in bin/bee bin/bee-dump "$libdir/libbee.so" "$libdir/libbee_btree.a" \
          "$libdir/cmake/bee/beeConfig.cmake" \
          "$libdir/cmake/bee/beeConfigVersion.cmake" \
          "$libdir/pkgconfig/bee.pc" "$libdir/pkgconfig/bee_c.pc" \
-         include/bee/btree/bee.h include/bee/btree/bee_c.h; do
+         include/bee/btree/bee.h include/bee/btree/bee_c.h \
+         lib/python3/dist-packages/bee/__init__.py \
+         lib/python3/dist-packages/bee/_paths.py; do
   [ -e "$prefix/$f" ] || { echo "consumer: not installed: $f" >&2; exit 1; }
 done
 "$prefix/bin/bee" --version | grep -qx "$version" ||
@@ -96,4 +102,21 @@ configure "$src/tests/consumer/subdir" "$work/subdir" -DBEE_SOURCE_DIR="$src" \
 cmake --build "$work/subdir" -j2 >"$work/subdir-build.log" 2>&1 ||
   { cat "$work/subdir-build.log"; exit 1; }
 "$work/subdir/consumer_cxx" "$work/db-subdir"
+
+step "the installed Python package reads the C program's store"
+site=$prefix/lib/python3/dist-packages
+(cd "$work" && env -u BEE_LIBRARY PYTHONPATH="$site" PYTHONDONTWRITEBYTECODE=1 \
+  python3 - "$work/db-find-c" "$prefix/$libdir" "$version" <<'PY'
+import os, sys
+import bee
+store, libdir, version = sys.argv[1:]
+lib = bee._find_library()
+assert os.path.dirname(lib) == os.path.realpath(libdir), (lib, libdir)
+assert bee.library_version() == version, bee.library_version()
+with bee.open(store, read_only=True) as db:
+    assert db[b"hello"] == b"world", db.get(b"hello")
+    print("python consumer: bee %s from %s, hello=%s"
+          % (bee.library_version(), lib, db[b"hello"].decode()))
+PY
+) || { echo "consumer: the installed Python package failed" >&2; exit 1; }
 step "all passed"

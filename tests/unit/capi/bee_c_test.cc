@@ -15,25 +15,16 @@
 #include "btree/bee.h"
 #include "btree/iterator.h"
 #include "btree/version.h"
+#include "tests/unit/capi/capi_util.h"
 #include "tests/util/temp_dir.h"
 
 extern "C" int bee_c99_smoke(const char* dir, char* message, size_t size);
 
 namespace {
 
-// Owns the messages the C API hands out.
-struct Err {
-  char* message = nullptr;
-  ~Err() { bee_free(message); }
-  char** operator&() { return &message; }
-  std::string str() const { return message == nullptr ? "" : message; }
-};
-
-// Owns a store handle.
-struct Db {
-  bee_t* db = nullptr;
-  ~Db() { bee_destroy(db); }
-};
+using Err = bee::test::CErr;
+using Db = bee::test::CDb;
+using bee::test::EntryText;
 
 std::optional<std::string> Get(bee_t* db, const std::string& key) {
   Err err;
@@ -69,13 +60,6 @@ bee_snapshot_t* Checkout(bee_t* db, uint64_t version) {
   bee_snapshot_t* snap = nullptr;
   REQUIRE(bee_checkout(db, version, &snap, &err) == BEE_OK);
   return snap;
-}
-
-std::string EntryText(const bee_entry_t& e) {
-  std::string out(e.key, e.key_len);
-  out += "=";
-  out += e.value == nullptr ? "<none>" : std::string(e.value, e.value_len);
-  return out;
 }
 
 // "key=value" per entry of the range, read through the C API.

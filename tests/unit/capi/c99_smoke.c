@@ -7,7 +7,8 @@
 #include "btree/bee_c.h"
 
 /* Opens a new store in `dir`, writes with a batch, reads back with get, a
- * reverse range, a checkout, a diff and the history. Returns 0 and "ok" in
+ * reverse range, a checkout, a diff and the history; then a sub, a watch
+ * and a wait. Returns 0 and "ok" in
  * `message`, or 1 and what went wrong. */
 int bee_c99_smoke(const char* dir, char* message, size_t size);
 
@@ -80,6 +81,30 @@ static int PastAndChanges(bee_t* db, int* found_b, int* pairs, int* deletes,
   return code;
 }
 
+/* A sub's put without a value, read back; a watch that sees it (it was
+ * made before); a wait for a version already reached. */
+static int SubAndWatch(bee_t* db, int* null_found, int* watched,
+                       uint64_t* version, char** err) {
+  bee_sub_t* sub = NULL;
+  bee_watch_t* watch = NULL;
+  bee_watch_event_t event;
+  char* value = NULL;
+  size_t len = 0;
+  int code = bee_watch_create(db, NULL, &watch, err);
+  if (code == BEE_OK) code = bee_sub_create(db, "s", 1, NULL, 0, &sub, err);
+  if (code == BEE_OK) code = bee_sub_put_null(sub, "k", 1, err);
+  if (code == BEE_OK) {
+    code = bee_sub_get(sub, "k", 1, &value, &len, null_found, err);
+    if (value != NULL) *null_found = 0; /* found, but with a value */
+  }
+  bee_free(value);
+  if (code == BEE_OK) code = bee_watch_next(watch, 60000, &event, watched, err);
+  if (code == BEE_OK) code = bee_wait_version(db, 0, 0, version, err);
+  bee_sub_destroy(sub);
+  bee_watch_destroy(watch);
+  return code;
+}
+
 int bee_c99_smoke(const char* dir, char* message, size_t size) {
   bee_t* db = NULL;
   bee_batch_t* batch = NULL;
@@ -88,6 +113,9 @@ int bee_c99_smoke(const char* dir, char* message, size_t size) {
   int found_b = 1;
   int pairs = 0;
   int deletes = 0;
+  int null_found = 0;
+  int watched = 0;
+  uint64_t version = 0;
   int bad = 0;
   if (bee_open(dir, BEE_CREATE_IF_MISSING, &db, &err) != BEE_OK) {
     return Fail(message, size, "open", err);
@@ -100,7 +128,8 @@ int bee_c99_smoke(const char* dir, char* message, size_t size) {
       bee_batch_del(batch, "a", 1, &err) != BEE_OK ||
       bee_batch_flush(batch, &err) != BEE_OK ||
       Iterate(db, keys, sizeof keys, &err) != BEE_OK ||
-      PastAndChanges(db, &found_b, &pairs, &deletes, &err) != BEE_OK) {
+      PastAndChanges(db, &found_b, &pairs, &deletes, &err) != BEE_OK ||
+      SubAndWatch(db, &null_found, &watched, &version, &err) != BEE_OK) {
     bee_batch_destroy(batch);
     bee_destroy(db);
     return Fail(message, size, "write or read", err);
@@ -109,7 +138,10 @@ int bee_c99_smoke(const char* dir, char* message, size_t size) {
   bad = Check(strcmp(keys, "cb") == 0, message, size, "reverse range") ||
         Check(!found_b, message, size, "b at version 2") ||
         Check(pairs == 3, message, size, "3 keys changed since version 2") ||
-        Check(deletes == 1, message, size, "one delete in the history");
+        Check(deletes == 1, message, size, "one delete in the history") ||
+        Check(null_found, message, size, "a sub's key without a value") ||
+        Check(watched, message, size, "a watch event") ||
+        Check(version == 6, message, size, "version 6 after the sub's put");
   if (bee_close(db, &err) != BEE_OK) {
     bee_destroy(db);
     return Fail(message, size, "close", err);
