@@ -9,8 +9,9 @@
 // --key-encoding / --value-encoding utf-8|binary|json read and print keys
 // and values as hyperbee's encodings do (json: tools/json_value.h). `watch`
 // and `history --live` follow a store read-only (no writer lock), waiting
-// for this process's appends and polling Bee::Refresh for another's, until
-// SIGINT or SIGTERM (tools/stop_signals.h), then exit 0.
+// for this process's appends and polling Bee::Refresh for another's (on
+// bee://, for the server's announced lengths), until SIGINT or SIGTERM
+// (tools/stop_signals.h), then exit 0.
 #include "tools/bee_cli.h"
 
 #include <simdjson.h>
@@ -866,10 +867,23 @@ struct SeqBounds {
   bool has_gt = false, has_gte = false, has_lt = false, has_lte = false;
 };
 
-// How long a following command (watch, history --live) waits for its own
-// process's appends before it looks for another process's new signed
-// length (Bee::Refresh) and checks for SIGINT/SIGTERM.
+// How long a following command (watch, history --live) waits for a new
+// length (its own process's appends, or a bee:// server's announcement
+// verified by the replica) before it looks for another process's new
+// signed length or the server's failure (ReadStore::Follow) and checks for
+// SIGINT/SIGTERM.
 constexpr std::chrono::milliseconds kFollowInterval(100);
+
+// A following command needs the server of a bee:// store: its new lengths
+// come from there.
+Status CheckFollowable(const Io& io) {
+  if (io.remote != nullptr && io.remote->offline) {
+    return Status::InvalidArgument(
+        "--offline reads the cache alone: following new writes needs the "
+        "server");
+  }
+  return Status::OK();
+}
 
 // Prints one history entry (a JSON line, or a row of `table`).
 Status PrintHistoryEntry(const btree::HistoryEntry& e, const Space& space,
@@ -920,11 +934,7 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
     return Status::InvalidArgument(
         "--live follows new writes: it takes no --reverse, --lt or --lte");
   }
-  if (live && IsRemote(dir)) {
-    return Status::InvalidArgument(
-        "--live follows a local store: a bee:// store is read as of its "
-        "signed length at open");
-  }
+  if (live) BEE_RETURN_IF_ERROR(CheckFollowable(io));
   // Within a sub the limit counts the sub's entries, so it is applied here.
   const bool in_sub = !io.subs.empty();
   if (!in_sub) o.limit = limit;
@@ -946,7 +956,7 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
       // Printed so far goes out before waiting for more.
       table.Flush();
       BEE_RETURN_IF_ERROR(buf.Flush());
-      BEE_RETURN_IF_ERROR(bee->Refresh());
+      BEE_RETURN_IF_ERROR(bee.Follow());
       continue;
     }
     if (!space.Contains(e->key)) continue;
@@ -1031,14 +1041,17 @@ Status PrintWatchEvent(const btree::WatchEvent& ev, const Space& space,
   return Status::OK();
 }
 
-// Follows DIR read-only (no writer lock) until SIGINT or SIGTERM: each new
-// version (written by any process) that changes the range prints its diff
-// against the previous one.
+// Follows DIR read-only (no writer lock), or a bee:// store as its server
+// announces new lengths, until SIGINT or SIGTERM: each new version (written
+// by any process) that changes the range prints its diff against the
+// previous one. A remote store's failure (the server went away, moved to a
+// new fork) ends it with an error.
 Status Watch(const std::string& dir, const Bounds& b, const Io& io) {
   btree::RangeOptions r;
   BEE_RETURN_IF_ERROR(ParseBounds(b, io, &r.gt, &r.gte, &r.lt, &r.lte));
   BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenStore(dir, false, io.err));
+  BEE_RETURN_IF_ERROR(CheckFollowable(io));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
   BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   StopSignals signals;
   btree::Watcher watcher(bee.get(), DiffRange(space, r, -1));
@@ -1057,7 +1070,7 @@ Status Watch(const std::string& dir, const Bounds& b, const Io& io) {
       BEE_RETURN_IF_ERROR(buf.Flush());
       continue;
     }
-    BEE_RETURN_IF_ERROR(bee->Refresh());
+    BEE_RETURN_IF_ERROR(bee.Follow());
   }
   return buf.Flush();
 }
@@ -1616,8 +1629,9 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
       ->option_text("N");
   bool live = false;
   h->add_flag("--live", live,
-              "Keep printing new writes (by any process) as they are "
-              "signed, until SIGINT or SIGTERM");
+              "Keep printing new writes (by any process; on bee://, as "
+              "the server announces them) as they are signed, until SIGINT "
+              "or SIGTERM");
   AddKeyOptions(h, &io, &k);
   h->callback([&] {
     ResolveEncodings(k, h, &io);
@@ -1631,10 +1645,11 @@ int RunBee(int argc, const char* const* argv, std::istream& in,
   Bounds watch_bounds;
   auto* w = app.add_subcommand(
       "watch",
-      "Follow DIR read-only (written by this or any process) and print the "
-      "changes of each new version within the range, until SIGINT or "
-      "SIGTERM");
-  w->add_option("DIR", dir, "Store directory")->required();
+      "Follow DIR read-only (written by this or any process), or a bee:// "
+      "store as its server announces new versions, and print the changes "
+      "of each new version within the range, until SIGINT or SIGTERM");
+  w->add_option("DIR", dir, kStoreArg)->required();
+  AddRemoteFlags(w, &remote);
   AddBounds(w, &watch_bounds, "Keys");
   AddKeyOptions(w, &io, &k);
   w->callback([&] {

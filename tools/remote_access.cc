@@ -54,6 +54,13 @@ void ReadStore::HintRange(const btree::Snapshot& snap,
   remote_->Hint(hint);
 }
 
+Status ReadStore::Follow() {
+  if (remote_ == nullptr) return bee_->Refresh();
+  Status s = remote_->status();
+  if (s.ok()) return s;
+  return s.WithContext("stopped following " + url_);
+}
+
 Result<ReadStore> OpenReadStore(const std::string& dir_or_url,
                                 RemoteFlags* flags, std::ostream& warnings) {
   RemoteFlags defaults;
@@ -79,6 +86,7 @@ Result<ReadStore> OpenReadStore(const std::string& dir_or_url,
   auto remote = remote::RemoteBee::Open(dir_or_url, options);
   if (!remote.ok()) return remote.status().WithContext("cannot open store");
   store.remote_ = std::move(remote).value();
+  store.url_ = dir_or_url;
   store.bee_ = &store.remote_->bee();
   return store;
 }

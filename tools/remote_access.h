@@ -1,5 +1,5 @@
 // Opening a store for the read commands (`bee get|range|diff|history|info|
-// export`, `bee-dump`): a directory, or a remote store given as
+// export|watch`, `bee-dump`): a directory, or a remote store given as
 // bee://HOST:PORT/KEYHEX, read through a sparse replica (remote/
 // remote_store.h) with --cache DIR, --offline, --timeout MS and --stats.
 #ifndef BEE_TOOLS_REMOTE_ACCESS_H_
@@ -57,12 +57,21 @@ class ReadStore {
   void HintGet(const btree::Snapshot& snap, std::string_view key);
   void HintRange(const btree::Snapshot& snap, const btree::RangeOptions& o);
 
+  // For a command that follows new versions (`watch`, `history --live`),
+  // between its waits. A directory: publishes another process's new signed
+  // length (Bee::Refresh). A remote store: its new lengths arrive by
+  // themselves (the server announces them and the replica upgrades, which
+  // wakes the waits), so this only returns why the reader stopped, naming
+  // the URL: the server went away or moved to a new fork.
+  Status Follow();
+
  private:
   friend Result<ReadStore> OpenReadStore(const std::string&, RemoteFlags*,
                                          std::ostream&);
   ReadStore() = default;
   std::unique_ptr<btree::Bee> local_;
   std::unique_ptr<remote::RemoteBee> remote_;
+  std::string url_;  // of remote_
   btree::Bee* bee_ = nullptr;
   RemoteFlags* flags_ = nullptr;
 };
