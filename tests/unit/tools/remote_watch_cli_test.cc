@@ -75,12 +75,12 @@ TEST_CASE("bee watch bee:// prints each new version's changes in the sub",
   // and a deletion in one atomic batch: one version, two changes.
   REQUIRE(Bee({"put", s.dir, "bob", "root"}).code == 0);
   REQUIRE(Bee({"put", s.dir, "--sub", "users", "ana", "2"}).code == 0);
-  REQUIRE(Bee({"apply", s.dir, "-", "--sub", "users", "--value-encoding",
-               "json"},
-              "{\"type\":\"batch\",\"ops\":[{\"type\":\"put\",\"key\":\"bob\","
-              "\"value\":[2]},{\"type\":\"del\",\"key\":\"cy\"},{\"type\":"
-              "\"put\",\"key\":\"dan\"}]}\n")
-              .code == 0);
+  REQUIRE(
+      Bee({"apply", s.dir, "-", "--sub", "users", "--value-encoding", "json"},
+          "{\"type\":\"batch\",\"ops\":[{\"type\":\"put\",\"key\":\"bob\","
+          "\"value\":[2]},{\"type\":\"del\",\"key\":\"cy\"},{\"type\":"
+          "\"put\",\"key\":\"dan\"}]}\n")
+          .code == 0);
   CHECK(watch.OutLine() ==
         "{\"version\":8,\"type\":\"put\",\"seq\":6,\"key\":\"bob\",\"value\":"
         "[2],\"previous\":{\"seq\":3,\"value\":{\"n\":1}}}");
@@ -96,9 +96,8 @@ TEST_CASE("bee watch bee:// prints each new version's changes in the sub",
   // The cache holds what the watcher verified: a read of it needs no
   // server.
   s.server.reset();
-  test::CliOutcome offline =
-      Bee({"get", s.url, "--sub", "users", "dan", "--offline", "--cache",
-           s.tmp.Sub("cache")});
+  test::CliOutcome offline = Bee({"get", s.url, "--sub", "users", "dan",
+                                  "--offline", "--cache", s.tmp.Sub("cache")});
   INFO(offline.err);
   CHECK(offline.code == 0);
   CHECK(offline.out == "7  dan  (no value)\n");
@@ -142,9 +141,10 @@ TEST_CASE("bee history --live bee:// prints the past, then each new write",
   CHECK(one.RestOfOut().empty());
 }
 
-TEST_CASE("bee watch and history --live on bee:// fail when the server goes "
-          "away, naming it",
-          "[tools][watch][remote]") {
+TEST_CASE(
+    "bee watch and history --live on bee:// fail when the server goes "
+    "away, naming it",
+    "[tools][watch][remote]") {
   Served s;
   const std::string address = s.server->address();
   BeeProcess watch({"watch", s.url});
@@ -168,9 +168,10 @@ TEST_CASE("bee watch and history --live on bee:// fail when the server goes "
   }
 }
 
-TEST_CASE("bee watch bee:// stops when the server's writer truncates, "
-          "naming both forks",
-          "[tools][watch][remote]") {
+TEST_CASE(
+    "bee watch bee:// stops when the server's writer truncates, "
+    "naming both forks",
+    "[tools][watch][remote]") {
   Served s;
   BeeProcess watch({"watch", s.url, "--json"});
   REQUIRE(!watch.ErrLine().empty());
