@@ -169,9 +169,10 @@ class ChannelReplicator {
   // past max_inflight wait in a queue of at most kMaxListedQueue blocks
   // and go out as answers free slots, after what the Download range and
   // DownloadBlocks need (a list never holds back a block a read waits
-  // for); the rest are skipped (counted in stats). Best effort, for hints (remote/hyperbee_extension.h): a block
-  // the peer then refuses is not reported in download_status. Returns the
-  // number requested or queued. Ignored before the log exists.
+  // for); the rest are skipped (counted in stats). Best effort, for hints
+  // (remote/hyperbee_extension.h): a block the peer then refuses is not
+  // reported in download_status. Returns the number requested or queued.
+  // Ignored before the log exists.
   static constexpr size_t kMaxListedQueue = 8192;
   size_t RequestBlocks(std::span<const uint64_t> blocks);
 

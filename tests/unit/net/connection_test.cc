@@ -187,13 +187,11 @@ TEST_CASE(
       Listener::Listen(
           loop.get(), "127.0.0.1:0", small,
           [&](std::unique_ptr<Transport> t) {
-            server = Connection::Create(loop.get(), std::move(t), false, {},
-                                        {})
+            server = Connection::Create(loop.get(), std::move(t), false, {}, {})
                          .value();
             server->ServeWith(
                 [&](const Hash32& dk) -> Core* {
-                  return dk == writer->discovery_key() ? writer.get()
-                                                       : nullptr;
+                  return dk == writer->discovery_key() ? writer.get() : nullptr;
                 },
                 [](ChannelReplicator* ch) {
                   ch->set_extension_handler([ch](const Extension& e) {

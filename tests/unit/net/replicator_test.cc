@@ -320,11 +320,10 @@ TEST_CASE(
     CHECK(link.to_b.tampered == 1);
     REQUIRE_FALSE(link.error_b.ok());
     INFO(link.error_b.ToString());
-    CHECK(link.error_b.ToString().find("does not verify") !=
-          std::string::npos);
-    CHECK(link.error_b.ToString().find(whole_proof ? "upgrade starts at 0"
-                                                   : "signature") !=
-          std::string::npos);
+    CHECK(link.error_b.ToString().find("does not verify") != std::string::npos);
+    CHECK(link.error_b.ToString().find(whole_proof
+                                           ? "upgrade starts at 0"
+                                           : "signature") != std::string::npos);
     CHECK(replica.core->length() == 10);
     CHECK(replica.core->signature() == signature);
     CHECK(replica.core->Verify().value().ok());
