@@ -459,12 +459,14 @@ void BeeReadExtension::OnExtension(const net::Extension& extension) {
     return;
   }
   if (extension.message.size() > kMaxReadPayload) {
-    counters_->malformed++;
+    Dropped(
+        Malformed("a message of " + std::to_string(extension.message.size()) +
+                  " bytes (at most " + std::to_string(kMaxReadPayload) + ")"));
     return;
   }
   auto m = DecodeBeeRead(extension.message);
   if (!m.ok()) {
-    counters_->malformed++;
+    Dropped(m.status());
     return;
   }
   if (const auto* hello = std::get_if<BeeReadHello>(&*m)) {
@@ -474,6 +476,11 @@ void BeeReadExtension::OnExtension(const net::Extension& extension) {
   } else {
     OnAnswer(std::get<BeeReadAnswer>(*m));
   }
+}
+
+void BeeReadExtension::Dropped(const Status& why) {
+  counters_->malformed++;
+  if (options_.on_malformed) options_.on_malformed(why);
 }
 
 void BeeReadExtension::OnRequest(const BeeReadRequest& request) {

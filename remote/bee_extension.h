@@ -23,7 +23,12 @@
 // its signed length and not held; each is verified before it is stored,
 // and one that fails is counted (and named in last_error) and dropped:
 // nothing unverified is stored, and the read goes on through the normal
-// per-block fetch. Malformed messages are counted and dropped.
+// per-block fetch. An answer may prove blocks the lookup did not need: they
+// verify and are stored like any, so what one request can bring is bounded
+// by kMaxReadBlocks and kMaxReadPayload, not by the lookup. Malformed or
+// oversized messages are counted and dropped, and a reader is told
+// (Options::on_malformed: RemoteBee then stops asking that server, and no
+// read waits for an answer from it).
 //
 // Thread safety: a BeeReadExtension lives on its channel's event loop; its
 // counters may be read from any thread. The free functions only read (or,
@@ -164,6 +169,10 @@ class BeeReadExtension {
     // Reader: after each answer for an outstanding request was applied
     // (on the loop thread).
     std::function<void(uint64_t id, const ApplyReadResult&)> on_answer;
+    // Reader: after a bee/read message from the peer was dropped as
+    // malformed or oversized (on the loop thread), with the reason: an
+    // answer it may have carried will not be applied.
+    std::function<void(const Status& why)> on_malformed;
     std::shared_ptr<BeeReadCounters> counters;  // fresh when null
   };
 
@@ -194,6 +203,8 @@ class BeeReadExtension {
 
  private:
   void Send(const BeeReadMessage& message);
+  // Counts a message dropped unread and tells on_malformed.
+  void Dropped(const Status& why);
   void OnRequest(const BeeReadRequest& request);
   void OnAnswer(const BeeReadAnswer& answer);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <utility>
@@ -80,6 +81,13 @@ class RemoteBee::Impl : public log::BlockSource {
   // true if the read stops waiting for them for good.
   void WaitForReads();
   void ReadAnswered();  // loop thread
+  // A malformed bee/read message came: stop asking this server, and let
+  // reads waiting for its answers go on (loop thread).
+  void ReadsDropped();
+  // The error of a read needing a block past the peer's signed length, on
+  // our fork (a stale or lying server): it cannot come from this peer.
+  // OK when every block may. REQUIRES: mu_.
+  Status PastPeerLocked(std::span<const uint64_t> indexes) const;
   // Runs fn on the loop thread and waits for it (REQUIRES: loop running).
   void RunOnLoop(const std::function<void()>& fn);
   std::string NameMissing(std::span<const uint64_t> indexes) const;
@@ -116,6 +124,10 @@ class RemoteBee::Impl : public log::BlockSource {
   uint64_t reads_pending_ = 0;  // guarded by mu_
   bool reads_stalled_ = false;  // guarded by mu_
   uint64_t read_waits_ = 0;     // guarded by mu_: reads that waited for one
+  uint64_t read_timeouts_ = 0;  // guarded by mu_
+  // The peer's signed length as its last sync on our fork stated (a read
+  // needing a block past it fails at once).
+  std::optional<uint64_t> peer_length_;  // guarded by mu_
 };
 
 log::CoreOptions RemoteBee::Impl::CoreOptionsFor() {
@@ -236,6 +248,7 @@ Status RemoteBee::Impl::Connect(std::unique_ptr<log::Core> cached) {
     ropts.on_answer = [this](uint64_t, const ApplyReadResult&) {
       ReadAnswered();
     };
+    ropts.on_malformed = [this](const Status&) { ReadsDropped(); };
     bee_read_ = BeeReadExtension::Attach(channel_, std::move(ropts));
   }
   channel_->Download(0, 0);  // the signed length; blocks on demand
@@ -259,6 +272,7 @@ void RemoteBee::Impl::OnUpdate() {
   }
   log::Core* core = channel_->core();
   bool ready = false;
+  std::optional<uint64_t> peer_length;
   if (core != nullptr && channel_->remote().synced) {
     if (channel_->remote().fork != core->fork() && core->length() > 0) {
       Fail(Status::Unavailable(
@@ -269,9 +283,11 @@ void RemoteBee::Impl::OnUpdate() {
     // Upgraded to the peer's length (or the peer cannot prove a longer one).
     ready = core->length() >= channel_->remote().length ||
             !channel_->remote().can_upgrade;
+    peer_length = channel_->remote().length;
   }
   std::lock_guard<std::mutex> l(mu_);
   if (ready) ready_ = true;
+  peer_length_ = peer_length;
   FillStatsLocked();
   cv_.notify_all();
 }
@@ -281,6 +297,8 @@ void RemoteBee::Impl::FillStatsLocked() {
   stats_.blocks = s.blocks_received;
   stats_.bytes = s.bytes_received;
   stats_.round_trips = s.round_trips;
+  stats_.read_timeouts = read_timeouts_;
+  stats_.malformed = 0;
   if (bee_read_ != nullptr) {
     const BeeReadCounters& r = bee_read_->counters();
     stats_.blocks += r.blocks_applied;
@@ -288,12 +306,28 @@ void RemoteBee::Impl::FillStatsLocked() {
     stats_.round_trips += read_waits_;
     stats_.read_requests = r.requests_sent;
     stats_.read_rejected = r.proofs_rejected;
+    stats_.read_blocks = r.blocks_applied;
+    stats_.malformed += r.malformed;
+  }
+  if (hyperbee_ != nullptr) {
+    const HyperbeeExtensionCounters& c = hyperbee_->counters();
+    stats_.hinted_blocks = c.blocks_requested;
+    stats_.hint_seqs_ignored = c.seqs_ignored;
+    stats_.malformed += c.malformed;
   }
 }
 
 void RemoteBee::Impl::ReadAnswered() {
   std::lock_guard<std::mutex> l(mu_);
   if (reads_pending_ > 0) reads_pending_--;
+  FillStatsLocked();
+  cv_.notify_all();
+}
+
+void RemoteBee::Impl::ReadsDropped() {
+  std::lock_guard<std::mutex> l(mu_);
+  reads_stalled_ = true;
+  reads_pending_ = 0;
   FillStatsLocked();
   cv_.notify_all();
 }
@@ -306,6 +340,7 @@ void RemoteBee::Impl::WaitForReads() {
     if (cv_.wait_until(l, deadline) == std::cv_status::timeout) {
       reads_stalled_ = true;
       reads_pending_ = 0;
+      read_timeouts_++;
     }
   }
 }
@@ -343,6 +378,20 @@ std::string RemoteBee::Impl::NameMissing(
   return s;
 }
 
+Status RemoteBee::Impl::PastPeerLocked(
+    std::span<const uint64_t> indexes) const {
+  if (!peer_length_) return Status::OK();
+  for (uint64_t i : indexes) {
+    if (i < *peer_length_ || core_->Has(i)) continue;
+    // Not final: the blocks the peer can prove still come from it.
+    return Status::Unavailable(
+        "cannot fetch block " + Num(i) + ": " + url_.host_port +
+        " has signed length " + Num(*peer_length_) + ", below the cache's " +
+        Num(core_->length()) + " (a stale or lying server)");
+  }
+  return Status::OK();
+}
+
 Status RemoteBee::Impl::Fetch(std::span<const uint64_t> indexes) {
   if (options_.offline || loop_ == nullptr) {
     return Status::Unavailable(NameMissing(indexes) + " is not in the cache " +
@@ -357,6 +406,7 @@ Status RemoteBee::Impl::Fetch(std::span<const uint64_t> indexes) {
     if (!failed_.ok()) {
       return failed_.WithContext("cannot fetch " + NameMissing(indexes));
     }
+    BEE_RETURN_IF_ERROR(PastPeerLocked(indexes));
   }
   std::vector<uint64_t> wave(indexes.begin(), indexes.end());
   // A bee/read answer on its way brings these blocks, or most of them.

@@ -16,6 +16,16 @@
 // what was verified before stays in the cache, and a new RemoteBee (say,
 // to an honest server, with the same cache_dir) goes on from it.
 //
+// The cache never rolls back: its signed length only grows (an upgrade
+// must extend it and carry the writer's signature of the new tree). A peer
+// whose signed length is below the cache's (a stale copy, whose newest
+// signature is an older one of the writer's) is read from as far as it
+// reaches: a read needing a block at or past the peer's length fails at
+// once, not finally, naming the block and both lengths. Of a peer that
+// serves another history signed by the same key, at open or announced
+// live, the first proof checked does not verify (a final failure naming
+// it); a peer that moved to a new fork is named as such.
+//
 // A cache makes a repeated read free: blocks held are read locally, so a
 // query whose blocks are all cached makes no round trip. Offline, nothing
 // is sent: a read needing a block the cache lacks fails naming it.
@@ -76,9 +86,26 @@ struct RemoteStats {
   // everything cached costs no wait).
   uint64_t round_trips = 0;
   // bee/read (remote/bee_extension.h): requests sent, and proofs of their
-  // answers rejected (not stored). Blocks its answers brought count above.
+  // answers rejected (not stored). Blocks its answers brought count above
+  // and in read_blocks: at most kMaxReadBlocks per request, whatever blocks
+  // the server chose to prove.
   uint64_t read_requests = 0;
   uint64_t read_rejected = 0;
+  uint64_t read_blocks = 0;
+  // bee/read answers that reads stopped waiting for because none came
+  // within `timeout` (the server is not asked again).
+  uint64_t read_timeouts = 0;
+  // hyperbee's hints: blocks requested because a server's `cache` answer
+  // listed them (at most kIteratorMaxSeqs per hint sent, whatever it
+  // listed), and listed seqs ignored (over that budget, past the signed
+  // length, listed twice, or unsolicited).
+  uint64_t hinted_blocks = 0;
+  uint64_t hint_seqs_ignored = 0;
+  // Extension messages of either extension dropped unread: undecodable,
+  // or over their size bound (kMaxHintPayload, kMaxReadPayload). After a
+  // malformed bee/read message the server is not asked again, and no read
+  // waits for an answer from it.
+  uint64_t malformed = 0;
 };
 
 struct RemoteOptions {

@@ -6,9 +6,19 @@ namespace bee::test {
 
 ServerThread::ServerThread(const std::string& dir) {
   loop_ = net::EventLoop::Create().value();
-  remote::ServeOptions options;
-  server_ = remote::Server::Create(loop_.get(), options).value();
+  server_ = remote::Server::Create(loop_.get(), remote::ServeOptions{}).value();
   REQUIRE(server_->AddDirectory(dir).ok());
+  Start();
+}
+
+ServerThread::ServerThread(log::Core* core) {
+  loop_ = net::EventLoop::Create().value();
+  server_ = remote::Server::Create(loop_.get(), remote::ServeOptions{}).value();
+  REQUIRE(server_->AddCore(core).ok());
+  Start();
+}
+
+void ServerThread::Start() {
   REQUIRE(server_->Listen().ok());
   thread_ = std::thread([this] { (void)loop_->Run(); });
 }
