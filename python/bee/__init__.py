@@ -437,11 +437,9 @@ def _history_options(gt, gte, lt, lte, reverse, limit):
     return options
 
 
-class _Reader:
-    """Reads shared by a store (its current version) and a snapshot."""
-
-    def _snapshot(self):
-        raise NotImplementedError
+class _Lookup:
+    """Mapping reads over `_get(key) -> (found, value)` and `range()`:
+    shared by a store, a snapshot and a sub."""
 
     def get(self, key, default=None):
         """The value of `key` (None for an entry without a value), or
@@ -461,6 +459,26 @@ class _Reader:
     def __iter__(self):
         """The keys, in order."""
         return (key for key, _ in self.range())
+
+
+class _Writable:
+    """Mapping writes over `put` and `delete`: shared by a store and a
+    sub (a batch's `del` does not look the key up first)."""
+
+    def __setitem__(self, key, value):
+        self.put(key, value)
+
+    def __delitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        self.delete(key)
+
+
+class _Reader(_Lookup):
+    """Reads shared by a store (its current version) and a snapshot."""
+
+    def _snapshot(self):
+        raise NotImplementedError
 
     def range(self, gt=None, gte=None, lt=None, lte=None, reverse=False,
               limit=None):
@@ -566,7 +584,7 @@ class Batch(_Handle):
         return False
 
 
-class Bee(_Reader, _Handle):
+class Bee(_Reader, _Writable, _Handle):
     """An open store; use bee.open(). A context manager: closed at the end
     of the block."""
 
@@ -591,14 +609,6 @@ class Bee(_Reader, _Handle):
         """Appends one block deleting key; nothing when it is absent."""
         k = _bytes(key, "key")
         _call(_lib.bee_del, self._live, k, len(k))
-
-    def __setitem__(self, key, value):
-        self.put(key, value)
-
-    def __delitem__(self, key):
-        if key not in self:
-            raise KeyError(key)
-        self.delete(key)
 
     def batch(self):
         """A new Batch (BusyError while another is open)."""
@@ -707,7 +717,7 @@ class Bee(_Reader, _Handle):
         return False
 
 
-class Sub(_Handle):
+class Sub(_Lookup, _Writable, _Handle):
     """A sub-database (Bee.sub, Sub.sub): the keys under one prefix, read
     and written with keys relative to it, as hyperbee's sub(). It keeps its
     Bee open (referenced); once the Bee is closed, its calls raise
@@ -746,20 +756,6 @@ class Sub(_Handle):
     def _get(self, key):
         return _read(_lib.bee_sub_get, self._live, key)
 
-    def get(self, key, default=None):
-        """As Bee.get, for a key of this sub."""
-        found, value = self._get(key)
-        return value if found else default
-
-    def __getitem__(self, key):
-        found, value = self._get(key)
-        if not found:
-            raise KeyError(key)
-        return value
-
-    def __contains__(self, key):
-        return self._get(key)[0]
-
     def put(self, key, value):
         """As Bee.put, for a key of this sub (value None: no value)."""
         _write(_lib.bee_sub_put, _lib.bee_sub_put_null, self._live, key,
@@ -769,18 +765,6 @@ class Sub(_Handle):
         """As Bee.delete, for a key of this sub."""
         k = _bytes(key, "key")
         _call(_lib.bee_sub_del, self._live, k, len(k))
-
-    def __setitem__(self, key, value):
-        self.put(key, value)
-
-    def __delitem__(self, key):
-        if key not in self:
-            raise KeyError(key)
-        self.delete(key)
-
-    def __iter__(self):
-        """The keys, in order (relative to the sub)."""
-        return (key for key, _ in self.range())
 
     def range(self, gt=None, gte=None, lt=None, lte=None, reverse=False,
               limit=None):
