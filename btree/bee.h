@@ -94,7 +94,8 @@ struct BeeOptions {
   /// and the tables that find them). Blocks not used recently are evicted to
   /// stay within it, so a store of any size reads and writes in bounded
   /// memory: resident memory is this budget, plus what open readers hold (an
-  /// iterator holds the blocks of its path and of its current entry; an open
+  /// iterator holds the blocks of its path and of its current entry, and up
+  /// to 256 KiB of entries per level of its path, btree/iterator.h; an open
   /// batch holds the blocks it read), plus a small constant, plus (for a
   /// writable store, whose log maps its files: CoreOptions::map_files) the
   /// pages of the files reads touched, which the kernel may reclaim. Evicted

@@ -508,9 +508,10 @@ uint64_t PackedNode::U64(size_t at) const {
   return DecodeFixed64(buf_.data() + at);
 }
 
-void BlockCache::ReadKeys(std::span<const uint64_t> seqs, std::string* bytes,
-                          std::vector<ReadKey>* keys) const {
-  keys->assign(seqs.size(), ReadKey{});
+void BlockCache::ReadEntries(std::span<const uint64_t> seqs, bool values,
+                             size_t max_bytes, std::string* bytes,
+                             std::vector<ReadEntry>* out) const {
+  out->assign(seqs.size(), ReadEntry{});
   uint64_t missing[64];
   size_t position[64];
   size_t n = 0;
@@ -519,27 +520,80 @@ void BlockCache::ReadKeys(std::span<const uint64_t> seqs, std::string* bytes,
     position[n] = i;
     missing[n++] = seqs[i];
   }
-  if (n < 2) return;  // one block: KeyOf's load costs the same
-  size_t next = 0;    // GetMany calls fn in the order given
-  // Errors are left to KeyOf, which names the block.
-  (void)core_->GetMany(std::span<const uint64_t>(missing, n),
-                       [&](uint64_t, std::string_view raw) {
-                         ReadKey& key = (*keys)[position[next++]];
-                         auto block = ScanNodeBlock(raw);
-                         if (!block.ok()) return Status::OK();
-                         key = ReadKey{bytes->size(), block->key.size(), true};
-                         bytes->append(block->key);
-                         return Status::OK();
-                       });
+  if (n == 0) return;
+  size_t next = 0;  // GetMany calls fn in the order given
+  // Errors are left to the cache's own loads, which name the block.
+  (void)core_->GetMany(
+      std::span<const uint64_t>(missing, n),
+      [&](uint64_t, std::string_view raw) {
+        ReadEntry& entry = (*out)[position[next++]];
+        auto block = ScanNodeBlock(raw);
+        if (!block.ok()) return Status::OK();
+        const bool with_value = values && block->value.has_value();
+        const size_t size =
+            block->key.size() + (with_value ? block->value->size() : 0);
+        if (bytes->size() + size > max_bytes) return Status::OK();
+        entry.begin = bytes->size();
+        entry.key_size = static_cast<uint32_t>(block->key.size());
+        bytes->append(block->key);
+        if (with_value) {
+          entry.has_value = true;
+          entry.value_size = static_cast<uint32_t>(block->value->size());
+          bytes->append(*block->value);
+        }
+        entry.found = true;
+        return Status::OK();
+      });
+}
+
+void BlockCache::ReadLevels(std::span<const NodeRef> refs,
+                            std::vector<uint64_t>* words,
+                            std::vector<ReadLevel>* out) const {
+  out->assign(refs.size(), ReadLevel{});
+  words->clear();
+  uint64_t missing[64];
+  size_t n = 0;
+  for (const NodeRef& ref : refs) {
+    if (n == std::size(missing)) break;
+    if (ref.seq == 0 || Hit(ref.seq) != nullptr) continue;
+    // A node's children may share a block (its levels): read it once.
+    if (std::find(missing, missing + n, ref.seq) != missing + n) continue;
+    missing[n++] = ref.seq;
+  }
+  if (n == 0) return;
+  // Errors are left to the cache's own loads, which name the block.
+  (void)core_->GetMany(
+      std::span<const uint64_t>(missing, n),
+      [&](uint64_t seq, std::string_view raw) {
+        auto block = ScanNodeBlock(raw);
+        if (!block.ok()) return Status::OK();
+        for (size_t i = 0; i < refs.size(); i++) {
+          if (refs[i].seq != seq || refs[i].offset >= block->levels) continue;
+          NodeLevelReader reader(*block);
+          IndexLevelView level;
+          for (uint64_t l = 0; l <= refs[i].offset; l++) {
+            if (!reader.Next(&level)) return Status::OK();  // scanned: no
+          }
+          ReadLevel& read = (*out)[i];
+          read.begin = words->size();
+          read.keys = static_cast<uint32_t>(level.keys.size());
+          read.children = static_cast<uint32_t>(level.children.size());
+          words->insert(words->end(), level.keys.begin(), level.keys.end());
+          words->insert(words->end(), level.children.begin(),
+                        level.children.end());
+          read.found = true;
+        }
+        return Status::OK();
+      });
 }
 
 Result<std::string> BlockCache::Pack(LevelView level) const {
   // The keys of blocks not cached are read in one batch, without caching
   // their blocks: packing needs only the keys, and a get then uses the
-  // packed node (a scan, which needs the whole blocks, prefetches them).
+  // packed node (a scan reads its entries the same way).
   std::string read_bytes;
-  std::vector<ReadKey> read;
-  ReadKeys(level.keys, &read_bytes, &read);
+  std::vector<ReadEntry> read;
+  ReadEntries(level.keys, false, SIZE_MAX, &read_bytes, &read);
   const size_t k = level.keys.size(), c = level.children.size() / 2;
   std::string buf;
   PutFixed32(&buf, static_cast<uint32_t>(k));
@@ -550,7 +604,8 @@ Result<std::string> BlockCache::Pack(LevelView level) const {
   for (size_t i = 0; i < k; i++) {
     std::string_view key;
     if (read[i].found) {
-      key = std::string_view(read_bytes).substr(read[i].begin, read[i].size);
+      key =
+          std::string_view(read_bytes).substr(read[i].begin, read[i].key_size);
     } else {
       BEE_ASSIGN_OR_RETURN(key, KeyOf(level.keys[i]));
     }

@@ -15,6 +15,9 @@ namespace bee::btree {
 using internal::NodeRef;
 
 constexpr size_t kMaxPrefetch = 32;
+// What one node's entries, read in one batch, may hold in the iterator;
+// entries past it are read through the cache.
+constexpr size_t kMaxBatchBytes = size_t{256} << 10;
 
 class RangeIterator::Impl {
  public:
@@ -23,14 +26,32 @@ class RangeIterator::Impl {
 
  private:
   struct Frame {
-    internal::BlockRef block;
+    internal::BlockRef block;   // empty when the level came from a batch
     internal::NodeRef ref;      // where the node is, to check its children
-    internal::LevelView level;  // into block
+    internal::LevelView level;  // into block, or the parent's batch
     int64_t next;  // position in the child/key interleaving (§10.3)
+    bool batched;  // its entries were read into batches_[its depth]
+  };
+  // The entries of a node the walk entered at its first position (a scan's
+  // nodes), read in one batch without caching their blocks
+  // (BlockCache::ReadEntries): a scan uses each entry once, so copying its
+  // key and value here costs less than a flat block and a cache entry per
+  // key. One per depth, reused.
+  // Its children's levels are read the same way (BlockCache::ReadLevels):
+  // the frames of those children point into `words`, which stays as it is
+  // until this depth's frame is replaced, after its children's.
+  struct Batch {
+    std::string bytes;
+    std::vector<internal::BlockCache::ReadEntry> entries;
+    std::vector<uint64_t> words;
+    std::vector<internal::BlockCache::ReadLevel> levels;
   };
 
   Status Seek();
-  Status Push(internal::NodeRef ref, const std::string* bound);
+  // Pushes the node at ref, read through the cache, or `level` when given
+  // (a scan's node, read with its siblings).
+  Status Push(internal::NodeRef ref, const std::string* bound,
+              const internal::LevelView* level = nullptr);
   Result<std::string_view> KeyAt(uint64_t seq);
   bool BeyondEnd(std::string_view key) const;
   // The Corruption of a key that does not follow last_key_ strictly.
@@ -40,13 +61,15 @@ class RangeIterator::Impl {
   const internal::BlockCache& cache_;  // snapshot_'s
   RangeOptions options_;
   std::vector<Frame> stack_;
-  // The block of the last entry returned, which the EntryView returned
-  // for it points into: held until the next call.
+  std::vector<Batch> batches_;  // by depth
+  // The block of the last entry returned when it came from the cache,
+  // which the EntryView returned for it points into: held until the next
+  // call.
   internal::BlockRef current_;
   // The last key returned: each must follow it strictly, which also bounds
   // the walk of a hostile tree that shares one subtree under many parents.
-  // A view into current_: no copy per key.
-  std::string_view last_key_;
+  // A copy: the batch it came from may be refilled before the comparison.
+  std::string last_key_;
   bool returned_ = false;  // whether last_key_ holds a key
   int64_t emitted_ = 0;
   bool started_ = false;
@@ -88,12 +111,19 @@ bool RangeIterator::Impl::BeyondEnd(std::string_view key) const {
 
 // Pushes the node at ref positioned at the seek bound (or at its first
 // position when bound is null).
-Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound) {
+Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound,
+                                 const internal::LevelView* preloaded) {
   if (stack_.size() >= kMaxTreeDepth) {
     return TooDeep(ref);
   }
-  BEE_ASSIGN_OR_RETURN(internal::BlockRef block, cache_.PinNode(ref));
-  const internal::LevelView level = block.level(ref.offset);
+  internal::BlockRef block;
+  internal::LevelView level;
+  if (preloaded != nullptr) {
+    level = *preloaded;
+  } else {
+    BEE_ASSIGN_OR_RETURN(block, cache_.PinNode(ref));
+    level = block.level(ref.offset);
+  }
   const int64_t k = static_cast<int64_t>(level.keys.size());
   if (!level.children.empty() &&
       level.children.size() != 2 * level.keys.size() + 2) {
@@ -101,21 +131,27 @@ Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound) {
                               std::to_string(ref.offset) +
                               " has a wrong number of children");
   }
-  // The node's keys are read next (a seek's binary search, or the scan
-  // itself), and a scan goes through every child too: one batched read.
-  if (bound != nullptr || level.children.empty()) {
+  // A seek's binary search reads the node's keys next, through the cache:
+  // one batched read. A scan reads its entries in one batch, and goes
+  // through every child: another.
+  const bool batched = bound == nullptr;
+  if (!batched) {
     cache_.Prefetch(level.keys);
   } else {
-    uint64_t seqs[2 * kMaxPrefetch];
+    const size_t depth = stack_.size();
+    if (batches_.size() <= depth) batches_.resize(depth + 1);
+    Batch& batch = batches_[depth];
+    batch.bytes.clear();
+    cache_.ReadEntries(level.keys, true, kMaxBatchBytes, &batch.bytes,
+                       &batch.entries);
+    NodeRef children[kMaxPrefetch];
     size_t n = 0;
-    for (size_t i = 0; i < level.keys.size() && n < kMaxPrefetch; i++) {
-      seqs[n++] = level.keys[i];
-    }
-    for (size_t i = 0; i < level.children.size() && n < 2 * kMaxPrefetch;
+    for (size_t i = 0; i + 1 < level.children.size() && n < kMaxPrefetch;
          i += 2) {
-      seqs[n++] = level.children[i];
+      children[n++] = NodeRef{level.children[i], level.children[i + 1]};
     }
-    cache_.Prefetch(std::span<const uint64_t>(seqs, n));
+    cache_.ReadLevels(std::span<const NodeRef>(children, n), &batch.words,
+                      &batch.levels);
   }
   int64_t pos = options_.reverse ? k : 0;  // keys before the position
   if (bound != nullptr) {
@@ -143,7 +179,7 @@ Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound) {
   // pos (or key pos-1 in a leaf).
   int64_t next = options_.reverse ? (leaf ? 2 * pos - 1 : 2 * pos)
                                   : (leaf ? 2 * pos + 1 : 2 * pos);
-  stack_.push_back(Frame{std::move(block), ref, level, next});
+  stack_.push_back(Frame{std::move(block), ref, level, next, batched});
   return Status::OK();
 }
 
@@ -207,28 +243,52 @@ Result<std::optional<EntryView>> RangeIterator::Impl::NextView() {
       NodeRef child{top.level.children[2 * c], top.level.children[2 * c + 1]};
       top.next += step;
       BEE_RETURN_IF_ERROR(internal::CheckChildRef(top.ref, c, child));
-      BEE_RETURN_IF_ERROR(Push(child, nullptr));
+      internal::LevelView read;
+      const internal::LevelView* preloaded = nullptr;
+      if (top.batched) {
+        const Batch& batch = batches_[stack_.size() - 1];
+        if (c < batch.levels.size() && batch.levels[c].found) {
+          const auto& r = batch.levels[c];
+          const uint64_t* w = batch.words.data() + r.begin;
+          read.keys = std::span<const uint64_t>(w, r.keys);
+          read.children = std::span<const uint64_t>(w + r.keys, r.children);
+          preloaded = &read;
+        }
+      }
+      BEE_RETURN_IF_ERROR(Push(child, nullptr, preloaded));
       continue;
     }
-    uint64_t seq = top.level.keys[static_cast<size_t>((top.next - 1) / 2)];
+    const size_t i = static_cast<size_t>((top.next - 1) / 2);
+    const uint64_t seq = top.level.keys[i];
     top.next += leaf ? 2 * step : step;
-    BEE_ASSIGN_OR_RETURN(internal::BlockRef holder, cache_.Pin(seq));
-    const std::string_view key = holder.key();
-    if (BeyondEnd(key)) {
+    EntryView entry{seq, {}, std::nullopt};
+    const Batch* batch = top.batched ? &batches_[stack_.size() - 1] : nullptr;
+    if (batch != nullptr && batch->entries[i].found) {
+      const auto& e = batch->entries[i];
+      const std::string_view bytes(batch->bytes);
+      entry.key = bytes.substr(e.begin, e.key_size);
+      if (e.has_value) {
+        entry.value = bytes.substr(e.begin + e.key_size, e.value_size);
+      }
+    } else {
+      // The entry's block stays alive until the next call: the view points
+      // into it.
+      BEE_ASSIGN_OR_RETURN(current_, cache_.Pin(seq));
+      entry.key = current_.key();
+      entry.value = current_.value();
+    }
+    if (BeyondEnd(entry.key)) {
       done_ = true;
       break;
     }
     if (returned_) [[likely]] {
-      const int c = key.compare(last_key_);
+      const int c = entry.key.compare(last_key_);
       if (options_.reverse ? c >= 0 : c <= 0) return OutOfOrder(top);
     }
-    // The entry's block stays alive until the next call: the view and
-    // last_key_ point into it.
-    current_ = std::move(holder);
-    last_key_ = key;
+    last_key_.assign(entry.key);
     returned_ = true;
     if (options_.limit >= 0 && ++emitted_ >= options_.limit) done_ = true;
-    return std::optional<EntryView>(EntryView{seq, key, current_.value()});
+    return std::optional<EntryView>(entry);
   }
   done_ = true;
   return std::optional<EntryView>();

@@ -20,6 +20,11 @@
 /// root (one per level) and the block of the entry it returned last; every
 /// other block it reads may be evicted from the store's cache
 /// (BeeOptions::cache_bytes), so a scan of any size runs in bounded memory.
+/// The nodes a scan walks once (every node it enters at its first position,
+/// not along a bound) are read in batches that bypass the cache: their
+/// levels, and their entries' keys and values, are copied into the iterator,
+/// up to 256 KiB of entries per level of its path (larger ones are read
+/// through the cache), and leave the cache to what other reads use.
 #ifndef BEE_BTREE_ITERATOR_H_
 #define BEE_BTREE_ITERATOR_H_
 

@@ -275,6 +275,48 @@ class BlockCache {
   // REQUIRES: a guard or pin (Memory, above).
   Result<std::string_view> KeyOf(uint64_t seq) const;
 
+  // Where ReadEntries put one block's key (and value) in its buffer: the
+  // key's bytes at `begin`, the value's right after them.
+  struct ReadEntry {
+    size_t begin = 0;
+    uint32_t key_size = 0;
+    uint32_t value_size = 0;
+    bool has_value = false;
+    bool found = false;  // false: cached, unreadable, or past max_bytes
+  };
+  // Reads the keys (with `values`, the keys and values) of those of `seqs`
+  // whose blocks are not cached, in one verified batch (log::Core::GetMany;
+  // one fetch on a sparse replica), each block scanned and validated as a
+  // cache load would (ScanNodeBlock), without caching them: what packing a
+  // node needs (keys) and what a scan returns (entries), at the cost of one
+  // copy instead of a flat block and its entry per block. Appends the bytes
+  // to *bytes while they stay within max_bytes; (*out)[i] says where
+  // seqs[i]'s are. Best effort: a block that is cached, cannot be read or
+  // decoded, or does not fit is not found, and the caller reads it through
+  // the cache (which names any error). At most 64 blocks are read.
+  void ReadEntries(std::span<const uint64_t> seqs, bool values,
+                   size_t max_bytes, std::string* bytes,
+                   std::vector<ReadEntry>* out) const;
+
+  // Where ReadLevels put one node in its buffer: its `keys` key seqs from
+  // `begin`, then its `children` child words (two per child).
+  struct ReadLevel {
+    size_t begin = 0;
+    uint32_t keys = 0;
+    uint32_t children = 0;
+    bool found = false;  // false: cached, unreadable, or no such level
+  };
+  // As ReadEntries, for nodes: reads the blocks of those of `refs` that are
+  // not cached in one verified batch, each scanned and validated as a
+  // cache load would, and copies the level each ref names to *words
+  // (cleared first); (*out)[i] says where refs[i]'s is. What a scan needs
+  // of a node it walks once. Best effort: a node whose block is cached,
+  // cannot be read or decoded, or has no such level is not found, and the
+  // caller reads it through the cache (PinNode, which names any error). At
+  // most 64 blocks are read.
+  void ReadLevels(std::span<const NodeRef> refs, std::vector<uint64_t>* words,
+                  std::vector<ReadLevel>* out) const;
+
   // Drops cached blocks with seq >= from (after a truncation).
   void Invalidate(uint64_t from);
 
@@ -326,18 +368,6 @@ class BlockCache {
   // The decoded form of a cached entry, built on first use.
   Result<BlockPtr> Decoded(Entry* entry) const;
   Result<std::string> Pack(LevelView level) const;
-  // The keys of those of `seqs` whose blocks are not cached, read in one
-  // verified batch (log::Core::GetMany) and scanned as Flatten scans them,
-  // without caching the blocks: (*keys)[i] says where seqs[i]'s key lies in
-  // *bytes, if it was read. Best effort: a block that cannot be read or
-  // decoded is left out (KeyOf then reports it). REQUIRES: a guard or pin.
-  struct ReadKey {
-    size_t begin = 0;
-    size_t size = 0;
-    bool found = false;
-  };
-  void ReadKeys(std::span<const uint64_t> seqs, std::string* bytes,
-                std::vector<ReadKey>* keys) const;
 
   // Publishes a new entry for seq. REQUIRES: mu_ held exclusively; seq not
   // cached.

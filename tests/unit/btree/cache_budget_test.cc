@@ -252,5 +252,79 @@ TEST_CASE("the cache frees evicted blocks once no reader can see them",
   CHECK(internal::CacheOf(snap).retired_objects() <= 256);
 }
 
+TEST_CASE(
+    "a scan of a reopened store reads its entries and nodes in batches "
+    "without caching them\\, around cached blocks and large values",
+    "[btree][cache][scan]") {
+  test::FaultEnv env;
+  std::map<std::string, std::string> model;
+  {
+    auto bee = MakeStore(&env, "/s", internal::kDefaultCacheBytes);
+    auto batch = bee->MakeBatch().value();
+    for (int i = 0; i < 3000; i++) {
+      std::string key = "k" + std::to_string(10000 + i);
+      // Runs of large values: more than one node's batch may hold.
+      std::string value = (i / 8) % 40 == 3
+                              ? std::string(100 << 10, static_cast<char>(i))
+                              : "value of " + key;
+      REQUIRE(batch->Put(key, value).ok());
+      model[key] = value;
+    }
+    REQUIRE(batch->Flush().ok());
+    REQUIRE(bee->Close().ok());
+  }
+  BeeOptions options;
+  options.core.env = &env;
+  options.core.durability = log::Durability::kNoSync;
+  auto bee = Bee::Open("/s", options).value();
+  Snapshot snap = bee->GetSnapshot().value();
+  // Some blocks cached before the scan: the scan reads those from the
+  // cache.
+  for (int i = 0; i < 3000; i += 97) {
+    REQUIRE(snap.Get("k" + std::to_string(10000 + i)).ok());
+  }
+  const size_t cached_before = internal::CacheOf(snap).cached_blocks();
+  for (bool reverse : {false, true}) {
+    CAPTURE(reverse);
+    RangeOptions o;
+    o.reverse = reverse;
+    RangeIterator it(snap, o);
+    auto m = model.begin();
+    auto r = model.rbegin();
+    size_t n = 0;
+    while (true) {
+      auto v = it.NextView();
+      REQUIRE(v.ok());
+      if (!v->has_value()) break;
+      const auto& [key, value] = reverse ? *r++ : *m++;
+      REQUIRE((*v)->key == key);
+      REQUIRE((*v)->value == value);
+      n++;
+    }
+    CHECK(n == model.size());
+    // What a scan walks once is not cached: the nodes it entered through a
+    // bound-less position and their entries, bar the large values and the
+    // root's path.
+    CHECK(internal::CacheOf(snap).cached_blocks() < cached_before + 150);
+  }
+  // A bounded range (a seek, then a scan) and a limit agree too.
+  RangeOptions o;
+  o.gte = "k11000";
+  o.limit = 700;
+  auto m = model.lower_bound("k11000");
+  RangeIterator it(snap, o);
+  size_t n = 0;
+  while (true) {
+    auto e = it.Next();
+    REQUIRE(e.ok());
+    if (!e->has_value()) break;
+    REQUIRE((*e)->key == m->first);
+    REQUIRE((*e)->value == m->second);
+    ++m;
+    n++;
+  }
+  CHECK(n == 700);
+}
+
 }  // namespace
 }  // namespace bee::btree
