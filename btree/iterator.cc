@@ -144,6 +144,11 @@ Status RangeIterator::Impl::Push(NodeRef ref, const std::string* bound,
     batch.bytes.clear();
     cache_.ReadEntries(level.keys, true, kMaxBatchBytes, &batch.bytes,
                        &batch.entries);
+    // Those not read are cached (a warm scan's): start loading them, so
+    // their misses overlap.
+    for (size_t i = 0; i < level.keys.size(); i++) {
+      if (!batch.entries[i].found) cache_.PrefetchBlock(level.keys[i]);
+    }
     NodeRef children[kMaxPrefetch];
     size_t n = 0;
     for (size_t i = 0; i + 1 < level.children.size() && n < kMaxPrefetch;
@@ -276,6 +281,11 @@ Result<std::optional<EntryView>> RangeIterator::Impl::NextView() {
       BEE_ASSIGN_OR_RETURN(current_, cache_.Pin(seq));
       entry.key = current_.key();
       entry.value = current_.value();
+      // The next entry of this node: its block was prefetched with the
+      // node, now its bytes.
+      const size_t j = options_.reverse ? i - 1 : i + 1;
+      if (j < top.level.keys.size())
+        cache_.PrefetchEntryBytes(top.level.keys[j]);
     }
     if (BeyondEnd(entry.key)) {
       done_ = true;

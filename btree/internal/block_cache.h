@@ -264,6 +264,17 @@ class BlockCache {
     }
   }
 
+  // Hints that an entry's key and value (Pin, PeekEntry) are coming soon,
+  // after a PrefetchBlock of seq: starts loading its key's bytes. REQUIRES: a
+  // guard or pin (Memory, above).
+  void PrefetchEntryBytes(uint64_t seq) const {
+    if (const Slot* slot = slots_.Find(seq)) {
+      if (const uint64_t* w = slot->flat.load(std::memory_order_relaxed)) {
+        __builtin_prefetch(w + w[w[0] + 3]);
+      }
+    }
+  }
+
   // Hints that KeyOf(seq) is coming: starts loading its slot into the CPU
   // cache, so the lookups of a node's keys overlap instead of queueing.
   void PrefetchKey(uint64_t seq) const {
