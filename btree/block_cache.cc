@@ -443,6 +443,26 @@ Result<BlockCache::EntryBytes> BlockCache::PeekEntry(uint64_t seq) const {
   return EntryBytes{FlatKey(w), FlatValue(w)};
 }
 
+Result<btree::Entry> BlockCache::CopyEntry(uint64_t seq) const {
+  if (Hit(seq) == nullptr) {
+    std::string bytes;
+    std::vector<ReadEntry> read;
+    ReadEntries(std::span<const uint64_t>(&seq, 1), true, SIZE_MAX, &bytes,
+                &read);
+    if (read[0].found) {
+      const ReadEntry& r = read[0];
+      btree::Entry e{seq, bytes.substr(r.begin, r.key_size), std::nullopt};
+      if (r.has_value) e.value = bytes.substr(r.begin + r.key_size);
+      return e;
+    }
+  }
+  // Cached, or a read that failed: the cache's load names the error.
+  BEE_ASSIGN_OR_RETURN(EntryBytes found, PeekEntry(seq));
+  btree::Entry e{seq, std::string(found.key), std::nullopt};
+  if (found.value) e.value.emplace(*found.value);
+  return e;
+}
+
 Result<BlockPtr> BlockCache::Decoded(Entry* e) const {
   if (e->decoded_raw.load(std::memory_order_acquire) != nullptr) {
     return e->decoded;

@@ -88,10 +88,7 @@ Result<std::optional<Entry>> LookupIn(const internal::BlockCache& cache,
       BEE_ASSIGN_OR_RETURN(std::string_view at, node.key(mid));
       int c = internal::CompareKeys(at, key);
       if (c == 0) {
-        BEE_ASSIGN_OR_RETURN(internal::BlockCache::EntryBytes found,
-                             cache.PeekEntry(node.seq(mid)));
-        Entry e{node.seq(mid), std::string(found.key), std::nullopt};
-        if (found.value) e.value.emplace(*found.value);
+        BEE_ASSIGN_OR_RETURN(Entry e, cache.CopyEntry(node.seq(mid)));
         return std::optional<Entry>(std::move(e));
       }
       if (c < 0) {

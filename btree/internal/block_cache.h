@@ -226,6 +226,12 @@ class BlockCache {
   };
   Result<EntryBytes> PeekEntry(uint64_t seq) const;
 
+  // The entry (key and value) of block seq, copied: from the cache when the
+  // block is cached, else read alone and not cached (ReadEntries), since a
+  // point lookup uses it once. Errors as Get. REQUIRES: a guard or pin
+  // (Memory, above).
+  Result<btree::Entry> CopyEntry(uint64_t seq) const;
+
   // The node at ref from a flat copy of the block's levels (one buffer, so
   // reading a node costs one memory access where the decoded block costs
   // three); Corruption if the block has no such level. REQUIRES: a guard or pin

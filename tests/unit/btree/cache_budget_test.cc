@@ -9,6 +9,8 @@
 
 #include "btree/diff.h"
 #include "btree/history.h"
+#include "btree/internal/block_cache.h"
+#include "btree/internal/epoch.h"
 #include "btree/internal/snapshot_access.h"
 #include "btree/iterator.h"
 #include "tests/util/fault_env.h"
@@ -306,6 +308,28 @@ TEST_CASE(
     // bound-less position and their entries, bar the large values and the
     // root's path.
     CHECK(internal::CacheOf(snap).cached_blocks() < cached_before + 150);
+  }
+  // A point lookup's entry is copied without caching its block.
+  {
+    const auto& cache = internal::CacheOf(snap);
+    internal::EpochGuard guard;
+    const uint64_t seq = 2000;  // not cached: the scans did not cache it
+    const size_t cached = cache.cached_blocks();
+    auto e = cache.CopyEntry(seq);
+    REQUIRE(e.ok());
+    CHECK(cache.cached_blocks() == cached);
+    auto block = cache.Get(seq);  // decoded through the cache
+    REQUIRE(block.ok());
+    CHECK(e->key == (*block)->key);
+    CHECK(e->value == (*block)->value);
+    CHECK(cache.cached_blocks() == cached + 1);
+    auto again = cache.CopyEntry(seq);  // now from the cache
+    REQUIRE(again.ok());
+    CHECK(*again == *e);
+    auto past = cache.CopyEntry(bee->core().length());
+    REQUIRE_FALSE(past.ok());
+    CHECK(past.status().ToString().find(std::to_string(bee->core().length())) !=
+          std::string::npos);
   }
   // A bounded range (a seek, then a scan) and a limit agree too.
   RangeOptions o;
