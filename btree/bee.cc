@@ -65,15 +65,22 @@ internal::BoundariesOptions BoundariesFor(const BeeOptions& options,
 }
 
 // The store's one budget, split: an eighth for the log's verified merkle
-// nodes, the rest for the tree's blocks.
+// nodes; for a read-only follower, three eighths for the bytes of the runs
+// of blocks it verified; the rest for the tree's blocks.
+size_t RunBytesCacheBytes(const BeeOptions& options) {
+  return options.core.read_only ? options.cache_bytes / 8 * 3 : 0;
+}
+
 log::CoreOptions CoreOptionsFor(const BeeOptions& options) {
   log::CoreOptions core = options.core;
   core.node_cache_bytes = options.cache_bytes / 8;
+  core.run_bytes_cache_bytes = RunBytesCacheBytes(options);
   return core;
 }
 
 size_t BlockCacheBytes(const BeeOptions& options) {
-  return options.cache_bytes - options.cache_bytes / 8;
+  return options.cache_bytes - options.cache_bytes / 8 -
+         RunBytesCacheBytes(options);
 }
 
 }  // namespace

@@ -89,9 +89,11 @@ struct BeeOptions {
   /// hashing, file mappings (log/core.h).
   log::CoreOptions core;
   /// Memory for the store's caches, in bytes: an eighth for the log's
-  /// verified merkle nodes (this sets core.node_cache_bytes), the rest for
-  /// the tree's blocks (their flat, packed and decoded forms, their keys,
-  /// and the tables that find them). Blocks not used recently are evicted to
+  /// verified merkle nodes (this sets core.node_cache_bytes); in a read-only
+  /// store, three eighths for the bytes of the runs of blocks it verified
+  /// (core.run_bytes_cache_bytes); the rest for the tree's blocks (their
+  /// flat, packed and decoded forms, their keys, and the tables that find
+  /// them). Blocks not used recently are evicted to
   /// stay within it, so a store of any size reads and writes in bounded
   /// memory: resident memory is this budget, plus what open readers hold (an
   /// iterator holds the blocks of its path and of its current entry, and up

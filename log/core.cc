@@ -436,6 +436,9 @@ Status Core::Impl::OpenFiles(OpenMode mode) {
   tree_map_ = std::make_unique<MappedFile>(tree_file_.get(), map);
   data_map_ = std::make_unique<MappedFile>(data_file_.get(), map);
   if (map) runs_ = std::make_unique<VerifiedRuns>();
+  if (WarmsLeaves() && run_bytes_cache_bytes_ > 0) {
+    run_bytes_ = std::make_unique<RunBytesCache>(run_bytes_cache_bytes_);
+  }
   return Status::OK();
 }
 
@@ -770,6 +773,7 @@ Result<std::unique_ptr<Core::Impl>> NewImpl(const std::string& dir,
   impl->parallel_hashing_ = options.parallel_hashing;
   impl->read_only_ = options.read_only;
   impl->map_files_ = options.map_files;
+  impl->run_bytes_cache_bytes_ = options.run_bytes_cache_bytes;
   impl->block_source_ = options.block_source;
   impl->node_cache_ = std::make_unique<NodeCache>(options.node_cache_bytes);
   if (dir.empty()) return Status::InvalidArgument("empty directory name");
@@ -1025,6 +1029,7 @@ Status Core::Get(uint64_t index, std::string* out) const {
   if (impl_->WarmsLeaves()) {
     Impl::RunBuffers buffers;
     impl_->WarmLeaves(std::span<const uint64_t>(&index, 1), &buffers);
+    if (impl_->ReadBlockFromRunBytes(index, out)) return Status::OK();
   }
   Status s = impl_->ReadBlock(index, out);
   if (!s.ok() && s.IsUnavailable() && !fetched.ok()) return fetched;
@@ -1063,6 +1068,7 @@ Status Core::Truncate(uint64_t new_length) {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(new_length);
     if (m.runs_ != nullptr) m.runs_->DropFrom(new_length);
+    if (m.run_bytes_ != nullptr) m.run_bytes_->DropFrom(new_length);
     m.roots_ = std::move(roots);
     m.head_ = std::move(head);
     m.generation_++;
@@ -1152,6 +1158,9 @@ CoreMemoryUsage Core::memory_usage() const {
   usage.mapped_tree_bytes = impl_->tree_map_->mapped_bytes();
   if (impl_->runs_ != nullptr) {
     usage.verified_runs_bytes = impl_->runs_->memory_usage();
+  }
+  if (impl_->run_bytes_ != nullptr) {
+    usage.run_bytes_cache_bytes = impl_->run_bytes_->memory_usage();
   }
   return usage;
 }

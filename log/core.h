@@ -92,6 +92,12 @@ struct CoreOptions {
   /// process's file-backed resident memory while mapped, and the kernel
   /// reclaims them under pressure.
   bool map_files = true;
+  /// A read-only follower keeps the bytes of the runs of 64 blocks it
+  /// verified (docs/FORMAT.md §1.4), at most this many (least recently used
+  /// dropped; 0: none), so that later reads of their blocks make no system
+  /// call and hash nothing again: the bytes are in this process's memory,
+  /// proven against the signed tree when they were read.
+  size_t run_bytes_cache_bytes = size_t{16} << 20;
   /// A replica's on-demand source of missing blocks (see BlockSource); null:
   /// a missing block is Unavailable. Not owned; must outlive the log. Used
   /// by Open and CreateReplica of a replica (ignored for other logs).
@@ -109,6 +115,9 @@ struct CoreMemoryUsage {
   /// Which runs of 64 blocks a mapped log verified in bulk (docs/FORMAT.md
   /// §1.4): 8 bytes a run, growing with the log (0 when not mapped).
   size_t verified_runs_bytes = 0;
+  /// A read-only follower's kept runs: at most
+  /// CoreOptions::run_bytes_cache_bytes.
+  size_t run_bytes_cache_bytes = 0;
 };
 
 /// The signed head of a log: what one signature covers.

@@ -94,8 +94,10 @@ struct Core::Impl::ReadBatch {
   std::vector<uint8_t> in_run;
   std::vector<std::string_view> run_bytes;
   std::vector<Hash32> run_leaves;
-  // Read-only followers: Core::Impl::WarmLeaves's buffers.
+  // Read-only followers: Core::Impl::WarmLeaves's buffers, and the kept
+  // runs the chunk's bytes were served from (held until the next chunk).
   RunBuffers warm;
+  std::vector<std::shared_ptr<const RunBytesCache::Run>> kept;
 };
 
 namespace {
@@ -230,7 +232,7 @@ size_t Core::Impl::ReadFromRuns(std::span<const uint64_t> chunk,
   ReadBatch& b = *batch;
   b.in_run.assign(chunk.size(), 0);
   b.run_bytes.assign(chunk.size(), std::string_view());
-  if (runs_ == nullptr) return 0;
+  if (runs_ == nullptr) return ReadFromRunBytes(chunk, batch);
   b.leaves.clear();
   b.views.clear();
   b.positions.clear();
@@ -484,6 +486,24 @@ void Core::Impl::PlaceVerified(ReadBatch* batch) const {
     b.ok[i] = s == State::kAnchor || s == State::kVerified;
     b.leaves[i] = leaves[at].placed;
   }
+}
+
+size_t Core::Impl::ReadFromRunBytes(std::span<const uint64_t> chunk,
+                                    ReadBatch* batch) const {
+  ReadBatch& b = *batch;
+  b.kept.clear();
+  if (run_bytes_ == nullptr) return 0;
+  size_t served = 0;
+  for (size_t k = 0; k < chunk.size(); k++) {
+    if (chunk[k] >= head_.length) continue;
+    auto kept = run_bytes_->Find(chunk[k] >> VerifiedRuns::kRunBits);
+    if (kept == nullptr) continue;
+    b.run_bytes[k] = kept->block(chunk[k] & (VerifiedRuns::kRunBlocks - 1));
+    b.in_run[k] = 1;
+    b.kept.push_back(std::move(kept));
+    served++;
+  }
+  return served;
 }
 
 void Core::Impl::ReadLeafData(ReadBatch* batch) const {

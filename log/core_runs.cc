@@ -172,6 +172,25 @@ bool Core::Impl::WarmRun(uint64_t run, RunBuffers* buffers) const {
     offset += stored[2 * b].size;
   }
   node_cache_->Insert(leaves);
+  if (run_bytes_ != nullptr) {
+    // The bytes just proven, in this process's memory: kept, later reads of
+    // the run's blocks need neither a read nor a hash.
+    auto kept = std::make_shared<RunBytesCache::Run>();
+    kept->run = run;
+    kept->bytes.assign(data);
+    for (uint64_t b = 0; b < kRunBlocks; b++) {
+      kept->ends[b + 1] = kept->ends[b] + stored[2 * b].size;
+    }
+    run_bytes_->Insert(std::move(kept));
+  }
+  return true;
+}
+
+bool Core::Impl::ReadBlockFromRunBytes(uint64_t index, std::string* out) const {
+  if (run_bytes_ == nullptr || index >= head_.length) return false;
+  auto kept = run_bytes_->Find(index >> kRunBits);
+  if (kept == nullptr) return false;
+  out->assign(kept->block(index & (kRunBlocks - 1)));
   return true;
 }
 
@@ -188,8 +207,11 @@ void Core::Impl::WarmLeaves(std::span<const uint64_t> blocks,
   std::vector<uint64_t>& runs = buffers->runs;
   runs.clear();
   for (size_t i = 0; i < n; i++) {
-    if (!buffers->found[i])
-      runs.push_back(buffers->indexes[i] >> (kRunBits + 1));
+    if (buffers->found[i]) continue;
+    const uint64_t run = buffers->indexes[i] >> (kRunBits + 1);
+    // A kept run's blocks are read from memory (ReadFromRuns).
+    if (run_bytes_ != nullptr && run_bytes_->Find(run) != nullptr) continue;
+    runs.push_back(run);
   }
   std::sort(runs.begin(), runs.end());
   runs.erase(std::unique(runs.begin(), runs.end()), runs.end());

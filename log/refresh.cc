@@ -164,6 +164,9 @@ Result<RefreshResult> Core::Refresh() {
   {
     std::unique_lock<std::shared_mutex> l(m.mu_);
     m.node_cache_->DropFrom(result.unchanged_length);
+    if (m.run_bytes_ != nullptr) {
+      m.run_bytes_->DropFrom(result.unchanged_length);
+    }
     const uint64_t old_fork = m.head_.fork;
     m.roots_ = std::move(next->roots);
     m.head_ = std::move(next->head);

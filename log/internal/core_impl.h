@@ -15,6 +15,7 @@
 #include "log/core.h"
 #include "log/internal/mapped_file.h"
 #include "log/internal/node_cache.h"
+#include "log/internal/run_bytes_cache.h"
 #include "log/internal/storage_records.h"
 #include "log/internal/subscribers.h"
 #include "log/internal/verified_runs.h"
@@ -57,6 +58,10 @@ class Core::Impl {
   // only the writer maps). Extended while mu_ is held exclusively (or
   // before the log is shared), read with mu_ held shared.
   bool map_files_ = true;
+  // A read-only follower's verified runs' bytes (log/core_runs.cc): null
+  // otherwise, or with CoreOptions::run_bytes_cache_bytes 0.
+  size_t run_bytes_cache_bytes_ = 0;
+  std::unique_ptr<RunBytesCache> run_bytes_;
   std::unique_ptr<MappedFile> data_map_, tree_map_;
   // The runs of blocks verified in bulk (log/core_runs.cc): only when the
   // files are mapped (null otherwise). Sized to the complete runs of the
@@ -264,6 +269,8 @@ class Core::Impl {
   };
   bool WarmsLeaves() const;
   bool WarmRun(uint64_t run, RunBuffers* buffers) const;
+  // A follower's block `index` from a kept run (run_bytes_), if kept.
+  bool ReadBlockFromRunBytes(uint64_t index, std::string* out) const;
   // Warms the runs of those `blocks` (< head_.length) whose leaves are not
   // cached, each run once.
   void WarmLeaves(std::span<const uint64_t> blocks, RunBuffers* buffers) const;
@@ -279,6 +286,9 @@ class Core::Impl {
   // hash to their leaf: sets batch->in_run and batch->run_bytes per index
   // of the chunk; returns how many it read.
   size_t ReadFromRuns(std::span<const uint64_t> chunk, ReadBatch* batch) const;
+  // The same for a read-only follower, from its kept runs (run_bytes_).
+  size_t ReadFromRunBytes(std::span<const uint64_t> chunk,
+                          ReadBatch* batch) const;
   // The leaves of the sorted unique `blocks` of the batch, verified with
   // each merkle node read and hashed once (the multi-buffer hashes), level
   // by level up to a cached node or a signed root; caches what it verified.

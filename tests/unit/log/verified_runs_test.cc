@@ -256,10 +256,14 @@ TEST_CASE("a truncation drops the verified runs it cuts", "[log]") {
 // read of its records and one of its bytes, and its leaves are kept in the
 // node cache; each later read of one of its blocks is checked against them.
 
-CoreOptions Follower(Env* env = nullptr) {
+// A follower; with `keep` 0 it keeps no run's bytes, only its leaves, and
+// reads every block from `data`.
+CoreOptions Follower(Env* env = nullptr,
+                     size_t keep = CoreOptions{}.run_bytes_cache_bytes) {
   CoreOptions options = OnDisk();
   options.read_only = true;
   options.env = env;
+  options.run_bytes_cache_bytes = keep;
   return options;
 }
 
@@ -325,7 +329,7 @@ TEST_CASE(
   const std::string dir = tmp.Sub("log");
   auto writer = Core::Create(dir, TestKey(), OnDisk()).value();
   REQUIRE(writer->Append(Blocks(0, 4 * kRun)).ok());
-  auto follower = Core::Open(dir, Follower()).value();
+  auto follower = Core::Open(dir, Follower(nullptr, 0)).value();
   ReadAll(*follower);
   const uint64_t block = 2 * kRun + 9;
   Write(dir + "/data", DataOffset(block) + 2, "#");
@@ -374,7 +378,7 @@ TEST_CASE("a follower's data file cut short is Corruption", "[log]") {
     REQUIRE(core->Append(Blocks(0, 4 * kRun)).ok());
   }
   const uint64_t block = 3 * kRun + 20;
-  auto follower = Core::Open(dir, Follower()).value();
+  auto follower = Core::Open(dir, Follower(nullptr, 0)).value();
   const bool warmed = GENERATE(false, true);
   CAPTURE(warmed);
   if (warmed) ReadAll(*follower);
@@ -395,7 +399,10 @@ TEST_CASE("a follower's Refresh drops the verified leaves a fork changed",
   const std::string dir = tmp.Sub("log");
   auto writer = Core::Create(dir, TestKey(), OnDisk()).value();
   REQUIRE(writer->Append(Blocks(0, 3 * kRun)).ok());
-  auto follower = Core::Open(dir, Follower()).value();
+  const bool keep = GENERATE(false, true);
+  CAPTURE(keep);
+  auto follower =
+      Core::Open(dir, Follower(nullptr, keep ? size_t{1} << 20 : 0)).value();
   ReadAll(*follower);
   REQUIRE(writer->Truncate(kRun + 10).ok());
   std::vector<std::string> other;
@@ -403,12 +410,19 @@ TEST_CASE("a follower's Refresh drops the verified leaves a fork changed",
     other.push_back("other-" + std::to_string(i));
   }
   REQUIRE(writer->Append(other).ok());
-  // Block kRun + 12's bytes were overwritten by the new fork's (bytes past
-  // the new fork's end may still hold the old blocks, which then verify).
-  Status s = follower->Get(kRun + 12).status();
-  CHECK(s.IsCorruption());
-  CHECK(s.message().find("data: block " + std::to_string(kRun + 12) + " ") !=
-        std::string::npos);
+  if (keep) {
+    // Until it refreshes, a follower keeping the runs it verified returns
+    // the blocks its signed length holds, from memory.
+    CHECK(follower->Get(kRun + 12).value() == Block(kRun + 12));
+  } else {
+    // Block kRun + 12's bytes were overwritten by the new fork's (bytes
+    // past the new fork's end may still hold the old blocks, which then
+    // verify).
+    Status s = follower->Get(kRun + 12).status();
+    CHECK(s.IsCorruption());
+    CHECK(s.message().find("data: block " + std::to_string(kRun + 12) + " ") !=
+          std::string::npos);
+  }
   CHECK(follower->Get(kRun + 3).value() == Block(kRun + 3));  // unchanged
   REQUIRE(follower->Refresh().value().changed);
   for (uint64_t b = kRun + 10; b < 3 * kRun; b++) {
@@ -416,6 +430,52 @@ TEST_CASE("a follower's Refresh drops the verified leaves a fork changed",
     REQUIRE(follower->Get(b).value() == other[b - kRun - 10]);
   }
   CHECK(follower->Get(kRun + 3).value() == Block(kRun + 3));
+}
+
+// A follower keeps the bytes of the runs it verified (within its budget)
+// and serves their blocks from memory: no read of `data`, no hash, and
+// what it returns is what it proved, whatever is written to the file later.
+TEST_CASE("a follower reads a kept run's blocks from memory, within budget",
+          "[log]") {
+  test::TempDir tmp;
+  const std::string dir = tmp.Sub("log");
+  {
+    auto core = Core::Create(dir, TestKey(), OnDisk()).value();
+    REQUIRE(core->Append(Blocks(0, 8 * kRun + 7)).ok());
+  }
+  // Room for about five runs of these blocks (a run over a quarter of the
+  // budget is not kept).
+  const size_t budget = 5 * (DataOffset(kRun) + 640) + 100;
+  auto follower = Core::Open(dir, Follower(nullptr, budget)).value();
+  const uint64_t block = 2 * kRun + 9;
+  REQUIRE(follower->Get(block).value() == Block(block));
+  CHECK(follower->memory_usage().run_bytes_cache_bytes > 0);
+  // Damage on disk after the run was kept: not read again.
+  Write(dir + "/data", DataOffset(block) + 2, "#");
+  CHECK(follower->Get(block).value() == Block(block));
+  std::vector<uint64_t> run;
+  for (uint64_t i = 2 * kRun; i < 3 * kRun; i++) run.push_back(i);
+  REQUIRE(follower
+              ->GetMany(run,
+                        [&](uint64_t index, std::string_view bytes) {
+                          CHECK(bytes == Block(index));
+                          return Status::OK();
+                        })
+              .ok());
+  // Every block, many times the budget: the runs kept stay within it,
+  // every block equal to what was written (the last, incomplete run is read
+  // block by block).
+  Write(dir + "/data", DataOffset(block) + 2, Block(block).substr(2, 1));
+  ReadAll(*follower);
+  ReadAll(*follower);
+  CHECK(follower->memory_usage().run_bytes_cache_bytes <= budget);
+  CHECK(follower->memory_usage().run_bytes_cache_bytes > budget / 2);
+  // A run damaged before it was verified is not kept: the damage is found.
+  const uint64_t far = 5 * kRun + 3;
+  auto fresh = Core::Open(dir, Follower(nullptr, budget)).value();
+  Write(dir + "/data", DataOffset(far) + 1, "#");
+  Status s = fresh->Get(far).status();
+  CHECK(s.IsCorruption());
 }
 
 }  // namespace
