@@ -7,8 +7,12 @@
 // key) is followed the same way, and every event, entry and printed line
 // of the remote followers equals the local one; the remote history also
 // equals the JS side's own. A truncation by the JS writer stops the
-// reader, naming both forks. Waits are bounded by generous deadlines
-// (failures, not measurements).
+// reader, naming both forks. A RemoteBee that pings (RemoteOptions::
+// heartbeat) is answered by the JS server, and a JS server that stops
+// (SIGSTOP: the connection stays open, nothing comes) ends `bee watch` and
+// `bee history --live` with exit 1 and an error naming the server and the
+// --timeout. Waits are bounded by generous deadlines (failures, not
+// measurements).
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -318,6 +322,73 @@ TEST_CASE(
   for (BeeProcess* p :
        {&remote_watch, &local_watch, &remote_live, &local_live}) {
     CHECK(p->Stop(SIGTERM) == 0);
+    CHECK(p->RestOfOut().empty());
+  }
+  CHECK(s.js->Close().ok());
+}
+
+TEST_CASE(
+    "remote live interop: a JS server answers a RemoteBee's pings, so a "
+    "short timeout does not drop an idle follower",
+    "[interop][remote][live]") {
+  if (SkipWithoutNode()) return;
+  JsServer s;
+  remote::RemoteOptions options;
+  options.heartbeat = true;
+  // A third of it idle makes a ping: well before JS's own keep-alive (5 s).
+  options.timeout = std::chrono::milliseconds(3000);
+  auto opened = remote::RemoteBee::Open(s.url, options);
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  remote::RemoteBee& remote = **opened;
+  // Nothing is written: only pings and their answers travel.
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (remote.stats().ping_answers < 3 && remote.status().ok() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(remote.status().ToString());
+  CHECK(remote.stats().ping_answers >= 3);
+  CHECK(remote.stats().pings >= 3);
+  REQUIRE(remote.status().ok());
+  // And it still follows.
+  const uint64_t version = s.Append(Put(3, "after the pings"));
+  CHECK(WaitForVersion(remote, version));
+  CHECK(remote.bee().Get(HexDecode(Key(3)).value()).value()->value ==
+        "after the pings");
+  REQUIRE(remote.Close().ok());
+  CHECK(s.js->Close().ok());
+}
+
+TEST_CASE(
+    "remote live interop: bee watch and history --live notice a JS server "
+    "that stopped answering within --timeout, naming it",
+    "[interop][remote][live][tools]") {
+  if (SkipWithoutNode()) return;
+  JsServer s;
+  BeeProcess watch({"watch", s.url, "--timeout", "3000"});
+  BeeProcess live({"history", s.url, "--live", "--json", "--gte",
+                   std::to_string(s.length), "--timeout", "3000"});
+  REQUIRE(!watch.ErrLine().empty());
+  const uint64_t version = s.Append(Put(1, "seen"));
+  REQUIRE(!watch.OutLine().empty());
+  REQUIRE(live.OutLine().find("\"seq\":" + std::to_string(version - 1)) !=
+          std::string::npos);
+  // The server process stops: its socket stays open, nothing comes (no
+  // answer, no keep-alive), as for a host that vanished.
+  REQUIRE(kill(s.js->pid(), SIGSTOP) == 0);
+  const int watch_exit = watch.Wait();
+  const int live_exit = live.Wait();
+  REQUIRE(kill(s.js->pid(), SIGCONT) == 0);
+  CHECK(watch_exit == 1);
+  CHECK(live_exit == 1);
+  for (BeeProcess* p : {&watch, &live}) {
+    const std::string error = p->ErrLine();
+    INFO(error);
+    CHECK(error == "bee: error: stopped following " + s.url +
+                       ": connection to " + s.address +
+                       ": nothing received for 3000 ms, not even an answer "
+                       "to a ping (the server stopped answering)");
     CHECK(p->RestOfOut().empty());
   }
   CHECK(s.js->Close().ok());
