@@ -106,6 +106,12 @@ void ChannelReplicator::OnLocalChange() {
   Pump();
 }
 
+void ChannelReplicator::Ping() {
+  if (!opened_) return;
+  stats_.pings_sent++;
+  sink_->Send(Want{0, kWantSegment, false});
+}
+
 void ChannelReplicator::SendExtension(std::string name, std::string message,
                                       bool awaits_answer) {
   // A hint's wave is counted only through the requests its answer causes:
@@ -226,10 +232,17 @@ void ChannelReplicator::OnWant(const Want& want) {
   if (core_ == nullptr) return;
   const uint64_t length = core_->length();
   const uint64_t contiguous = LocalContiguous();
+  // A log held whole answers every want with its range, even an empty one
+  // or a want past its length (as JS does): a peer's Ping always has an
+  // answer.
+  if (contiguous == length) {
+    sink_->Send(Range{false, 0, contiguous});
+    return;
+  }
   if (want.start >= length) return;
   const uint64_t end =
       want.length > length - want.start ? length : want.start + want.length;
-  if (end <= contiguous || contiguous == length) {
+  if (end <= contiguous) {
     if (contiguous > 0) sink_->Send(Range{false, 0, contiguous});
     return;
   }

@@ -90,6 +90,7 @@ struct ReplicatorStats {
   // in flight. Requests sent before the log holds a signed length (the first
   // contact: the manifest and the length) are wave 0, not counted.
   uint64_t round_trips = 0;
+  uint64_t pings_sent = 0;  // Ping
 };
 
 class ChannelReplicator {
@@ -175,6 +176,14 @@ class ChannelReplicator {
   // Ignored before the log exists.
   static constexpr size_t kMaxListedQueue = 8192;
   size_t RequestBlocks(std::span<const uint64_t> blocks);
+
+  // A liveness probe: asks the peer what it holds of the first 2^21
+  // blocks (a `want`, §7.6), which a hypercore peer answers with `range`
+  // (a JS peer holding its whole log, as a writer does, always; a bee
+  // peer holding a contiguous log, always) or `bitfield`, and which changes
+  // nothing the peer stores or sends otherwise. The answer is handled as
+  // any availability message. Ignored before the channel is open.
+  void Ping();
 
   // Extension messages (hyperbee's and ours ride on the channel, §15).
   // `awaits_answer`: a request of ours by another name (a hint): it is

@@ -41,6 +41,12 @@ bool HoldsLog(const std::string& dir) {
   return std::filesystem::exists(dir + "/meta", ec);
 }
 
+// RemoteOptions::heartbeat: a ping after a third of the timeout in
+// silence, then each third, so two go unanswered before the deadline.
+std::chrono::milliseconds PingInterval(std::chrono::milliseconds timeout) {
+  return std::max(timeout / 3, std::chrono::milliseconds(1));
+}
+
 }  // namespace
 
 class RemoteBee::Impl : public log::BlockSource {
@@ -72,6 +78,12 @@ class RemoteBee::Impl : public log::BlockSource {
   Status WaitReady();
   // Loop thread: after each batch of input.
   void OnUpdate();
+  // RemoteOptions::heartbeat (loop thread): starts watching the peer, notes
+  // that it sent something, and checks it (a timer, re-armed for the next
+  // ping or the deadline).
+  void StartHeartbeat();
+  void Heard();
+  void Heartbeat();
   // Records the first failure and wakes every waiting read.
   void Fail(const Status& why);
   void CopyStats();  // loop thread
@@ -108,6 +120,15 @@ class RemoteBee::Impl : public log::BlockSource {
   std::shared_ptr<HyperbeeExtension> hyperbee_;
   // bee/read on channel_ (owned by it); set before the loop thread starts.
   std::shared_ptr<BeeReadExtension> bee_read_;
+  // RemoteOptions::heartbeat: when the peer last sent something, when the
+  // next ping is due, whether one waits for an answer, and the counts.
+  bool heartbeat_on_ = false;
+  net::EventLoop::TimerId heartbeat_timer_ = 0;
+  net::EventLoop::Clock::time_point heard_at_{};
+  net::EventLoop::Clock::time_point next_ping_at_{};
+  bool ping_waiting_ = false;
+  uint64_t pings_ = 0;
+  uint64_t ping_answers_ = 0;
 
   // The replica: owned here until the Bee takes it.
   std::unique_ptr<log::Core> core_owned_;
@@ -179,6 +200,7 @@ Status RemoteBee::Impl::Start() {
   }
   BEE_RETURN_IF_ERROR(Connect(std::move(cached)));
   BEE_RETURN_IF_ERROR(WaitReady());
+  if (options_.heartbeat) loop_->Post([this] { StartHeartbeat(); });
   {
     std::lock_guard<std::mutex> l(mu_);
     core_ = core_owned_.get();
@@ -266,6 +288,7 @@ Status RemoteBee::Impl::Connect(std::unique_ptr<log::Core> cached) {
 
 void RemoteBee::Impl::OnUpdate() {
   if (channel_ == nullptr) return;
+  Heard();
   if (!channel_->download_status().ok()) {
     Fail(channel_->download_status().WithContext(url_.host_port));
     return;
@@ -292,12 +315,55 @@ void RemoteBee::Impl::OnUpdate() {
   cv_.notify_all();
 }
 
+void RemoteBee::Impl::StartHeartbeat() {
+  if (conn_ == nullptr || conn_->closed()) return;
+  heartbeat_on_ = true;
+  Heard();
+  Heartbeat();
+}
+
+void RemoteBee::Impl::Heard() {
+  if (!heartbeat_on_) return;
+  const auto now = loop_->Now();
+  heard_at_ = now;
+  next_ping_at_ = now + PingInterval(options_.timeout);
+  if (ping_waiting_) {
+    ping_waiting_ = false;
+    ping_answers_++;
+  }
+}
+
+void RemoteBee::Impl::Heartbeat() {
+  heartbeat_timer_ = 0;
+  if (conn_ == nullptr || conn_->closed() || channel_ == nullptr) return;
+  const auto now = loop_->Now();
+  if (now - heard_at_ >= options_.timeout) {
+    Fail(Status::Unavailable(
+        "connection to " + url_.host_port + ": nothing received for " +
+        Num(static_cast<uint64_t>(options_.timeout.count())) +
+        " ms, not even an answer to a ping (the server stopped answering)"));
+    CopyStats();
+    conn_->Close();
+    return;
+  }
+  if (now >= next_ping_at_) {
+    channel_->Ping();
+    pings_++;
+    ping_waiting_ = true;
+    next_ping_at_ = now + PingInterval(options_.timeout);
+  }
+  const auto due = std::min(heard_at_ + options_.timeout, next_ping_at_);
+  heartbeat_timer_ = loop_->AddTimer(due - now, [this] { Heartbeat(); });
+}
+
 void RemoteBee::Impl::FillStatsLocked() {
   const net::ReplicatorStats& s = channel_->stats();
   stats_.blocks = s.blocks_received;
   stats_.bytes = s.bytes_received;
   stats_.round_trips = s.round_trips;
   stats_.read_timeouts = read_timeouts_;
+  stats_.pings = pings_;
+  stats_.ping_answers = ping_answers_;
   stats_.malformed = 0;
   if (bee_read_ != nullptr) {
     const BeeReadCounters& r = bee_read_->counters();
@@ -567,6 +633,8 @@ Status RemoteBee::Impl::Close() {
   if (thread_.joinable()) {
     loop_->Post([this] {
       CopyStats();
+      if (heartbeat_timer_ != 0) loop_->CancelTimer(heartbeat_timer_);
+      heartbeat_timer_ = 0;
       if (conn_ != nullptr) conn_->Close();
       hyperbee_.reset();
       bee_read_.reset();

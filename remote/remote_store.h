@@ -39,6 +39,8 @@
 // demand. A failure (the peer went away, or moved to a new fork: a replica
 // does not follow a truncation) does not wake those waits: a follower
 // calls Next with a bounded timeout and checks status() between calls.
+// With RemoteOptions::heartbeat a peer that stops answering without closing
+// is such a failure within RemoteOptions::timeout.
 //
 // Threads: one thread of its own runs the connection (an EventLoop). The
 // Bee may be read from any threads at once (reads block while their blocks
@@ -106,6 +108,11 @@ struct RemoteStats {
   // malformed bee/read message the server is not asked again, and no read
   // waits for an answer from it.
   uint64_t malformed = 0;
+  // RemoteOptions::heartbeat: pings sent to a quiet peer, and those after
+  // which the peer sent something (the answer, or anything else) before
+  // the next ping.
+  uint64_t pings = 0;
+  uint64_t ping_answers = 0;
 };
 
 struct RemoteOptions {
@@ -146,6 +153,18 @@ struct RemoteOptions {
   // `timeout`), which brings every block the lookup needs with its proof in
   // one round trip; blocks it lacks are then fetched as usual.
   bool bee_read = true;
+  // For followers (a Watcher or live history on bee(), `bee watch`, `bee
+  // history --live`): notice within `timeout` a peer that vanished without
+  // closing (stopped, or a network that stopped carrying its bytes). When
+  // the peer sent nothing for a third of `timeout`, it is pinged
+  // (net::ChannelReplicator::Ping, a `want` every hypercore peer holding
+  // its log answers), again each third; when nothing at all arrived for
+  // `timeout`, the connection is closed and status() says "connection to
+  // HOST:PORT: nothing received for T ms, not even an answer to a ping
+  // (the server stopped answering)". Off: such a peer is noticed only by
+  // the transport's idle timeout (`transport`, 30 s: the peer's
+  // keep-alives, every 5 s, reset it) or a read's `timeout`.
+  bool heartbeat = false;
 };
 
 class RemoteBee {

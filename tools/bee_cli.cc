@@ -944,7 +944,7 @@ Status History(const std::string& dir, const SeqBounds& b, bool reverse,
   const bool in_sub = !io.subs.empty();
   if (!in_sub) o.limit = limit;
   BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err, live));
   BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   BEE_ASSIGN_OR_RETURN(btree::Snapshot snap, SnapshotFor(*bee, ""));
   std::optional<StopSignals> signals;
@@ -1056,7 +1056,7 @@ Status Watch(const std::string& dir, const Bounds& b, const Io& io) {
   BEE_RETURN_IF_ERROR(ParseBounds(b, io, &r.gt, &r.gte, &r.lt, &r.lte));
   BEE_RETURN_IF_ERROR(CheckSubs(io, io.subs).status());
   BEE_RETURN_IF_ERROR(CheckFollowable(io));
-  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err));
+  BEE_ASSIGN_OR_RETURN(auto bee, OpenReadStore(dir, io.remote, io.err, true));
   BEE_ASSIGN_OR_RETURN(Space space, SpaceFor(bee.get(), io));
   StopSignals signals;
   btree::Watcher watcher(bee.get(), DiffRange(space, r, -1));

@@ -17,7 +17,9 @@ void AddRemoteFlags(CLI::App* cmd, RemoteFlags* flags,
                 "lacks is an error naming it)");
   cmd->add_option("--timeout", flags->timeout_ms,
                   "With bee://: fail when the server sends nothing awaited "
-                  "for this long, in ms (default 30000)")
+                  "for this long, in ms (default 30000); following (watch, "
+                  "history --live), when it sends nothing at all, not even "
+                  "an answer to a ping")
       ->option_text("MS");
   cmd->add_flag(stats_flag, flags->stats,
                 "With bee://: print {\"blocks\":N,\"bytes\":N,"
@@ -62,7 +64,8 @@ Status ReadStore::Follow() {
 }
 
 Result<ReadStore> OpenReadStore(const std::string& dir_or_url,
-                                RemoteFlags* flags, std::ostream& warnings) {
+                                RemoteFlags* flags, std::ostream& warnings,
+                                bool follow) {
   RemoteFlags defaults;
   const RemoteFlags& f = flags != nullptr ? *flags : defaults;
   ReadStore store;
@@ -83,6 +86,7 @@ Result<ReadStore> OpenReadStore(const std::string& dir_or_url,
   options.cache_dir = f.cache;
   options.offline = f.offline;
   options.timeout = std::chrono::milliseconds(f.timeout_ms);
+  options.heartbeat = follow;
   auto remote = remote::RemoteBee::Open(dir_or_url, options);
   if (!remote.ok()) return remote.status().WithContext("cannot open store");
   store.remote_ = std::move(remote).value();

@@ -62,12 +62,13 @@ class ReadStore {
   // length (Bee::Refresh). A remote store: its new lengths arrive by
   // themselves (the server announces them and the replica upgrades, which
   // wakes the waits), so this only returns why the reader stopped, naming
-  // the URL: the server went away or moved to a new fork.
+  // the URL: the server went away, stopped answering (within --timeout,
+  // when opened to follow), or moved to a new fork.
   Status Follow();
 
  private:
   friend Result<ReadStore> OpenReadStore(const std::string&, RemoteFlags*,
-                                         std::ostream&);
+                                         std::ostream&, bool);
   ReadStore() = default;
   std::unique_ptr<btree::Bee> local_;
   std::unique_ptr<remote::RemoteBee> remote_;
@@ -79,9 +80,13 @@ class ReadStore {
 // Opens DIR read-only (as OpenStore does) or, for bee://HOST:PORT/KEYHEX,
 // the remote store with `flags` (null: the defaults). --cache, --offline and
 // --timeout given with a DIR are refused (InvalidArgument): they mean
-// nothing locally.
+// nothing locally. `follow`: for a command that follows new versions
+// (`watch`, `history --live`): a remote store's server is pinged when
+// quiet, and one that stops answering fails Follow() within --timeout
+// (remote::RemoteOptions::heartbeat).
 Result<ReadStore> OpenReadStore(const std::string& dir_or_url,
-                                RemoteFlags* flags, std::ostream& warnings);
+                                RemoteFlags* flags, std::ostream& warnings,
+                                bool follow = false);
 
 // With --stats and a remote store read: one JSON object on `err`,
 // {"blocks":N,"bytes":N,"roundTrips":N}, meant to be its last line.

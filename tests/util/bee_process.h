@@ -71,6 +71,8 @@ class BeeProcess {
   // output ended or nothing came within the timeout.
   std::string OutLine() { return Line(out_, &out_buf_); }
   std::string ErrLine() { return Line(err_, &err_buf_); }
+  // The child's process id (e.g. to stop it with SIGSTOP).
+  pid_t pid() const { return pid_; }
   // Sends `signal`, waits for the exit, returns its status (128 + signal
   // number when killed by one).
   int Stop(int signal) {

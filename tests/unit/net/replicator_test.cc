@@ -541,6 +541,44 @@ TEST_CASE("replicator: a server answers want with range or bitfield") {
 }
 
 TEST_CASE(
+    "replicator: a log held whole answers every want, so a ping always has "
+    "an answer") {
+  for (int blocks : {0, 100}) {
+    CAPTURE(blocks);
+    auto writer = Writer(blocks);
+    QueueSink sink;
+    ChannelReplicator server(writer.get(), &sink);
+    server.OnOpen();
+    sink.queue.clear();
+    // Inside, across and past the log (JS answers these too, §7.6).
+    for (const Want& want : {Want{0, 2097152, false}, Want{64, 64, false},
+                             Want{2097152, 2097152, false}}) {
+      REQUIRE(server.OnMessage(want).ok());
+      REQUIRE(sink.queue.size() == 1);
+      const auto& range = std::get<Range>(sink.queue[0]);
+      CHECK_FALSE(range.drop);
+      CHECK(range.start == 0);
+      CHECK(range.length == static_cast<uint64_t>(blocks));
+      sink.queue.clear();
+    }
+    // A ping is the want of the first segment, and only once open.
+    QueueSink pings;
+    ChannelReplicator reader(writer.get(), &pings);
+    reader.Ping();
+    CHECK(pings.queue.empty());
+    reader.OnOpen();
+    pings.queue.clear();
+    reader.Ping();
+    REQUIRE(pings.queue.size() == 1);
+    const auto& want = std::get<Want>(pings.queue[0]);
+    CHECK(want.start == 0);
+    CHECK(want.length == 2097152);
+    CHECK_FALSE(want.any);
+    CHECK(reader.stats().pings_sent == 1);
+  }
+}
+
+TEST_CASE(
     "replicator: a reader fetches from a sparse server what it "
     "announced and fails naming a block it lacks") {
   auto writer = Writer(100);

@@ -5,12 +5,16 @@
 // the writer's Bee yields, a live HistoryIterator yields each new write
 // once, the blocks they read are fetched on demand (verified), and a
 // server that goes away or truncates (a new fork) shows in status(),
-// naming the server or both forks. Waits are bounded by generous deadlines
-// (failures, not measurements); nothing is timed.
+// naming the server or both forks. With a heartbeat, a quiet server answers
+// the pings and the follower stays, and one whose bytes stop coming (a
+// FaultTransport stalls them) fails it within the timeout, naming it.
+// Waits are bounded by generous deadlines (failures, not measurements);
+// nothing is timed.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +24,9 @@
 #include "btree/diff.h"
 #include "btree/history.h"
 #include "btree/watch.h"
+#include "net/transport.h"
 #include "remote/remote_store.h"
+#include "tests/util/fault_transport.h"
 #include "tests/util/server_thread.h"
 #include "tests/util/temp_dir.h"
 
@@ -247,6 +253,93 @@ TEST_CASE(
   CHECK(why.ToString().find("holds fork 0") != std::string::npos);
   // What the replica verified of fork 0 stays readable.
   CHECK(remote->bee().core().fork() == 0);
+  (void)remote->Close();
+}
+
+// Options with a heartbeat whose connection goes through a FaultTransport
+// the test controls (through the reader's loop).
+struct Faulty {
+  net::EventLoop* loop = nullptr;
+  test::FaultTransport* fault = nullptr;
+  RemoteOptions Options() {
+    RemoteOptions o;
+    o.heartbeat = true;
+    o.timeout = std::chrono::milliseconds(1500);
+    o.connect = [this](net::EventLoop* l, const std::string& host_port)
+        -> Result<std::unique_ptr<net::Transport>> {
+      BEE_ASSIGN_OR_RETURN(auto inner,
+                           net::Connect(l, host_port, net::TransportOptions{}));
+      auto wrapped =
+          std::make_unique<test::FaultTransport>(l, std::move(inner), 5);
+      loop = l;
+      fault = wrapped.get();
+      return std::unique_ptr<net::Transport>(std::move(wrapped));
+    };
+    return o;
+  }
+  void Stall() {
+    std::promise<void> done;
+    loop->Post([&] {
+      fault->Stall(test::FaultTransport::Direction::kIncoming);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+};
+
+TEST_CASE(
+    "remote live: with a heartbeat, a quiet server answers the pings and "
+    "the follower stays",
+    "[remote][live]") {
+  Served s;
+  Faulty faulty;
+  auto remote = RemoteBee::Open(s.url, faulty.Options()).value();
+  // Nothing is written; the server's own keep-alives (every 5 s) are
+  // rarer than the pings (every 500 ms of silence).
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (remote->stats().ping_answers < 3 && remote->status().ok() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  INFO(remote->status().ToString());
+  CHECK(remote->stats().ping_answers >= 3);
+  REQUIRE(remote->status().ok());
+  REQUIRE(s.writer->Put(Key(4), "after the pings").ok());
+  CHECK(WaitForVersion(*remote, s.writer->version()));
+  REQUIRE(remote->Close().ok());
+}
+
+TEST_CASE(
+    "remote live: with a heartbeat, a server whose bytes stop coming fails "
+    "the follower within the timeout, naming it",
+    "[remote][live]") {
+  Served s;
+  Faulty faulty;
+  auto remote = RemoteBee::Open(s.url, faulty.Options()).value();
+  REQUIRE(s.writer->Put(Key(4), "seen").ok());
+  REQUIRE(WaitForVersion(*remote, s.writer->version()));
+  btree::DiffOptions all;
+  btree::Watcher watch(&remote->bee(), all);
+  // The connection stays open, but nothing reaches the reader (a stopped
+  // server, a network that stopped carrying its bytes): not its answers,
+  // not its keep-alives.
+  faulty.Stall();
+  const Status why = WaitForFailure(*remote);
+  INFO(why.ToString());
+  REQUIRE_FALSE(why.ok());
+  CHECK(why.IsUnavailable());
+  CHECK(why.ToString() ==
+        "Unavailable: connection to " + s.server->address() +
+            ": nothing received for 1500 ms, not even an answer to a ping "
+            "(the server stopped answering)");
+  // Pinged twice in the silence (after 500 and 1000 ms), unanswered.
+  CHECK(remote->stats().pings >= 2);
+  // A read of a block the replica lacks fails at once with that cause.
+  auto r = remote->bee().Get(Key(777));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().ToString().find("nothing received for 1500 ms") !=
+        std::string::npos);
+  CHECK_FALSE(watch.Next(std::chrono::milliseconds(0)).value().has_value());
   (void)remote->Close();
 }
 

@@ -4,8 +4,9 @@
 // directory every 200 ms and announces each new length): each change is
 // printed once, exactly as for the directory, within the sub and range
 // asked for; SIGTERM and SIGINT end it with exit 0; a server that goes
-// away, or truncates (a new fork), ends it with exit 1 and an error naming
-// the URL and what happened. Lines are awaited with generous timeouts,
+// away, stops answering (a stopped `bee serve` process: noticed within
+// --timeout), or truncates (a new fork), ends it with exit 1 and an error
+// naming the URL and what happened. Lines are awaited with generous timeouts,
 // never timed.
 #include <signal.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "btree/bee.h"
+#include "encoding/bytes.h"
 #include "tests/util/bee_process.h"
 #include "tests/util/cli_run.h"
 #include "tests/util/server_thread.h"
@@ -166,6 +168,46 @@ TEST_CASE(
                       0) == 0);
     CHECK(p->RestOfOut().empty());
   }
+}
+
+TEST_CASE(
+    "bee watch and history --live on bee:// notice a server that stopped "
+    "answering within --timeout, naming it",
+    "[tools][watch][remote]") {
+  test::TempDir tmp;
+  const std::string dir = MakeStore(tmp);
+  // `bee serve` as a process of its own, so that it can be stopped.
+  BeeProcess server({"serve", dir, "--listen", "127.0.0.1:0"});
+  const std::string listening = server.OutLine();
+  REQUIRE(listening.rfind("listening on ", 0) == 0);
+  const std::string address = listening.substr(13);
+  const std::string url = "bee://" + address + "/" + HexEncode(KeyOf(dir));
+  BeeProcess watch({"watch", url, "--timeout", "2000"});
+  BeeProcess live(
+      {"history", url, "--live", "--json", "--gte", "3", "--timeout", "2000"});
+  REQUIRE(!watch.ErrLine().empty());
+  REQUIRE(Bee({"put", dir, "k", "1"}).code == 0);
+  CHECK(watch.OutLine() == "4  +  3  k  1");
+  CHECK(live.OutLine() ==
+        "{\"type\":\"put\",\"seq\":3,\"key\":\"k\",\"value\":\"1\"}");
+  // The server stops: its socket stays open, nothing comes (no answer to
+  // a ping, no keep-alive), as for a host that vanished.
+  REQUIRE(kill(server.pid(), SIGSTOP) == 0);
+  const int watch_exit = watch.Wait();
+  const int live_exit = live.Wait();
+  REQUIRE(kill(server.pid(), SIGCONT) == 0);
+  CHECK(watch_exit == 1);
+  CHECK(live_exit == 1);
+  for (BeeProcess* p : {&watch, &live}) {
+    const std::string error = p->ErrLine();
+    INFO(error);
+    CHECK(error == "bee: error: stopped following " + url + ": connection to " +
+                       address +
+                       ": nothing received for 2000 ms, not even an answer "
+                       "to a ping (the server stopped answering)");
+    CHECK(p->RestOfOut().empty());
+  }
+  CHECK(server.Stop(SIGTERM) == 0);
 }
 
 TEST_CASE(
