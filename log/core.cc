@@ -1019,6 +1019,12 @@ Status Core::Impl::FetchMissing(std::span<const uint64_t> indexes) const {
   return block_source_->Fetch(missing);
 }
 
+void Core::AwaitPending() const {
+  if (impl_->block_source_ != nullptr && impl_->replica_) {
+    impl_->block_source_->AwaitPending();
+  }
+}
+
 Status Core::Get(uint64_t index, std::string* out) const {
   // The source must run without the lock: storing what it fetches takes it.
   Status fetched = impl_->FetchMissing(std::span<const uint64_t>(&index, 1));

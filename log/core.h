@@ -56,6 +56,11 @@ class BlockSource {
   /// the peer closed or lied, offline). Called with no lock of the log held,
   /// from any reading thread, possibly by several threads at once.
   virtual Status Fetch(std::span<const uint64_t> indexes) = 0;
+  /// Returns once blocks already on their way without a Fetch (say, the
+  /// answer of a read's hint) have been stored, or stopped coming: a reader
+  /// that can choose which block to ask for next looks at what they brought
+  /// first. Same threads as Fetch. Default: nothing comes unasked.
+  virtual void AwaitPending() {}
 };
 
 /// Options of Core::Create, Open, CreateReplica and Repair.
@@ -330,6 +335,10 @@ class Core {
   /// Whether block `index` is held (always, below length(), unless this is
   /// a sparse replica); reads nothing.
   bool Has(uint64_t index) const;
+
+  /// A replica with a BlockSource: BlockSource::AwaitPending (blocks on
+  /// their way unasked have arrived or stopped coming). A no-op otherwise.
+  void AwaitPending() const;
 
   /// The most indexes GetMany reads and verifies as one batch.
   static constexpr size_t kGetManyBatch = 256;

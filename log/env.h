@@ -109,6 +109,10 @@ class Env {
 
 // A fresh, empty in-memory file system. Writes are always durable.
 std::unique_ptr<Env> NewMemEnv();
+// The same, keeping each file in 4 KiB pages: a page never written reads as
+// zeros and costs no memory. For files written far apart, as a sparse
+// replica's (a short-lived shadow of a large log); reads cost a page lookup.
+std::unique_ptr<Env> NewSparseMemEnv();
 
 // Replaces `dir`/`name` with `bytes` as one step: writes `name`.tmp
 // (created with `mode`: kCreate, or kCreatePrivate for a file holding a

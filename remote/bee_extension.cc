@@ -21,6 +21,7 @@
 #include "btree/bee.h"
 #include "btree/iterator.h"
 #include "encoding/block_codec.h"
+#include "encoding/limits.h"
 #include "encoding/varint.h"
 #include "log/env.h"
 #include "log/flat_tree.h"
@@ -159,12 +160,10 @@ uint64_t NodesToRoot(uint64_t seq, uint64_t version) {
   return nodes;
 }
 
-// hyperbee's walk of the lookup over the blocks `core` holds (never
+// hyperbee's walk of a range over the blocks `core` holds (never
 // fetching): on a reader's replica, the path's blocks it has cached.
-std::vector<uint64_t> HintSeqs(const log::Core& core, const BeeReadRequest& r) {
-  if (r.kind == BeeReadKind::kGet) {
-    return GetHintSeqs(core, HyperbeeGet{r.version, r.key});
-  }
+std::vector<uint64_t> RangeHintSeqs(const log::Core& core,
+                                    const BeeReadRequest& r) {
   HyperbeeIterator it;
   it.version = r.version;
   it.gte = r.gte;
@@ -174,6 +173,117 @@ std::vector<uint64_t> HintSeqs(const log::Core& core, const BeeReadRequest& r) {
   it.limit = r.limit;
   it.reverse = r.reverse;
   return IteratorHintSeqs(core, it);
+}
+
+// Block `seq` of `core` decoded, if `core` holds it (never fetching) and it
+// is a node block.
+std::optional<NodeBlock> HeldBlock(const log::Core& core, uint64_t seq) {
+  if (seq == 0 || !core.Has(seq)) return std::nullopt;
+  auto raw = core.Get(seq);
+  if (!raw.ok()) return std::nullopt;
+  auto block = DecodeNodeBlock(*raw);
+  if (!block.ok()) return std::nullopt;
+  return std::move(block).value();
+}
+
+// Our get's path (btree Lookup: from the root of `version` down, in each
+// node the key equal to the target or the child between the two keys that
+// bracket it) over the blocks `core` holds, never fetching.
+struct GetWalk {
+  std::vector<uint64_t> seqs;  // in reading order, each once
+  bool complete = false;       // reached the answer: the key, or a leaf
+};
+enum class WalkMode {
+  // A server: per node, its block and the keys bracketing the target (the
+  // equal key alone when it is there), found by binary search.
+  kBrackets,
+  // A reader: per node, its block and every key of it the reader holds;
+  // the held keys must decide the node (as btree's sparse search, which
+  // fetches nothing then), or the walk stops there.
+  kHeld,
+};
+
+GetWalk WalkGet(const log::Core& core, uint64_t version, std::string_view key,
+                WalkMode mode) {
+  GetWalk walk;
+  std::set<uint64_t> seen;
+  auto add = [&](uint64_t seq) {
+    if (seen.insert(seq).second) walk.seqs.push_back(seq);
+  };
+  if (version < 2 || version > core.length()) return walk;
+  uint64_t seq = version - 1, offset = 0;
+  for (size_t depth = 0; depth < kMaxTreeDepth; depth++) {
+    std::optional<NodeBlock> node = HeldBlock(core, seq);
+    if (!node || offset >= node->levels.size()) return walk;
+    add(seq);
+    const IndexLevel& level = node->levels[offset];
+    if (depth == 0 && level.keys.empty() && level.children.empty()) {
+      walk.complete = true;  // an empty tree
+      return walk;
+    }
+    // -1, 0, 1: the key at i is below, equal to, above the target;
+    // nullopt: not held.
+    auto compare = [&](size_t i) -> std::optional<int> {
+      std::optional<NodeBlock> at = HeldBlock(core, level.keys[i]);
+      if (!at) return std::nullopt;
+      const int c = std::string_view(at->key).compare(key);
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    };
+    size_t lo = 0, hi = level.keys.size();
+    if (mode == WalkMode::kBrackets) {
+      while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        const std::optional<int> c = compare(mid);
+        if (!c) return walk;  // a server lacking it: the reader fetches
+        if (*c == 0) {
+          add(level.keys[mid]);
+          walk.complete = true;
+          return walk;
+        }
+        if (*c < 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      if (lo > 0) add(level.keys[lo - 1]);
+      if (lo < level.keys.size()) add(level.keys[lo]);
+    } else {
+      for (size_t i = 0; i < level.keys.size(); i++) {
+        if (core.Has(level.keys[i])) add(level.keys[i]);
+      }
+      for (size_t i = lo; i < hi; i++) {
+        if (!core.Has(level.keys[i])) continue;
+        const std::optional<int> c = compare(i);
+        if (!c) return walk;
+        if (*c == 0) {
+          walk.complete = true;
+          return walk;
+        }
+        if (*c < 0) {
+          lo = i + 1;
+        } else {
+          hi = i;
+        }
+      }
+      if (lo < hi) return walk;  // undecided: keys to fetch
+    }
+    if (level.children.empty()) {
+      walk.complete = true;
+      return walk;
+    }
+    if (2 * lo + 1 >= level.children.size()) return walk;  // malformed
+    const uint64_t child = level.children[2 * lo];
+    const uint64_t child_offset = level.children[2 * lo + 1];
+    // As btree's CheckChildRef: an earlier block, or another level of this.
+    if (!(child >= 1 && child < seq) &&
+        !(child == seq && child_offset != offset)) {
+      return walk;
+    }
+    seq = child;
+    offset = child_offset;
+  }
+  return walk;
 }
 
 // Feeds a shadow replica from the served log, recording each block the
@@ -204,16 +314,17 @@ class RecordingSource : public log::BlockSource {
   std::vector<uint64_t> seqs_;
 };
 
-// Runs the request's read with our own B-tree (what a bee reader's read
-// asks for: the node blocks of the path, all key blocks of each node, a
-// range's blocks) on an in-memory sparse replica of `served` at its length,
-// checked out at request.version, whose blocks come from `served`: the
-// blocks it fetched are those the reader's read will. Its errors (a bound,
-// a block `served` lacks) end the read; what was recorded till then is
-// returned.
-std::vector<uint64_t> LookupSeqs(const log::Core& served,
-                                 const BeeReadRequest& r) {
-  std::unique_ptr<log::Env> env = log::NewMemEnv();
+// Runs the request's range with our own B-tree (what a bee reader's range
+// asks for: the node blocks of the seek's path, all key blocks of each of
+// its nodes, then the blocks of the scan) on an in-memory sparse replica of
+// `served` at its length, checked out at request.version, whose blocks
+// come from `served`: the blocks it fetched are those the reader's read
+// will. Its errors (a bound, a block `served` lacks) end the read; what was
+// recorded till then is returned.
+std::vector<uint64_t> RangeSeqs(const log::Core& served,
+                                const BeeReadRequest& r) {
+  // Sparse: the shadow writes a few blocks and nodes far into its files.
+  std::unique_ptr<log::Env> env = log::NewSparseMemEnv();
   RecordingSource source(served);
   log::CoreOptions options;
   options.env = env.get();
@@ -229,23 +340,19 @@ std::vector<uint64_t> LookupSeqs(const log::Core& served,
   auto bee = btree::Bee::FromCore(std::move(shadow).value());
   if (!bee.ok()) return {};
   if (auto snapshot = (*bee)->Checkout(r.version); snapshot.ok()) {
-    if (r.kind == BeeReadKind::kGet) {
-      (void)snapshot->Get(r.key);
-    } else {
-      btree::RangeOptions o;
-      o.gte = r.gte;
-      o.gt = r.gt;
-      o.lte = r.lte;
-      o.lt = r.lt;
-      o.reverse = r.reverse;
-      o.limit = r.limit == 0 ? -1
-                             : static_cast<int64_t>(std::min<uint64_t>(
-                                   r.limit, uint64_t{1} << 62));
-      btree::RangeIterator it(*snapshot, o);
-      while (true) {
-        auto e = it.Next();
-        if (!e.ok() || !e->has_value()) break;
-      }
+    btree::RangeOptions o;
+    o.gte = r.gte;
+    o.gt = r.gt;
+    o.lte = r.lte;
+    o.lt = r.lt;
+    o.reverse = r.reverse;
+    o.limit = r.limit == 0 ? -1
+                           : static_cast<int64_t>(std::min<uint64_t>(
+                                 r.limit, uint64_t{1} << 62));
+    btree::RangeIterator it(*snapshot, o);
+    while (true) {
+      auto e = it.Next();
+      if (!e.ok() || !e->has_value()) break;
     }
   }
   (void)(*bee)->Close();
@@ -302,7 +409,17 @@ BeeReadAnswer AnswerRead(const log::Core& core, const BeeReadRequest& request) {
   }
   const std::set<uint64_t> have(request.have.begin(), request.have.end());
   size_t bytes = 0;
-  for (uint64_t seq : LookupSeqs(core, request)) {
+  std::vector<uint64_t> seqs;
+  bool complete = true;
+  if (request.kind == BeeReadKind::kGet) {
+    GetWalk walk =
+        WalkGet(core, request.version, request.key, WalkMode::kBrackets);
+    seqs = std::move(walk.seqs);
+    complete = walk.complete;
+  } else {
+    seqs = RangeSeqs(core, request);
+  }
+  for (uint64_t seq : seqs) {
     // Every reader holds the header (its Bee opened on it).
     if (seq == 0 || have.count(seq) > 0) continue;
     log::ProofRequest pr;
@@ -322,13 +439,20 @@ BeeReadAnswer AnswerRead(const log::Core& core, const BeeReadRequest& request) {
     bytes += encoded.size();
     answer.proofs.push_back(std::move(encoded));
   }
+  if (!complete) answer.result = BeeReadResult::kTruncated;
   return answer;
 }
 
 std::vector<uint64_t> HeldSeqs(const log::Core& replica,
                                const BeeReadRequest& request) {
-  // The held blocks of hyperbee's walk, and the held keys of their index
-  // levels (our B-tree reads every key of a node it visits).
+  if (request.kind == BeeReadKind::kGet) {
+    std::vector<uint64_t> held =
+        WalkGet(replica, request.version, request.key, WalkMode::kHeld).seqs;
+    if (held.size() > kMaxReadHave) held.resize(kMaxReadHave);
+    return held;
+  }
+  // A range: the held blocks of hyperbee's walk, and the held keys of their
+  // index levels (our B-tree's seek reads every key of a node it visits).
   std::vector<uint64_t> held;
   std::set<uint64_t> seen;
   auto add = [&](uint64_t seq) {
@@ -337,7 +461,7 @@ std::vector<uint64_t> HeldSeqs(const log::Core& replica,
       held.push_back(seq);
     }
   };
-  for (uint64_t seq : HintSeqs(replica, request)) {
+  for (uint64_t seq : RangeHintSeqs(replica, request)) {
     add(seq);
     if (!replica.Has(seq)) continue;
     auto raw = replica.Get(seq);
@@ -352,11 +476,15 @@ std::vector<uint64_t> HeldSeqs(const log::Core& replica,
 }
 
 bool LookupHeld(const log::Core& replica, const BeeReadRequest& request) {
-  const std::vector<uint64_t> seqs = HintSeqs(replica, request);
+  if (request.kind == BeeReadKind::kGet) {
+    return WalkGet(replica, request.version, request.key, WalkMode::kHeld)
+        .complete;
+  }
+  const std::vector<uint64_t> seqs = RangeHintSeqs(replica, request);
   if (seqs.empty()) return false;
   for (uint64_t seq : seqs) {
     if (!replica.Has(seq)) return false;
-    // Our B-tree reads every key of a node it visits.
+    // Our B-tree's seek reads every key of a node it visits.
     auto raw = replica.Get(seq);
     if (!raw.ok()) return false;
     auto block = DecodeNodeBlock(*raw);

@@ -8,12 +8,18 @@
 //  - The reader sends a `request`: an id, its version (signed length), a get
 //    key or range bounds + limit + reverse, and the seqs on the lookup's
 //    path it already holds (`have`).
-//  - The server runs the reader's own read (our B-tree, on a shadow replica
-//    fed from its log, recording the blocks it fetches: the node blocks of
-//    the path and the keys of each node) and answers with one `answer`: for
-//    each block not in `have`, a hypercore `data` proof (log::EncodeProof)
-//    of that block against the reader's version, which the reader verifies
-//    with log::ApplyProof before storing it.
+//  - The server answers with one `answer`: for each block the reader's
+//    read needs that is not in `have`, a hypercore `data` proof
+//    (log::EncodeProof) of that block against the reader's version, which
+//    the reader verifies with log::ApplyProof before storing it. For a get:
+//    per node of the path, its block and the one or two keys bracketing
+//    the target (the equal key alone where it is found, and nothing
+//    below), read straight off the served log; the reader's B-tree search
+//    on a sparse replica compares held keys first, so these decide every
+//    node without a fetch. For a range: the blocks our B-tree's range reads
+//    on a sparse replica (node blocks of the seek's path, the keys of each
+//    of its nodes, the scanned blocks), found by running it on an
+//    in-memory shadow replica fed from the served log.
 //
 // Bounds: an answer carries at most kMaxReadBlocks proofs and
 // kMaxReadBytes bytes (the server stops there and says kTruncated; the
@@ -110,24 +116,30 @@ std::string EncodeBeeRead(const BeeReadMessage& message);
 // seqs or kMaxReadBlocks proofs, bytes after the message.
 Result<BeeReadMessage> DecodeBeeRead(std::string_view payload);
 
-// Server: the answer to `request` from the blocks `core` holds: the blocks
-// a bee reader's read fetches, found by running that read with our own
-// B-tree (btree::Bee, checked out at request.version) on an in-memory
-// sparse replica fed from `core` and recording what it asks for; minus the
-// header and `have`; each as a proof of the block against
-// request.version, in reading order, within kMaxReadBlocks and
-// kMaxReadBytes. Costs the server one proof made and verified per block.
+// Server: the answer to `request` from the blocks `core` holds: for a get,
+// the node blocks of its path and per node the keys bracketing the key
+// (the equal key alone where it is found); for a range, the blocks a bee
+// reader's range fetches, found by running it with our own B-tree
+// (btree::Bee, checked out at request.version) on an in-memory sparse
+// replica fed from `core` and recording what it asks for; minus the header
+// and `have`; each as a proof of the block against request.version, in
+// reading order, within kMaxReadBlocks and kMaxReadBytes. kTruncated when
+// `core` lacks a block the read needs. A range costs the server one proof
+// made and verified per block; a get, one decode per key compared.
 BeeReadAnswer AnswerRead(const log::Core& core, const BeeReadRequest& request);
 
-// Reader: seqs of the request's lookup `replica` holds already (hyperbee's
-// walk up to the first block it lacks, and the keys of the index levels of
-// the blocks it held), at most kMaxReadHave.
+// Reader: seqs of the request's lookup `replica` holds already, at most
+// kMaxReadHave. A get: the node blocks of its path down to the first the
+// replica lacks or whose held keys do not decide where the key is, and the
+// held keys of those nodes. A range: hyperbee's walk up to the first block
+// it lacks, and the keys of the index levels of the blocks it held.
 std::vector<uint64_t> HeldSeqs(const log::Core& replica,
                                const BeeReadRequest& request);
 
-// Reader: hyperbee's walk of the lookup found every block it read held,
-// and every key of their index levels (a cached read, whose request would
-// bring nothing).
+// Reader: the lookup needs nothing the replica lacks (a cached read, whose
+// request would bring nothing). A get: the held node blocks and keys of its
+// path decide every node. A range: hyperbee's walk found every block it
+// read held, and every key of their index levels.
 bool LookupHeld(const log::Core& replica, const BeeReadRequest& request);
 
 // What applying one answer did.

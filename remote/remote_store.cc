@@ -57,6 +57,9 @@ class RemoteBee::Impl : public log::BlockSource {
 
   Status Start();
   Status Fetch(std::span<const uint64_t> indexes) override;
+  // The answers of bee/read requests sent (a read looks at what they
+  // brought before it asks for a block).
+  void AwaitPending() override;
   void Hint(const ReadHint& hint);
   // The default hint (no RemoteOptions::hint): hyperbee's get / iterator.
   void SendHyperbeeHint(const ReadHint& hint);
@@ -409,6 +412,14 @@ void RemoteBee::Impl::WaitForReads() {
       read_timeouts_++;
     }
   }
+}
+
+void RemoteBee::Impl::AwaitPending() {
+  if (options_.offline || loop_ == nullptr ||
+      std::this_thread::get_id() == loop_thread_) {
+    return;
+  }
+  WaitForReads();
 }
 
 void RemoteBee::Impl::Fail(const Status& why) {

@@ -12,12 +12,15 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "btree/bee.h"
 #include "btree/iterator.h"
+#include "encoding/block_codec.h"
 #include "encoding/bytes.h"
 #include "log/env.h"
 #include "log/proof.h"
@@ -207,6 +210,194 @@ TEST_CASE(
   }
 }
 
+// A replica of `server` holding its signed length alone, in `env`.
+std::unique_ptr<log::Core> EmptyReplica(const log::Core& server, log::Env* env,
+                                        log::BlockSource* source = nullptr) {
+  static int n = 0;
+  log::CoreOptions options;
+  options.env = env;
+  options.block_source = source;
+  auto replica =
+      log::Core::CreateReplica("/e" + std::to_string(n++), server.key(),
+                               server.manifest(), options)
+          .value();
+  auto up = log::CreateProof(
+      server, log::MakeRequest(*replica, std::nullopt, server.length()));
+  REQUIRE(log::ApplyProof(replica.get(), up.value()).ok());
+  return replica;
+}
+
+// One node of a get's path: its block and its keys' seqs.
+struct PathNode {
+  uint64_t seq;
+  std::vector<uint64_t> keys;
+};
+
+NodeBlock BlockAt(const log::Core& core, uint64_t seq) {
+  return DecodeNodeBlock(core.Get(seq).value()).value();
+}
+
+// The path of a get of `key` on a full store, walked here on its own: from
+// the root down, each node's keys compared in order (no binary search).
+std::vector<PathNode> PathOf(const log::Core& core, std::string_view key) {
+  std::vector<PathNode> path;
+  uint64_t seq = core.length() - 1, offset = 0;
+  while (true) {
+    const IndexLevel level = BlockAt(core, seq).levels.at(offset);
+    path.push_back({seq, level.keys});
+    size_t i = 0;
+    for (; i < level.keys.size(); i++) {
+      const std::string at = BlockAt(core, level.keys[i]).key;
+      if (at == key) return path;
+      if (at > key) break;
+    }
+    if (level.children.empty()) return path;
+    seq = level.children.at(2 * i);
+    offset = level.children.at(2 * i + 1);
+  }
+}
+
+// Feeds a replica from a local core, recording what it is asked for.
+class ServerSource : public log::BlockSource {
+ public:
+  explicit ServerSource(const log::Core& server) : server_(server) {}
+  void set_replica(log::Core* replica) { replica_ = replica; }
+  Status Fetch(std::span<const uint64_t> indexes) override {
+    for (uint64_t i : indexes) {
+      fetched.push_back(i);
+      BEE_ASSIGN_OR_RETURN(
+          log::Proof proof,
+          log::CreateProof(server_, log::MakeRequest(*replica_, i, 0)));
+      BEE_RETURN_IF_ERROR(log::ApplyProof(replica_, proof));
+    }
+    return Status::OK();
+  }
+  std::vector<uint64_t> fetched;
+
+ private:
+  const log::Core& server_;
+  log::Core* replica_ = nullptr;
+};
+
+TEST_CASE(
+    "bee/read: a get's answer is the path's node blocks and at most two keys "
+    "per level, which the reader's search needs alone",
+    "[remote][bee_read]") {
+  Replica r;
+  // Present keys, and absent ones: before all, between two, after all.
+  std::vector<std::string> keys{"a", "key01500x", "zzz"};
+  for (int i = 0; i < 3000; i += 113) keys.push_back(Key(i));
+  keys.push_back(Key(2999));
+  for (const std::string& key : keys) {
+    BeeReadRequest get = r.Get(0);
+    get.key = key;
+    const BeeReadAnswer answer = AnswerRead(r.server, get);
+    CHECK(answer.result == BeeReadResult::kComplete);
+    std::set<uint64_t> sent;
+    for (const std::string& p : answer.proofs) {
+      sent.insert(log::DecodeProof(p).value().block->index);
+    }
+    const std::vector<PathNode> path = PathOf(r.server, key);
+    INFO("key " << key << ": " << path.size() << " levels, "
+                << answer.proofs.size() << " proofs");
+    CHECK(sent.size() == answer.proofs.size());
+    size_t expected = 0;
+    for (const PathNode& node : path) {
+      CHECK(sent.count(node.seq) == 1);
+      size_t keys_sent = 0;
+      for (uint64_t k : node.keys) keys_sent += sent.count(k);
+      CHECK(keys_sent >= 1);
+      CHECK(keys_sent <= 2);
+      expected += 1 + keys_sent;
+    }
+    // Nothing off the path (a node block may also be a key's block).
+    CHECK(sent.size() <= expected);
+    CHECK(answer.proofs.size() <= 3 * path.size());
+
+    // A reader with no block source: the answer alone decides every node.
+    std::unique_ptr<log::Env> env = log::NewMemEnv();
+    auto replica = EmptyReplica(r.server, env.get());
+    const log::ProofRequest header = log::MakeRequest(*replica, 0, 0);
+    REQUIRE(log::ApplyProof(replica.get(),
+                            log::CreateProof(r.server, header).value())
+                .ok());
+    REQUIRE(ApplyReadAnswer(replica.get(), answer).rejected == 0);
+    BeeReadRequest again = get;
+    again.have = HeldSeqs(*replica, again);
+    CHECK(LookupHeld(*replica, again));
+    CHECK(AnswerRead(r.server, again).proofs.empty());
+    auto bee = btree::Bee::FromCore(std::move(replica)).value();
+    auto got = bee->Get(key);
+    REQUIRE(got.ok());
+    auto want = r.local->Get(key).value();
+    REQUIRE(got->has_value() == want.has_value());
+    if (want) CHECK((*got)->value == want->value);
+  }
+}
+
+TEST_CASE(
+    "bee/read: a sparse reader holding any subset of the keys reads every "
+    "key right, and holding none searches as a binary search",
+    "[remote][bee_read]") {
+  Replica r;
+  std::vector<std::string> keys{"a", "key01500x", "zzz"};
+  for (int i = 0; i < 3000; i += 37) keys.push_back(Key(i));
+  std::mt19937_64 rng(GENERATE(1u, 2u));
+  for (int percent : {0, 10, 50, 90}) {
+    CAPTURE(percent);
+    std::unique_ptr<log::Env> env = log::NewMemEnv();
+    ServerSource source(r.server);
+    auto replica = EmptyReplica(r.server, env.get(), &source);
+    source.set_replica(replica.get());
+    for (uint64_t seq = 0; seq < r.server.length(); seq++) {
+      if (static_cast<int>(rng() % 100) >= percent) continue;
+      auto proof =
+          log::CreateProof(r.server, log::MakeRequest(*replica, seq, 0));
+      REQUIRE(log::ApplyProof(replica.get(), proof.value()).ok());
+    }
+    auto bee = btree::Bee::FromCore(std::move(replica)).value();
+    for (const std::string& key : keys) {
+      CAPTURE(key);
+      auto got = bee->Get(key);
+      REQUIRE(got.ok());
+      auto want = r.local->Get(key).value();
+      REQUIRE(got->has_value() == want.has_value());
+      if (want) CHECK((*got)->value == want->value);
+    }
+  }
+  // Holding nothing but the header and the root's block: each node's
+  // block, then one key per comparison of a binary search over the node.
+  for (const std::string& key : {Key(0), Key(1777), std::string("key01500x")}) {
+    CAPTURE(key);
+    std::unique_ptr<log::Env> env = log::NewMemEnv();
+    ServerSource source(r.server);
+    auto replica = EmptyReplica(r.server, env.get(), &source);
+    source.set_replica(replica.get());
+    auto bee = btree::Bee::FromCore(std::move(replica)).value();
+    REQUIRE(bee->core().Get(bee->core().length() - 1).ok());
+    source.fetched.clear();
+    REQUIRE(bee->Get(key).ok());
+    std::vector<uint64_t> expected;
+    const std::vector<PathNode> path = PathOf(r.server, key);
+    for (const PathNode& node : path) {
+      if (&node != &path.front()) expected.push_back(node.seq);
+      size_t lo = 0, hi = node.keys.size();
+      while (lo < hi) {
+        const size_t mid = (lo + hi) / 2;
+        expected.push_back(node.keys[mid]);
+        const std::string at = BlockAt(r.server, node.keys[mid]).key;
+        if (at == key) break;
+        if (at < key) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+    }
+    CHECK(source.fetched == expected);
+  }
+}
+
 TEST_CASE("bee/read: a version the server does not have is refused",
           "[remote][bee_read]") {
   Replica r;
@@ -391,8 +582,8 @@ RemoteOptions Options(bool bee_read) {
 }
 
 TEST_CASE(
-    "bee/read: a cold get from bee serve takes one round trip and the blocks "
-    "the on-demand walk fetches, no more",
+    "bee/read: a cold get from bee serve takes one round trip and no more "
+    "blocks than the on-demand walk fetches",
     "[remote][bee_read]") {
   const int batch_size = GENERATE(100, 1);
   CAPTURE(batch_size);
@@ -421,7 +612,7 @@ TEST_CASE(
     CHECK(walked.round_trips >= 3);
     CHECK(read.requests == 1);
     CHECK(read.round_trips == 1);
-    CHECK(read.blocks == walked.blocks);
+    CHECK(read.blocks <= walked.blocks);
     CHECK(read.rejected == 0);
   }
 }
