@@ -275,7 +275,8 @@ class BlockCache {
   // guard or pin (Memory, above).
   void PrefetchEntryBytes(uint64_t seq) const {
     if (const Slot* slot = slots_.Find(seq)) {
-      if (const uint64_t* w = slot->flat.load(std::memory_order_relaxed)) {
+      // Acquire: this reads the block's words (published with release).
+      if (const uint64_t* w = slot->flat.load(std::memory_order_acquire)) {
         __builtin_prefetch(w + w[w[0] + 3]);
       }
     }
